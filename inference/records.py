@@ -1,0 +1,45 @@
+"""What scoring produces: one record per sentence, one summary per article.
+
+The JSONL output is ``asdict(SentenceScore)`` per line; the README documents
+the fields. Reports, caches and the Ray engine all read these same records.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Span:
+    start: int          # character offset in the document (not the sentence)
+    end: int
+    text: str
+    score: float        # probability of the span's technique
+    technique: str      # loaded_language | name_calling | exaggeration | lexicon
+
+
+@dataclass
+class SentenceScore:
+    doc: str            # document id (file path, corpus id, or "-" for stdin)
+    index: int          # sentence number within the document, from 0
+    paragraph: int      # paragraph number within the document, from 0
+    start: int          # character offsets of the sentence in the original text
+    end: int
+    text: str
+    score: float        # calibrated probability of framing
+    label: str          # "framing" | "neutral" (score >= threshold)
+    voice: str          # "author" | "quote"
+    spans: list[Span] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ArticleScore:
+    doc: str
+    sentences: list[SentenceScore]
+    threshold: float
+    spans_available: bool = True
+
+    def records(self) -> list[dict]:
+        return [s.to_dict() for s in self.sentences]

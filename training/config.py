@@ -1,0 +1,238 @@
+"""Typed training configuration: defaults in code, YAML overrides, dotted flags on top.
+
+Grouped by concern like litgpt / HF ``run_classification.py``. Unknown keys and
+values of the wrong type are rejected with one line naming the key and the fix,
+so a typo never silently trains the wrong model. The resolved config is saved
+with every run and every model folder (``config.yaml``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from models.errors import SlantError
+
+
+@dataclass
+class ModelConfig:
+    base: str = "all-MiniLM-L6-v2"
+    """Base encoder name (resolved to a local folder by ``models.encoders``) or a path."""
+    adapter: str = "none"
+    """"none" fine-tunes every weight; "lora" trains a LoRA adapter (small to ship)."""
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.1
+    lora_targets: list[str] = field(
+        default_factory=lambda: ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+    )
+    token_head: bool = True
+    """Train a BIO token head for loaded-word spans beside the sentence head."""
+    opinion_head: bool = False
+    """Multi-task: also predict BABE's 3-way opinion label (auxiliary only)."""
+    max_length: int = 128
+    dropout: float = 0.1
+
+
+@dataclass
+class DataConfig:
+    root: str = ""
+    """Data root holding the dataset folders; empty: $SLANT_DATA_ROOT, then ../shared/data."""
+    train: list[str] = field(default_factory=lambda: ["babe"])
+    """Sources: babe, ptc, lim2020, hube2019, or a path to a .csv/.jsonl in the generic format."""
+    eval_source: str = "babe"
+    """Source whose held-out split gives dev/test metrics (other sources only add training data)."""
+    split: str = "random"
+    """"random" (stratified), "outlet" (whole outlets held out) or "kfold"."""
+    test_size: float = 0.2
+    dev_size: float = 0.1
+    folds: int = 5
+    fold: int = 0
+    test_outlets: list[str] = field(default_factory=list)
+    """For split=outlet; empty picks outlets holding ~test_size of the rows."""
+    ptc_negatives: float = 0.5
+    """Keep this share of PTC sentences that carry no span at all (they are many)."""
+    max_rows_per_source: int = 0
+    """0 keeps all; >0 caps each training source (quick experiments, tests)."""
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 13
+    epochs: int = 3
+    max_steps: int = 0
+    """>0 stops after this many optimiser steps (overrides epochs)."""
+    batch_size: int = 32
+    lr: float = 5e-5
+    head_lr: float = 0.0
+    """0: same as lr. Heads start from scratch and often like a larger rate."""
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    layer_decay: float = 1.0
+    """Layer-wise lr decay: layer i of L gets lr * decay**(L - i). 1.0 disables it."""
+    grad_clip: float = 1.0
+    token_loss_weight: float = 0.5
+    opinion_loss_weight: float = 0.3
+    bf16: str = "auto"
+    """"auto" uses bf16 autocast on CPUs with AMX/AVX512-BF16, "on", "off"."""
+    eval_every: int = 0
+    """Evaluate on dev every N steps; 0 evaluates once per epoch."""
+    patience: int = 2
+    """Stop after this many evaluations without a better dev macro-F1; 0 disables."""
+    threads: int = 0
+    """torch intra-op threads; 0 leaves torch's default."""
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+_CHOICES = {
+    ("model", "adapter"): ("none", "lora"),
+    ("data", "split"): ("random", "outlet", "kfold"),
+    ("train", "bf16"): ("auto", "on", "off"),
+}
+
+
+def _coerce(value, hint, where: str):
+    """Check/convert one value against its dataclass type hint."""
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise SlantError(f"config: {where} must be a list, got {value!r}; write e.g. [a, b] in YAML or a,b on the command line")
+        return [_coerce(v, inner, where) for v in value]
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        raise SlantError(f"config: {where} must be true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, bool):
+            raise SlantError(f"config: {where} must be an integer, got {value!r}")
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            raise SlantError(f"config: {where} must be an integer, got {value!r}") from None
+        if f != int(f):
+            raise SlantError(f"config: {where} must be an integer, got {value!r}")
+        return int(f)
+    if hint is float:
+        if isinstance(value, bool):
+            raise SlantError(f"config: {where} must be a number, got {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SlantError(f"config: {where} must be a number, got {value!r}") from None
+    if hint is str:
+        if isinstance(value, (dict, list)):
+            raise SlantError(f"config: {where} must be a string, got {value!r}")
+        return "" if value is None else str(value)
+    return value
+
+
+def _set(cfg: Config, dotted: str, value, origin: str) -> None:
+    parts = dotted.split(".")
+    groups = {f.name: f for f in dataclasses.fields(Config)}
+    if len(parts) != 2 or parts[0] not in groups:
+        guess = difflib.get_close_matches(parts[0], list(groups), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else f"; groups are {', '.join(groups)}"
+        raise SlantError(f"{origin}: unknown config key '{dotted}'{hint}")
+    group = getattr(cfg, parts[0])
+    hints = typing.get_type_hints(type(group))
+    if parts[1] not in hints:
+        guess = difflib.get_close_matches(parts[1], list(hints), n=1)
+        hint = f" (did you mean '{parts[0]}.{guess[0]}'?)" if guess else ""
+        raise SlantError(f"{origin}: unknown config key '{dotted}'{hint}")
+    coerced = _coerce(value, hints[parts[1]], f"{dotted} ({origin})")
+    choices = _CHOICES.get((parts[0], parts[1]))
+    if choices and coerced not in choices:
+        raise SlantError(f"{origin}: {dotted} must be one of {', '.join(choices)}, got {coerced!r}")
+    setattr(group, parts[1], coerced)
+
+
+def _validate(cfg: Config) -> None:
+    t, d, m = cfg.train, cfg.data, cfg.model
+    checks = [
+        (t.lr > 0, "train.lr must be > 0"),
+        (t.batch_size > 0, "train.batch_size must be > 0"),
+        (t.epochs > 0 or t.max_steps > 0, "train.epochs or train.max_steps must be > 0"),
+        (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
+        (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
+        (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
+        (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
+        (bool(d.train), "data.train must name at least one source"),
+        (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
+    ]
+    for ok, msg in checks:
+        if not ok:
+            raise SlantError(f"config: {msg}")
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: list[str] | dict | None = None) -> Config:
+    """Defaults, then the YAML file, then ``key=value`` / dotted overrides."""
+    cfg = Config()
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise SlantError(f"config {p}: no such file; pass a YAML file such as configs/default.yaml")
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", None)
+            where = f" at line {line + 1}" if line is not None else ""
+            raise SlantError(f"config {p}: not valid YAML{where}; fix the syntax (indentation, colons)") from None
+        if not isinstance(raw, dict):
+            raise SlantError(f"config {p}: expected a mapping of groups (model, data, train), got {type(raw).__name__}")
+        for group, values in raw.items():
+            if not isinstance(values, dict):
+                raise SlantError(f"config {p}: '{group}' must be a mapping of keys, e.g. '{group}:\\n  key: value'")
+            for key, value in values.items():
+                _set(cfg, f"{group}.{key}", value, f"config {p}")
+    items = overrides.items() if isinstance(overrides, dict) else [_split_override(o) for o in overrides or []]
+    for key, value in items:
+        _set(cfg, key, yaml.safe_load(value) if isinstance(value, str) else value, "override")
+    _validate(cfg)
+    return cfg
+
+
+def _split_override(item: str) -> tuple[str, str]:
+    if "=" not in item:
+        raise SlantError(f"override '{item}': expected key=value, e.g. train.lr=3e-5")
+    key, value = item.split("=", 1)
+    return key.strip().lstrip("-"), value
+
+
+def parse_dotted_flags(argv: list[str]) -> list[str]:
+    """Turn ``--train.lr 3e-5`` / ``--train.lr=3e-5`` into ``train.lr=3e-5`` items."""
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("--") or "." not in arg.split("=", 1)[0]:
+            raise SlantError(f"unknown option '{arg}'; config overrides look like --train.lr 3e-5")
+        if "=" in arg:
+            out.append(arg[2:])
+            i += 1
+        elif i + 1 < len(argv):
+            out.append(f"{arg[2:]}={argv[i + 1]}")
+            i += 2
+        else:
+            raise SlantError(f"option '{arg}' needs a value, e.g. {arg} 3")
+    return out

@@ -1,0 +1,58 @@
+"""Load the configured sources into ``datasets.Dataset``s with one schema.
+
+``load_source`` maps a name (or a file path) to its loader; ``licences`` tells
+the model card what data a model was trained on and under which terms.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import Dataset, Features, Sequence, Value
+
+from models.errors import SlantError
+from training import data_babe, data_extra, data_ptc
+from training.data_generic import load_generic
+
+SOURCES = ("babe", "ptc", "hube2019", "lim2020")
+
+FEATURES = Features({
+    "id": Value("string"),
+    "text": Value("string"),
+    "label": Value("int64"),
+    "spans": [{"start": Value("int64"), "end": Value("int64"), "technique": Value("string")}],
+    "has_spans": Value("bool"),
+    "outlet": Value("string"),
+    "topic": Value("string"),
+    "group": Value("string"),
+    "source": Value("string"),
+    "opinion": Value("int64"),
+})
+
+LICENCES = {
+    "babe": data_babe.LICENSE,
+    "ptc": data_ptc.LICENSE,
+    "hube2019": data_extra.HUBE_LICENSE,
+    "lim2020": data_extra.LIM_LICENSE,
+}
+
+
+def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, seed: int = 0) -> Dataset:
+    if name in SOURCES and root is None:
+        raise SlantError(f"source '{name}' needs a data root; set SLANT_DATA_ROOT or --data.root")
+    if name == "babe":
+        rows = data_babe.load_babe(root)
+    elif name == "ptc":
+        rows = data_ptc.load_ptc(root, negatives=ptc_negatives, seed=seed)
+    elif name == "hube2019":
+        rows = data_extra.load_hube(root)
+    elif name == "lim2020":
+        rows = data_extra.load_lim(root)
+    elif name.endswith((".csv", ".jsonl")):
+        rows = load_generic(Path(name))
+    else:
+        raise SlantError(f"unknown data source '{name}'; use one of {', '.join(SOURCES)} or a .csv/.jsonl path")
+    return Dataset.from_list(rows, features=FEATURES)
+
+
+def licence_of(name: str) -> str:
+    return LICENCES.get(name, "user-supplied data")

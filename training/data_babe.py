@@ -1,0 +1,80 @@
+"""BABE SG2 (Spinde et al. 2021): expert-labelled news sentences with biased words.
+
+``biased_words`` are word strings, not offsets; they become character spans by
+case-insensitive whole-word matching, the weak loaded-language labels for the
+token head. "No agreement" rows are dropped. Outlet and topic are kept because
+the outlet-held-out split needs them.
+"""
+from __future__ import annotations
+
+import ast
+import csv
+import re
+from pathlib import Path
+
+from models.errors import SlantError
+from training.data_root import require_file
+from training.schema import BABE_SPAN_TECHNIQUE
+
+BABE_FILE = Path("babe") / "final_labels_SG2.csv"
+LICENSE = "AGPL-3.0 (BABE repository licence); news text © the outlets"
+_LABELS = {"Biased": 1, "Non-biased": 0}
+_OPINION = {"Entirely factual": 0, "Somewhat factual but also opinionated": 1, "Expresses writer’s opinion": 2}
+_REQUIRED = ("text", "outlet", "topic", "label_bias", "biased_words")
+
+
+def word_spans(text: str, words: list[str], technique: str = BABE_SPAN_TECHNIQUE) -> list[dict]:
+    """Every case-insensitive whole-word occurrence of each word, merged if overlapping."""
+    found = []
+    for w in words:
+        w = str(w).strip()
+        if not w:
+            continue
+        for m in re.finditer(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text, flags=re.IGNORECASE):
+            found.append((m.start(), m.end()))
+    found.sort()
+    merged: list[list[int]] = []
+    for s, e in found:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [{"start": s, "end": e, "technique": technique} for s, e in merged]
+
+
+def load_babe(root: Path) -> list[dict]:
+    path = require_file(root / BABE_FILE, "BABE")
+    rows = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f, delimiter=";")
+        missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SlantError(f"BABE {path}: missing columns {missing}; expected the ';'-separated final_labels_SG2.csv")
+        for i, r in enumerate(reader):
+            label = _LABELS.get(r["label_bias"])
+            text = (r["text"] or "").strip()
+            if label is None or not text:
+                continue
+            try:
+                words = ast.literal_eval(r["biased_words"] or "[]")
+            except (ValueError, SyntaxError):
+                words = []
+            outlet = r["outlet"].strip()
+            rows.append({
+                "id": f"babe:{i}",
+                "text": text,
+                "label": label,
+                "spans": word_spans(text, words if isinstance(words, list) else []),
+                "has_spans": True,
+                "outlet": outlet,
+                "topic": _norm_topic(r.get("topic") or ""),
+                "group": f"babe:{i}",
+                "source": "babe",
+                "opinion": _OPINION.get(r.get("label_opinion", ""), -1),
+            })
+    return rows
+
+
+def _norm_topic(topic: str) -> str:
+    t = topic.strip().lower().replace("-", " ")
+    return {"blm": "black lives matter"}.get(t, t)

@@ -1,0 +1,101 @@
+"""A user's own annotations: CSV or JSONL rows with text, label and optional spans.
+
+Columns: ``text`` (required), ``label`` (0/1, or framing/neutral, biased/non-biased),
+optional ``spans`` (JSON list of ``{"start", "end", "technique"}`` or ``[start, end]``
+pairs, character offsets into ``text``), ``id``, ``outlet``, ``topic``, ``group``.
+A bad row stops loading with its line number, so a user never trains on half a file.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from models.errors import SlantError
+from training.schema import BABE_SPAN_TECHNIQUE, TECHNIQUES
+
+_LABEL_WORDS = {"1": 1, "0": 0, "framing": 1, "neutral": 0, "biased": 1, "non-biased": 0, "true": 1, "false": 0}
+
+
+def _label(value, where: str) -> int:
+    key = str(value).strip().lower()
+    if key.endswith(".0"):
+        key = key[:-2]
+    if key not in _LABEL_WORDS:
+        raise SlantError(f"{where}: label {value!r} is not in the label set; use 0/1 or neutral/framing")
+    return _LABEL_WORDS[key]
+
+
+def _spans(value, text: str, where: str) -> tuple[list[dict], bool]:
+    if value in (None, ""):
+        return [], False
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise SlantError(f"{where}: spans is not valid JSON; write e.g. [{{\"start\": 0, \"end\": 5}}]") from None
+    out = []
+    for sp in value if isinstance(value, list) else [None]:
+        if isinstance(sp, dict):
+            s, e, tech = sp.get("start"), sp.get("end"), sp.get("technique", BABE_SPAN_TECHNIQUE)
+        elif isinstance(sp, (list, tuple)) and len(sp) >= 2:
+            s, e, tech = sp[0], sp[1], sp[2] if len(sp) > 2 else BABE_SPAN_TECHNIQUE
+        else:
+            raise SlantError(f"{where}: each span must be {{start, end, technique}} or [start, end]")
+        if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
+            raise SlantError(f"{where}: span {sp!r} is outside the text (length {len(text)})")
+        if tech not in TECHNIQUES:
+            raise SlantError(f"{where}: technique {tech!r} unknown; use one of {', '.join(TECHNIQUES)}")
+        out.append({"start": s, "end": e, "technique": tech})
+    return out, True
+
+
+def _iter_raw(path: Path):
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    raise SlantError(f"{path}:{n}: not valid JSON; fix or delete the line") from None
+                if not isinstance(row, dict):
+                    raise SlantError(f"{path}:{n}: expected a JSON object per line")
+                yield n, row
+    elif path.suffix.lower() == ".csv":
+        csv.field_size_limit(sys.maxsize)
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            for col in ("text", "label"):
+                if col not in (reader.fieldnames or []):
+                    raise SlantError(f"{path}: no '{col}' column (has {reader.fieldnames}); the generic format needs text and label")
+            for row in reader:
+                yield reader.line_num, row
+    else:
+        raise SlantError(f"{path}: unsupported data file; use .csv or .jsonl with text and label columns")
+
+
+def load_generic(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise SlantError(f"{path}: no such data file; give a .csv or .jsonl path or a source name (babe, ptc, hube2019, lim2020)")
+    try:
+        rows = []
+        for n, r in _iter_raw(path):
+            where = f"{path}:{n}"
+            text = str(r.get("text") or "").strip()
+            if not text:
+                raise SlantError(f"{where}: empty text; remove the row or fill in the sentence")
+            if "label" not in r:
+                raise SlantError(f"{where}: no label; every row needs label 0/1")
+            spans, has = _spans(r.get("spans"), text, where)
+            rid = str(r.get("id") or f"{path.name}:{n}")
+            rows.append({"id": rid, "text": text, "label": _label(r["label"], where), "spans": spans,
+                         "has_spans": has, "outlet": str(r.get("outlet") or ""), "topic": str(r.get("topic") or ""),
+                         "group": str(r.get("group") or rid), "source": path.stem, "opinion": -1})
+    except UnicodeDecodeError:
+        raise SlantError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
+    if not rows:
+        raise SlantError(f"{path}: no rows; the file is empty")
+    return rows

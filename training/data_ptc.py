@@ -1,0 +1,73 @@
+"""PTC (SemEval-2020 Task 11): propaganda technique spans in news articles.
+
+Articles are one sentence per line (line 1 the title); spans are character
+offsets into the article. Each non-empty line becomes a row with its spans
+clipped to it. A line is "framing" when it overlaps a Loaded_Language or
+Name_Calling,Labeling span. Splits group rows by article so no article is in
+both train and test.
+"""
+from __future__ import annotations
+
+import csv
+import random
+from collections import defaultdict
+from pathlib import Path
+
+from training.data_root import require_file
+from training.schema import PTC_TECHNIQUE_MAP
+
+PTC_DIR = Path("semeval2020_task11_ptc")
+LICENSE = "PTC (Da San Martino et al. 2019/2020): research use only, no redistribution"
+FRAMING_TECHNIQUES = {"Loaded_Language", "Name_Calling,Labeling"}
+
+
+def _read_spans(path: Path) -> dict[str, list[tuple[str, int, int]]]:
+    spans = defaultdict(list)
+    with path.open(encoding="utf-8") as f:
+        for line in csv.reader(f, delimiter="\t"):
+            if len(line) == 4:
+                art, tech, s, e = line
+                spans[art].append((tech, int(s), int(e)))
+    return spans
+
+
+def load_ptc(root: Path, negatives: float = 1.0, seed: int = 0) -> list[dict]:
+    base = root / PTC_DIR
+    spans_by_article = _read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
+    art_dir = base / "train-articles"
+    require_file(next(iter(sorted(art_dir.glob("article*.txt"))), art_dir / "article*.txt"), "PTC")
+    rng = random.Random(seed)
+    rows = []
+    for path in sorted(art_dir.glob("article*.txt")):
+        art = path.stem.removeprefix("article")
+        text = path.read_text(encoding="utf-8")
+        spans = spans_by_article.get(art, [])
+        offset = 0
+        for n, line in enumerate(text.split("\n")):
+            start, end = offset, offset + len(line)
+            offset = end + 1
+            stripped = line.strip()
+            if not stripped:
+                continue
+            lead = len(line) - len(line.lstrip())
+            s0, e0 = start + lead, start + lead + len(stripped)
+            inside = [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
+            if not inside and rng.random() >= negatives:
+                continue
+            rows.append({
+                "id": f"ptc:{art}:{n}",
+                "text": stripped,
+                "label": int(any(t in FRAMING_TECHNIQUES for t, _, _ in inside)),
+                "spans": [
+                    {"start": s, "end": e, "technique": PTC_TECHNIQUE_MAP[t]}
+                    for t, s, e in inside
+                    if t in PTC_TECHNIQUE_MAP and e > s
+                ],
+                "has_spans": True,
+                "outlet": "",
+                "topic": "",
+                "group": f"ptc:{art}",
+                "source": "ptc",
+                "opinion": -1,
+            })
+    return rows

@@ -1,0 +1,81 @@
+"""Held-out evaluation of a trained model, beside baselines on the same split.
+
+Calibration first: a temperature fitted on dev logits turns scores into
+probabilities, and the decision threshold is tuned on dev. Then every source's
+test split is scored: sentence metrics (with ECE), span metrics for sources
+with span annotation (PTC: by held-out article; BABE: its biased words), a
+TF-IDF + logistic-regression and a TextBlob-subjectivity baseline, and a
+lexicon baseline for spans learned from the training split only.
+"""
+from __future__ import annotations
+
+import numpy as np
+from datasets import Dataset
+
+from models.span_decoding import decode_spans
+from training.baselines import run_baselines
+from training.calibration import apply_temperature, best_threshold, expected_calibration_error, fit_temperature
+from training.loop import predict
+from training.metrics import classification_metrics
+from training.schema import TECHNIQUES
+from training.span_metrics import LexiconBaseline, span_report
+
+
+def sentence_scores(logits: np.ndarray, labels) -> dict:
+    return classification_metrics(np.asarray(labels), logits.argmax(-1))
+
+
+def calibrate(logits: np.ndarray, labels) -> tuple[float, float]:
+    labels = np.asarray(labels)
+    temperature = fit_temperature(logits, labels)
+    threshold = best_threshold(apply_temperature(logits, temperature), labels)
+    return float(temperature), float(threshold)
+
+
+def predicted_spans(model, tokenizer, ds: Dataset, token_probs: list[np.ndarray]) -> list[list[dict]]:
+    tags = model.arch.tags
+    enc = tokenizer(list(ds["text"]), truncation=True, max_length=model.arch.max_length, return_offsets_mapping=True)
+    return [decode_spans(p, offs, tags, text) for p, offs, text in zip(token_probs, enc["offset_mapping"], list(ds["text"]))]
+
+
+def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
+    dev_enc = encode(data.dev)
+    dev_logits = predict(model, dev_enc, bf16).logits
+    temperature, threshold = calibrate(dev_logits, data.dev["label"])
+    metrics = {"dev": _sentence_block(dev_logits, data.dev["label"], temperature, threshold), "test": {}}
+    lexicon = None
+    span_rows = data.train.filter(lambda r: r["has_spans"] and len(r["spans"]) > 0)
+    if model.arch.tags and len(span_rows):
+        lexicon = LexiconBaseline().fit(list(span_rows["text"]), list(span_rows["spans"]))
+    for name, test in data.tests.items():
+        preds = predict(model, encode(test), bf16)
+        block = _sentence_block(preds.logits, test["label"], temperature, threshold)
+        if name == _eval_source(data):
+            # same training rows as the model, same dev set for TextBlob's threshold, same test rows
+            block["baselines"] = run_baselines(list(data.train["text"]), list(data.train["label"]),
+                                               list(data.dev["text"]), list(data.dev["label"]),
+                                               list(test["text"]), list(test["label"]))
+        if model.arch.tags and any(test["has_spans"]):
+            with_spans = [i for i, h in enumerate(test["has_spans"]) if h]
+            sub = test.select(with_spans)
+            pred_spans = predicted_spans(model, tokenizer, sub, [preds.token_probs[i] for i in with_spans])
+            texts, gold = list(sub["text"]), list(sub["spans"])
+            block["spans"] = span_report(gold, pred_spans, texts, TECHNIQUES)
+            if lexicon is not None:
+                block["spans_lexicon_baseline"] = span_report(gold, lexicon.predict(texts), texts, TECHNIQUES)
+        metrics["test"][name] = block
+    return {"temperature": temperature, "threshold": threshold, "metrics": metrics,
+            "lexicon": lexicon.to_json() if lexicon is not None else None}
+
+
+def _eval_source(data) -> str:
+    return data.dev["source"][0] if len(data.dev) else ""
+
+
+def _sentence_block(logits: np.ndarray, labels, temperature: float, threshold: float) -> dict:
+    labels = np.asarray(labels)
+    probs = apply_temperature(logits, temperature)
+    block = classification_metrics(labels, (probs >= threshold).astype(int), probs)
+    block["ece_uncalibrated"] = float(expected_calibration_error(apply_temperature(logits, 1.0), labels))
+    block["macro_f1_argmax"] = float(classification_metrics(labels, logits.argmax(-1))["macro_f1"])
+    return block

@@ -1,0 +1,200 @@
+"""The optimisation loop: AdamW, warm-up + linear decay, clipping, bf16 autocast, early stopping.
+
+Small named pieces (``make_optimizer``, ``lr_factor``, ``epoch_batches``,
+``train_step``, ``predict``, ``fit``) so the loop reads top to bottom. Data
+order per epoch comes from a generator seeded by (seed, epoch), which is what
+lets ``--resume`` skip the batches already seen and land on the same weights.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from datasets import Dataset
+from torch import nn
+
+from training.config import TrainConfig
+from training.features import IGNORE, collate
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """AMX or AVX512-BF16 make bf16 matmuls fast; elsewhere bf16 emulation is slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def use_bf16(setting: str) -> bool:
+    return setting == "on" or (setting == "auto" and cpu_has_bf16())
+
+
+def autocast(enabled: bool):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
+    """Parameter groups: no weight decay on biases/LayerNorm; heads may take their own lr;
+    layer-wise lr decay gives lower encoder layers smaller steps."""
+    layers = getattr(getattr(model.encoder, "config", None), "num_hidden_layers", 0)
+    head_lr = cfg.head_lr or cfg.lr
+    groups: dict[tuple[float, float], list] = {}
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        if name.startswith("encoder."):
+            depth = _layer_of(name, layers)
+            lr = cfg.lr * cfg.layer_decay ** (layers + 1 - depth)
+        else:
+            lr = head_lr
+        wd = 0.0 if p.ndim == 1 else cfg.weight_decay
+        groups.setdefault((lr, wd), []).append(p)
+    params = [{"params": ps, "lr": lr, "base_lr": lr, "weight_decay": wd} for (lr, wd), ps in sorted(groups.items())]
+    return torch.optim.AdamW(params, lr=cfg.lr)
+
+
+def _layer_of(name: str, layers: int) -> int:
+    """0 for embeddings, i+1 for transformer layer i, layers+1 above."""
+    if "embeddings" in name:
+        return 0
+    for part in name.split(".layer.")[1:]:
+        head = part.split(".", 1)[0]
+        if head.isdigit():
+            return int(head) + 1
+    return layers + 1
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    g = torch.Generator().manual_seed(seed * 1000 + epoch)
+    order = torch.randperm(len(ds), generator=g).tolist()
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
+    loss = nn.functional.cross_entropy(out["logits"].float(), batch["labels"])
+    if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
+        tl = out["token_logits"].float()
+        loss = loss + cfg.token_loss_weight * nn.functional.cross_entropy(
+            tl.reshape(-1, tl.shape[-1]), batch["token_labels"].reshape(-1), ignore_index=IGNORE)
+    if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
+        loss = loss + cfg.opinion_loss_weight * nn.functional.cross_entropy(
+            out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
+    return loss
+
+
+def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:
+    model.train()
+    with autocast(bf16):
+        out = model(batch["input_ids"], batch["attention_mask"])
+    loss = compute_loss(out, batch, cfg)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg.grad_clip > 0:
+        nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], cfg.grad_clip)
+    optimizer.step()
+    return float(loss.detach())
+
+
+@dataclass
+class Predictions:
+    logits: np.ndarray            # (n, 2) sentence logits, fp32
+    token_probs: list[np.ndarray]  # per row (n_pieces, n_tags); empty without a token head
+
+
+@torch.no_grad()
+def predict(model, encoded: Dataset, bf16: bool, batch_size: int = 64) -> Predictions:
+    """Length-sorted batches (little padding); results returned in the input order."""
+    model.eval()
+    lengths = [len(x) for x in encoded["input_ids"]]
+    order = np.argsort(lengths, kind="stable")
+    logits = np.zeros((len(encoded), len(model.arch.labels)), dtype=np.float32)
+    token_probs: list = [None] * len(encoded)
+    rows = encoded.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
+    for i in range(0, len(order), batch_size):
+        idx = order[i:i + batch_size].tolist()
+        batch = collate([rows[j] for j in idx])
+        with autocast(bf16):
+            out = model(batch["input_ids"], batch["attention_mask"])
+        logits[idx] = out["logits"].float().numpy()
+        if "token_logits" in out:
+            probs = out["token_logits"].float().softmax(-1).numpy()
+            for k, j in enumerate(idx):
+                token_probs[j] = probs[k, :lengths[j]]
+    return Predictions(logits=logits, token_probs=[t for t in token_probs if t is not None])
+
+
+@dataclass
+class FitState:
+    step: int = 0
+    epoch: int = 0
+    best_score: float = -1.0
+    evals_since_best: int = 0
+    history: list | None = None
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "epoch": self.epoch, "best_score": self.best_score,
+                "evals_since_best": self.evals_since_best}
+
+
+def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState, *,
+        evaluate: Callable[[], float], on_eval: Callable[[FitState, float, bool], None],
+        on_interrupt: Callable[[FitState], None], progress) -> FitState:
+    """Run until max steps, epochs or patience run out. ``evaluate`` returns dev macro-F1;
+    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C."""
+    bf16 = use_bf16(cfg.bf16)
+    per_epoch = math.ceil(len(train_enc) / cfg.batch_size)
+    total = cfg.max_steps or cfg.epochs * per_epoch
+    warmup = int(cfg.warmup_ratio * total)
+    rows = train_enc.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
+    task = progress.add_task("train", total=total, completed=state.step, loss=float("nan"))
+    started, start_step = time.time(), state.step
+    try:
+        while state.step < total:
+            batches = epoch_batches(train_enc, cfg.batch_size, cfg.seed, state.epoch)
+            for idx in batches[state.step - state.epoch * per_epoch:]:
+                factor = lr_factor(state.step, total, warmup)
+                for group in optimizer.param_groups:
+                    group["lr"] = group["base_lr"] * factor
+                loss = train_step(model, optimizer, collate([rows[j] for j in idx]), cfg, bf16)
+                state.step += 1
+                progress.update(task, advance=1, loss=loss)
+                end_of_epoch = state.step == (state.epoch + 1) * per_epoch
+                if (cfg.eval_every and state.step % cfg.eval_every == 0) or end_of_epoch or state.step == total:
+                    if end_of_epoch:
+                        state.epoch += 1
+                    if _evaluate_and_save(state, evaluate, on_eval, cfg):
+                        return state
+                if state.step >= total:
+                    break
+    except KeyboardInterrupt:
+        on_interrupt(state)
+        raise
+    finally:
+        progress.update(task, description=f"train ({(state.step - start_step) / max(1e-9, time.time() - started):.1f} steps/s)")
+    return state
+
+
+def _evaluate_and_save(state: FitState, evaluate, on_eval, cfg: TrainConfig) -> bool:
+    """Returns True when early stopping says to stop."""
+    score = evaluate()
+    improved = score > state.best_score
+    if improved:
+        state.best_score, state.evals_since_best = score, 0
+    else:
+        state.evals_since_best += 1
+    on_eval(state, score, improved)
+    return cfg.patience > 0 and state.evals_since_best >= cfg.patience

@@ -1,0 +1,50 @@
+"""The model card (README.md in a model folder): what it is, what it was trained on, how well it does."""
+from __future__ import annotations
+
+from training.config import Config
+
+
+def _f(x) -> str:
+    return f"{x:.3f}" if isinstance(x, (int, float)) else "–"
+
+
+def model_card(meta: dict, cfg: Config) -> str:
+    lines = [
+        "# Slant framing model",
+        "",
+        "Scores news sentences for editorial framing (loaded words, labels, exaggeration) against neutral",
+        "reporting, and marks the words that carry it." if meta.get("tags") else
+        "Scores news sentences for editorial framing against neutral reporting.",
+        "",
+        f"- Base encoder: `{meta['base']}` ({cfg.model.adapter if cfg.model.adapter != 'none' else 'full fine-tune'})",
+        f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
+        f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)",
+        f"- Split: `{cfg.data.split}` on `{cfg.data.eval_source}` (seed {cfg.train.seed}); ids in `splits.json`",
+        "",
+        "## Test metrics",
+        "",
+        "| source | n | accuracy | macro-F1 | ECE | TF-IDF+LR macro-F1 | TextBlob macro-F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, block in meta["metrics"]["test"].items():
+        base = block.get("baselines", {})
+        n = sum(c["support"] for c in block.get("per_class", {}).values())
+        lines.append(f"| {name} | {n} | {_f(block.get('accuracy'))} | {_f(block.get('macro_f1'))} | {_f(block.get('ece'))} | "
+                     f"{_f(base.get('tfidf_logreg', {}).get('macro_f1'))} | {_f(base.get('textblob_subjectivity', {}).get('macro_f1'))} |")
+    span_lines = []
+    for name, block in meta["metrics"]["test"].items():
+        if "spans" in block:
+            for tech, entry in block["spans"]["per_technique"].items():
+                lex = block.get("spans_lexicon_baseline", {}).get("per_technique", {}).get(tech, {})
+                span_lines.append(f"| {name} | {tech} | {_f(entry['overlap']['f1'])} | {_f(entry['exact']['f1'])} | "
+                                  f"{_f(entry['token']['f1'])} | {_f(lex.get('overlap', {}).get('f1'))} |")
+    if span_lines:
+        lines += ["", "## Span metrics (test)", "", "| source | technique | overlap F1 | exact F1 | token F1 | lexicon overlap F1 |",
+                  "|---|---|---|---|---|---|", *span_lines]
+    lines += ["", "## Training data and licences", ""]
+    for d in meta["data"]:
+        if "licence" in d:
+            lines.append(f"- `{d['source']}`: {d['licence']}")
+    lines += ["", f"Trained in {meta['train']['seconds']:.0f} s, {meta['train']['steps']} steps (bf16: {meta['train']['bf16']}).",
+              "Versions: see `meta.json`. Resolved training config: `config.yaml`.", ""]
+    return "\n".join(lines)

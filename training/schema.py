@@ -1,0 +1,44 @@
+"""The one record schema every data source is brought into.
+
+Each loader returns a ``datasets.Dataset`` with exactly these columns, so the
+training loop, the splits and the baselines never care where data came from.
+"""
+from __future__ import annotations
+
+LABELS = ("neutral", "framing")
+"""Sentence labels; index 1 is the positive class whose probability we score."""
+
+TECHNIQUES = ("loaded_language", "name_calling", "exaggeration")
+"""Span techniques the token head names (BIO tags are built from these)."""
+
+PTC_TECHNIQUE_MAP = {
+    "Loaded_Language": "loaded_language",
+    "Name_Calling,Labeling": "name_calling",
+    "Exaggeration,Minimisation": "exaggeration",
+}
+"""PTC technique name -> Slant technique; PTC techniques not listed are kept in
+the raw spans but not trained (too few or not word-level)."""
+
+BABE_SPAN_TECHNIQUE = "loaded_language"
+"""BABE's biased words carry no technique; they are weak loaded-language labels."""
+
+COLUMNS = (
+    "id",            # str: stable source id, e.g. "babe:123" or "ptc:111111111:7"
+    "text",          # str
+    "label",         # int: 0 neutral, 1 framing
+    "spans",         # list[{"start": int, "end": int, "technique": str}] char offsets in text
+    "has_spans",     # bool: whether this row was span-annotated at all (masks the token loss)
+    "outlet",        # str ("" when unknown)
+    "topic",         # str ("" when unknown)
+    "group",         # str: unit that must not be split across train/test (article id, or the id)
+    "source",        # str: dataset name
+    "opinion",       # int: -1 unknown, 0 factual, 1 somewhat, 2 opinion (BABE multi-task)
+)
+
+
+def bio_tags() -> list[str]:
+    """The token label set: O, then B-/I- per technique, in a fixed order."""
+    tags = ["O"]
+    for t in TECHNIQUES:
+        tags += [f"B-{t}", f"I-{t}"]
+    return tags

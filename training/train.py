@@ -1,0 +1,186 @@
+"""``slant train``: make data -> build model -> fit -> calibrate -> evaluate -> save.
+
+Read top to bottom. A run folder holds ``config.yaml``, ``splits.json``,
+``metrics.jsonl``, ``last/`` (model + resumable trainer state) and ``best/``
+(the model with the best dev macro-F1, calibrated, with test metrics and a
+model card). ``best/`` is what ``slant score --model`` loads.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from datasets import Dataset, concatenate_datasets
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from safetensors.torch import load_file
+
+from models.encoders import load_tokenizer
+from models.errors import SlantError
+from models.framing_model import Architecture, FramingModel
+from models.model_folder import WEIGHTS, save_model
+from training.checkpoint import load_trainer_state, save_trainer_state
+from training.config import Config, load_config
+from training.data import SOURCES, licence_of, load_source
+from training.data_root import resolve_data_root
+from training.evaluation import evaluate_all, sentence_scores
+from training.features import encode_rows
+from training.loop import FitState, fit, make_optimizer, predict, use_bf16
+from training.model_card import model_card
+from training.splits import drop_overlap, membership, split_dataset
+
+console = Console(stderr=True)
+
+
+@dataclass
+class RunData:
+    train: Dataset
+    dev: Dataset                      # the eval source's dev split (model selection, calibration)
+    tests: dict[str, Dataset]         # per source
+    splits: dict[str, list[str]]      # ids per split, saved with the run
+
+
+def make_data(cfg: Config) -> RunData:
+    d = cfg.data
+    names = list(dict.fromkeys([d.eval_source, *d.train]))
+    root = resolve_data_root(d.root) if any(n in SOURCES for n in names) else None
+    parts: dict[str, dict[str, Dataset]] = {}
+    for name in names:
+        ds = load_source(name, root, ptc_negatives=d.ptc_negatives, seed=cfg.train.seed)
+        if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
+            ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
+        how = d.split if name == d.eval_source else "random"
+        parts[name] = split_dataset(ds, how=how, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
+                                    folds=d.folds, fold=d.fold, test_outlets=d.test_outlets)
+    held = [parts[d.eval_source]["dev"], parts[d.eval_source]["test"]]
+    train_parts = [parts[n]["train"] if n == d.eval_source else drop_overlap(parts[n]["train"], held)
+                   for n in names if n in d.train or n == d.eval_source]
+    train = concatenate_datasets(train_parts)
+    splits = {"train": list(train["id"]), "dev": list(parts[d.eval_source]["dev"]["id"]),
+              **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
+    return RunData(train=train, dev=parts[d.eval_source]["dev"],
+                   tests={n: p["test"] for n, p in parts.items()}, splits=splits)
+
+
+def architecture(cfg: Config) -> Architecture:
+    from training.schema import LABELS, bio_tags
+
+    m = cfg.model
+    return Architecture(base=m.base, adapter=m.adapter, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
+                        lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
+                        tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
+                        max_length=m.max_length, dropout=m.dropout)
+
+
+def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
+    return ds.map(encode_rows, batched=True, fn_kwargs={"tokenizer": tokenizer, "max_length": arch.max_length,
+                                                        "tags": arch.tags}, desc=None)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TextColumn("ETA"),
+                    TimeRemainingColumn(), console=console, transient=False)
+
+
+def load_weights(model: FramingModel, folder: Path) -> None:
+    model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
+
+
+def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
+    out = Path(out)
+    _check_run_folder(cfg, out, resume)
+    torch.manual_seed(cfg.train.seed)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    started = time.time()
+
+    data = make_data(cfg)
+    arch = architecture(cfg)
+    tokenizer = load_tokenizer(arch.base)
+    model = FramingModel.build(arch)
+    train_enc, dev_enc = encode(data.train, tokenizer, arch), encode(data.dev, tokenizer, arch)
+    optimizer = make_optimizer(model, cfg.train)
+    bf16 = use_bf16(cfg.train.bf16)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yaml").write_text(cfg.to_yaml())
+    (out / "splits.json").write_text(json.dumps(data.splits))
+
+    state = FitState()
+    if resume:
+        load_weights(model, out / "last")
+        progress = load_trainer_state(out / "last", optimizer)
+        state = FitState(**{k: progress[k] for k in ("step", "epoch", "best_score", "evals_since_best")})
+        console.print(f"resuming {out} from step {state.step}")
+
+    def save_checkpoint(s: FitState, name: str = "last") -> None:
+        save_model(model, tokenizer, out / name, {"kind": "checkpoint", **s.to_dict()}, config_yaml=cfg.to_yaml())
+        if name == "last":
+            save_trainer_state(out / name, optimizer, s.to_dict())
+
+    def evaluate_dev() -> float:
+        return sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"]
+
+    def on_eval(s: FitState, score: float, improved: bool) -> None:
+        with (out / "metrics.jsonl").open("a") as f:
+            f.write(json.dumps({"step": s.step, "epoch": s.epoch, "dev_macro_f1": round(score, 4),
+                                "best": improved, "seconds": round(time.time() - started, 1)}) + "\n")
+        console.print(f"step {s.step}: dev macro-F1 {score:.4f}{' (best)' if improved else ''}")
+        if improved:
+            save_checkpoint(s, "best")
+        save_checkpoint(s, "last")
+
+    def on_interrupt(s: FitState) -> None:
+        save_checkpoint(s, "last")
+
+    try:
+        with progress_bar() as bar:
+            state = fit(model, optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev, on_eval=on_eval,
+                        on_interrupt=on_interrupt, progress=bar)
+    except KeyboardInterrupt:
+        raise SlantError(f"interrupted at step {state.step}; checkpoint saved — continue with: "
+                         f"slant train {out / 'config.yaml'} --out {out} --resume") from None
+
+    load_weights(model, out / "best")
+    report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch))
+    meta = {
+        "kind": "model",
+        "base": arch.base,
+        "labels": arch.labels,
+        "tags": arch.tags,
+        "temperature": report["temperature"],
+        "threshold": report["threshold"],
+        "metrics": report["metrics"],
+        "data": [{"source": n, "licence": licence_of(n), "n_test": len(t)} for n, t in data.tests.items()]
+                + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev)}],
+        "train": {"steps": state.step, "best_dev_macro_f1": state.best_score,
+                  "seconds": round(time.time() - started, 1), "bf16": bf16},
+        "lexicon": report.get("lexicon"),
+    }
+    best = save_model(model, tokenizer, out / "best", meta, config_yaml=cfg.to_yaml(), splits=data.splits,
+                      card=model_card(meta, cfg))
+    (out / "report.json").write_text(json.dumps(report["metrics"], indent=2, default=float))
+    return best
+
+
+def _check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
+    if resume:
+        saved = out / "config.yaml"
+        if not (out / "last").is_dir() or not saved.is_file():
+            raise SlantError(f"--resume: no checkpoint in {out}/last; start without --resume (or point --out at the interrupted run)")
+        if load_config(saved).to_dict() != cfg.to_dict():
+            raise SlantError(f"--resume: the config differs from the one saved in {saved}; resume with that file: slant train {saved} --out {out} --resume")
+    elif (out / "best").exists() or (out / "last").exists():
+        raise SlantError(f"run folder {out} already holds a run; pass --resume to continue it or choose a new --out")
+
+
+def main_train(config_path: str, out: str | None, resume: bool, overrides: list[str]) -> Path:
+    cfg = load_config(config_path, overrides)
+    out_dir = Path(out) if out else Path("runs") / Path(config_path).stem
+    best = train(cfg, out_dir, resume=resume)
+    print(f"model saved to {best}", file=sys.stdout)
+    return best
