@@ -57,6 +57,7 @@ _SINGLE_OPEN, _SINGLE_CLOSE = "‘", "’"
 _OPENER_BEFORE = set(" \t([{—–-/\"“‘:") | {""}
 _CLOSER_AFTER = set(" \t)]}.,;:!?—–-/\"”’…") | {""}
 _LINE = re.compile(r"[^\r\n\u2028\u2029]+")
+_MARK = re.compile("[\"“”'‘’]")
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -81,10 +82,8 @@ def _quotes(text: str) -> list[tuple[int, int, int]]:
 def _line_quotes(text: str, ls: int, le: int, continues: bool) -> list[tuple[int, int, int]]:
     stack: list[tuple[str, int]] = []  # (kind "d"/"s", content start)
     found: list[tuple[int, int, int]] = []
-    for i in range(ls, le):
-        ch = text[i]
-        if ch not in "\"“”'‘’":
-            continue
+    for m in _MARK.finditer(text, ls, le):
+        i, ch = m.start(), m.group()
         before = text[i - 1] if i > ls else ""
         after = text[i + 1] if i + 1 < le else ""
         opener = before.isspace() or before in _OPENER_BEFORE

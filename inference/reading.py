@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -232,23 +230,17 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Ite
             yield _cp1252_warning(path)
         yield from _text_doc(path, path, "".join(pieces), opts)
         return
-    # Huge: stream the rest; warn about cp1252 once, when it first happens.
-    warned = False
-    for item in _chunk_stream(path, _continue(pieces, raw, dec), opts):
-        if dec.fell_back and not warned:
-            warned = True
-            yield _cp1252_warning(path)
-        yield item
-    if dec.fell_back and not warned:
+    # Huge: stream the rest in chunks.
+    def rest() -> Iterator[str]:
+        while pieces:
+            yield pieces.pop(0)
+        while block := raw.read(_READ_BYTES):
+            yield dec.decode(block)
+        yield dec.decode(b"", final=True)
+
+    yield from _chunk_stream(path, rest(), opts)
+    if dec.fell_back:
         yield _cp1252_warning(path)
-
-
-def _continue(pieces: list[str], raw: IO[bytes], dec: _Decoder) -> Iterator[str]:
-    while pieces:
-        yield pieces.pop(0)
-    while block := raw.read(_READ_BYTES):
-        yield dec.decode(block)
-    yield dec.decode(b"", final=True)
 
 
 def _chunk_stream(path: str, texts: Iterable[str], opts: _Options) -> Iterator[Item]:
@@ -293,8 +285,8 @@ def _text_doc(path: str, doc_id: str, text: str, opts: _Options) -> Iterator[Ite
         yield _empty_problem(path)
         return
     if _HTML_START.match(text[:200]):
-        yield ReadProblem(path, f"{path}: looks like HTML; scored the extracted article text — "
-                          "name it .html to silence this", False)
+        yield ReadProblem(path, f"{path}: looks like HTML; scoring the article text extracted "
+                          "from it — pass it as a .html file to silence this", False)
         yield from _html_doc(path, text, opts, doc_id=doc_id)
         return
     yield Document(doc_id, text, opts.meta())
@@ -304,7 +296,7 @@ def _text_doc(path: str, doc_id: str, text: str, opts: _Options) -> Iterator[Ite
 
 def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None = None) -> Iterator[Item]:
     """Main article text via trafilatura (it detects the charset of bytes itself)."""
-    if not (html.strip() if isinstance(html, str) else html.strip()):
+    if not html.strip():
         yield _empty_problem(path)
         return
     text = trafilatura.extract(html, include_comments=False, include_tables=False)
@@ -366,11 +358,12 @@ def _missing_column(path: str, col: str, flag: str, columns: Iterable[str]) -> R
 
 def _read_jsonl(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
     lines = _Lines(path, raw)
-    checked = False
+    checked = seen = False
     for line_no, line in enumerate(lines, 1):
         yield from lines.drain()
         if not line.strip():
             continue
+        seen = True
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
@@ -390,7 +383,8 @@ def _read_jsonl(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
         yield _row_doc(path, line_no, row, opts)
     yield from lines.drain()
     if not checked:
-        yield _empty_problem(path)
+        yield _empty_problem(path) if not seen else ReadProblem(
+            path, f"{path}: no valid JSON rows; write one JSON object per line", True)
 
 
 def _read_csv(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
@@ -407,17 +401,21 @@ def _read_csv(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
             if col and col not in header:
                 yield _missing_column(path, col, flag, header)
                 return
-        line_no = reader.line_num
+        line_no, rows = reader.line_num, 0
         for values in reader:
             yield from lines.drain()
             start, line_no = line_no + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
-            if len(values) != len(header):
+            rows += 1
+            if len(values) > len(header):  # usually an unquoted comma in the text
                 yield ReadProblem(path, f"{path}:{start}: {len(values)} fields, header has "
-                                  f"{len(header)}; row skipped — check quoting on that line", False)
+                                  f"{len(header)}; row skipped — quote fields that contain commas", False)
                 continue
+            values += [""] * (len(header) - len(values))  # short rows: missing trailing fields
             yield _row_doc(path, start, dict(zip(header, values)), opts)
+        if not rows:
+            yield ReadProblem(path, f"{path}: header but no rows; add rows below the header", True)
     except csv.Error as e:
         yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
                           "there or export the file again", True)

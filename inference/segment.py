@@ -62,9 +62,10 @@ _ROUGH_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z])")
 # precede a name; months precede a day number.
 _TITLES = (
     "Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Sgt|Capt|Cmdr|Adm|Gov|Sen|Rep|Sens|Reps|Rev|"
-    "Prof|Pres|Supt|Det|Insp|Amb|Hon|St|Ft|Mt|Jr|Sr|No|Nos|Vol|Art|Sec"
+    "Prof|Pres|Supt|Det|Insp|Amb|Hon|St|Ft|Mt"
 )
-_MONTHS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+# Followed by a number: "Jan. 5", "No. 10 Downing Street", "Art. 5".
+_MONTHS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|Art|Sec"
 _ENDS_WITH_TITLE = re.compile(rf"(?:^|[\s(\"“‘'])(?:{_TITLES})\.$")
 _ENDS_WITH_MONTH = re.compile(rf"(?:^|[\s(\"“‘'])(?:{_MONTHS})\.$")
 # Dotted initialisms such as U.S., U.K., U.N., E.U. or D.C.
@@ -74,7 +75,7 @@ _QUOTE_OR_BANG_END = re.compile(r"[!?,][\"'”’]?$|[\"'”’]$")
 # Embeds. Twitter/X attribution line: "— Name (@handle) September 5, 2023".
 _EMBED_ATTRIBUTION = re.compile(
     r"^[—–-]{1,2}\s*\S.{0,120}?\(@\w{1,50}\)\s*"
-    r"(?:(?:on\s+)?\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4}|on\s+\w+)?\s*$"
+    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"
 )
 _EMBED_LINK_END = re.compile(
     r"(?:pic\.twitter\.com/\w+|https?://t\.co/\w+|https?://(?:www\.)?"
@@ -233,7 +234,7 @@ def _should_merge(prev: str, nxt: str) -> bool:
     if _ENDS_WITH_TITLE.search(prev):
         return True  # "Gen." / "Mr." precede a name, never end a sentence
     if _ENDS_WITH_MONTH.search(prev) and first.isdigit():
-        return True  # "Jan. 5"
+        return True  # "Jan. 5", "No. 10"
     if _ENDS_WITH_INITIALISM.search(prev) and (first.islower() or first.isdigit()):
         return True  # "the U.S. military" (but "moved to the U.S. The next day")
     if first.islower() and _QUOTE_OR_BANG_END.search(prev):

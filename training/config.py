@@ -142,6 +142,8 @@ def _coerce(value, hint, where: str):
         except (TypeError, ValueError):
             raise SlantError(f"config: {where} must be a number, got {value!r}") from None
     if hint is str:
+        if isinstance(value, bool):  # YAML 1.1 reads on/off as booleans
+            return "on" if value else "off"
         if isinstance(value, (dict, list)):
             raise SlantError(f"config: {where} must be a string, got {value!r}")
         return "" if value is None else str(value)

@@ -50,7 +50,7 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
     for name, test in data.tests.items():
         preds = predict(model, encode(test), bf16)
         block = _sentence_block(preds.logits, test["label"], temperature, threshold)
-        if name == _eval_source(data):
+        if name == data.eval_source:
             # same training rows as the model, same dev set for TextBlob's threshold, same test rows
             block["baselines"] = run_baselines(list(data.train["text"]), list(data.train["label"]),
                                                list(data.dev["text"]), list(data.dev["label"]),
@@ -66,10 +66,6 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
         metrics["test"][name] = block
     return {"temperature": temperature, "threshold": threshold, "metrics": metrics,
             "lexicon": lexicon.to_json() if lexicon is not None else None}
-
-
-def _eval_source(data) -> str:
-    return data.dev["source"][0] if len(data.dev) else ""
 
 
 def _sentence_block(logits: np.ndarray, labels, temperature: float, threshold: float) -> dict:

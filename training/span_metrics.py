@@ -200,6 +200,35 @@ def _phrase_key(s: str) -> str:
     return re.sub(r"^\W+|\W+$", "", re.sub(r"\s+", " ", s.lower()))
 
 
+def _pieces(s: str) -> tuple[str, ...]:
+    """Alternating word / separator runs, separators with whitespace collapsed.
+
+    Matching on these tuples is the same relation as the predict regex:
+    whole words, case-insensitive (caller lowercases), any run of whitespace.
+    """
+    return tuple(p if _WORD.match(p) else re.sub(r"\s+", " ", p) for p in re.findall(r"\w+|\W+", s))
+
+
+def _count_phrases(keys: Sequence[str], texts: Sequence[str]) -> Counter[str]:
+    """Whole-word occurrences of each multi-word key in ``texts``, in one pass per phrase length."""
+    by_len: dict[int, dict[tuple[str, ...], str]] = defaultdict(dict)
+    for k in keys:
+        pk = _pieces(k)
+        by_len[len(pk)][pk] = k
+    counts: Counter[str] = Counter()
+    if not by_len:
+        return counts
+    for text in texts:
+        pt = _pieces(text.lower())
+        for n, cands in by_len.items():
+            for i in range(len(pt) - n + 1):
+                if _WORD.match(pt[i]):
+                    hit = cands.get(pt[i:i + n])
+                    if hit is not None:
+                        counts[hit] += 1
+    return counts
+
+
 def _phrase_pattern(key: str) -> str:
     return r"\s+".join(re.escape(part) for part in key.split(" "))
 
@@ -247,17 +276,11 @@ class LexiconBaseline:
                 if key and not _WORD.fullmatch(key):  # single words were counted above
                     in_span[key] += 1
                     votes[key].update(techs)
-        # Occurrence counts for multi-word phrases (only those that can pass min_count).
-        corpus = "\n".join(texts)
-        total: dict[str, int] = {}
-        for key, c in in_span.items():
-            if c < self.min_count:
-                continue
-            if _WORD.fullmatch(key):
-                total[key] = word_total[key]
-            else:
-                pat = re.compile(r"(?<!\w)" + _phrase_pattern(key) + r"(?!\w)", re.IGNORECASE)
-                total[key] = max(len(pat.findall(corpus)), c)
+        # Occurrence counts: words come from word_total; phrases (only those that
+        # can pass min_count) from one pass over word/separator windows.
+        wanted = [k for k, c in in_span.items() if c >= self.min_count]
+        phrase_count = _count_phrases([k for k in wanted if not _WORD.fullmatch(k)], texts)
+        total = {k: word_total[k] if _WORD.fullmatch(k) else max(phrase_count[k], in_span[k]) for k in wanted}
         self.entries = {}
         for key, n in total.items():
             prec = min(in_span[key] / n, 1.0)

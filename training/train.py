@@ -42,6 +42,7 @@ class RunData:
     dev: Dataset                      # the eval source's dev split (model selection, calibration)
     tests: dict[str, Dataset]         # per source
     splits: dict[str, list[str]]      # ids per split, saved with the run
+    eval_source: str = ""
 
 
 def make_data(cfg: Config) -> RunData:
@@ -63,7 +64,7 @@ def make_data(cfg: Config) -> RunData:
     splits = {"train": list(train["id"]), "dev": list(parts[d.eval_source]["dev"]["id"]),
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
     return RunData(train=train, dev=parts[d.eval_source]["dev"],
-                   tests={n: p["test"] for n, p in parts.items()}, splits=splits)
+                   tests={n: p["test"] for n, p in parts.items()}, splits=splits, eval_source=d.eval_source)
 
 
 def architecture(cfg: Config) -> Architecture:

@@ -1,0 +1,113 @@
+"""The ``slant`` console script: thin shells over library functions.
+
+Every user-fixable problem surfaces as a ``SlantError`` and is printed as one
+line (``slant: error: …``) with a non-zero exit code; tracebacks are for bugs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+
+from models.errors import SlantError
+
+
+def _train(args, extra: list[str]) -> int:
+    from training.config import parse_dotted_flags
+    from training.train import main_train
+
+    main_train(args.config, args.out, args.resume, parse_dotted_flags(extra))
+    return 0
+
+
+def _evaluate(args, extra: list[str]) -> int:
+    from training.evaluate_cli import evaluate_model
+
+    evaluate_model(args.model, data=args.data, out=args.out, overrides=extra)
+    return 0
+
+
+def _score(args, extra: list[str]) -> int:
+    if extra:
+        raise SlantError(f"unknown option {extra[0]!r}; see 'slant score --help'")
+    from inference.score_cli import score_inputs
+
+    return score_inputs(args)
+
+
+def _report(args, extra: list[str]) -> int:
+    if extra:
+        raise SlantError(f"unknown option {extra[0]!r}; see 'slant report --help'")
+    from inference.report_cli import report_main
+
+    return report_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="slant", description="Score news sentences for editorial framing.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="fine-tune a framing model from a YAML config",
+                       description="Train a model. Dotted flags override the YAML, e.g. --train.lr 3e-5 --train.max_steps 100.")
+    t.add_argument("config", help="YAML config, e.g. configs/default.yaml")
+    t.add_argument("--out", help="run folder (default runs/<config name>)")
+    t.add_argument("--resume", action="store_true", help="continue an interrupted run in --out from its last checkpoint")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="metrics of a model folder on its held-out test split, beside baselines")
+    e.add_argument("model", help="model folder (e.g. runs/default/best)")
+    e.add_argument("--data", help="a .csv/.jsonl in the generic format to evaluate on instead of the saved test split")
+    e.add_argument("--out", help="write the metrics JSON here (default MODEL/evaluation.json)")
+    e.set_defaults(func=_evaluate)
+
+    s = sub.add_parser("score", help="score articles: files, folders, '-' for stdin, JSONL/CSV corpora")
+    s.add_argument("inputs", nargs="+", help=".txt/.html files, folders, .jsonl/.csv corpora or - for stdin")
+    s.add_argument("--model", help="model folder (default: the shipped default model)")
+    s.add_argument("--format", choices=("terminal", "json", "jsonl", "csv", "md", "html"), default=None,
+                   help="output format (default: terminal view on a terminal, jsonl when piped)")
+    s.add_argument("-o", "--output", help="write to this file instead of stdout")
+    s.add_argument("--threshold", type=float, help="framing threshold (default: the model folder's)")
+    s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
+    s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
+    s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")
+    s.add_argument("--engine", choices=("local", "ray"), default="local", help="local (default) or ray")
+    s.add_argument("--address", help="Ray cluster address for --engine ray")
+    s.add_argument("--out", help="output folder for --engine ray")
+    s.set_defaults(func=_score)
+
+    r = sub.add_parser("report", help="compare how groups (outlets) frame the news in an HTML/MD/JSON/CSV report")
+    r.add_argument("corpus", help="JSONL/CSV corpus with a text column, or a folder with one sub-folder per outlet")
+    r.add_argument("--by", default="outlet", help="group column (default: outlet)")
+    r.add_argument("--story", help="story/topic column for same-story comparisons")
+    r.add_argument("-o", "--output", required=True, help="report file (report.html, report.md, …)")
+    r.add_argument("--format", choices=("html", "md", "json", "csv"), help="default: from the output's extension")
+    r.add_argument("--model", help="model folder (default: the shipped default model)")
+    r.add_argument("--text-col", default="text")
+    r.add_argument("--id-col", default="id")
+    r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip")
+    r.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    r.set_defaults(func=_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    warnings.formatwarning = lambda msg, *a, **k: f"slant: warning: {msg}\n"
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    try:
+        return args.func(args, extra)
+    except SlantError as e:
+        print(f"slant: error: {e}", file=sys.stderr)
+        return 130 if "interrupted" in str(e) else 2
+    except KeyboardInterrupt:
+        print("slant: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

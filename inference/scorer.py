@@ -1,0 +1,179 @@
+"""The public scoring API: ``Scorer.load()``, ``scorer.score(text)``, ``scorer.score_sentences(list)``.
+
+Speed comes from three things measured in ``benchmarks/score_speed.py``:
+sentences are sorted by length and batched under a token budget (little
+padding), LoRA weights are merged into the encoder at load, and matmuls run in
+bf16 autocast on CPUs with AVX512-BF16/AMX (fp32 elsewhere). A sentence longer
+than the model's window is scored in overlapping windows and gets the highest
+window score, never silently truncated.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.quotes import quoted_ranges, voices
+from inference.records import ArticleScore, SentenceScore, Span
+from inference.segment import Segment, segment
+from models.errors import SlantError
+from models.model_folder import LoadedModel, load_model
+from models.span_decoding import decode_spans
+from training.calibration import apply_temperature
+from training.loop import autocast, cpu_has_bf16
+
+
+@dataclass
+class _Piece:
+    """One model input: a window of word pieces of one sentence."""
+    sentence: int
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+
+
+class Scorer:
+    def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, bf16: bool | None = None,
+                 spans: bool = True, token_budget: int = 4096, max_batch: int = 128):
+        self.loaded = loaded
+        self.threshold = loaded.threshold if threshold is None else threshold
+        self.bf16 = cpu_has_bf16() if bf16 is None else bf16
+        self.spans = spans
+        self.token_budget = token_budget
+        self.max_batch = max_batch
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **kwargs) -> "Scorer":
+        """``path=None`` loads the default model shipped inside the ``models`` package."""
+        if path is None:
+            from models import default_model_path
+
+            path = default_model_path()
+        return cls(load_model(path), **kwargs)
+
+    @property
+    def spans_available(self) -> bool:
+        return bool(self.loaded.arch.tags)
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the weights, for caches keyed by model."""
+        return str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())
+
+    # ---- scoring --------------------------------------------------------------------------
+    def score_sentences(self, sentences: list[str], doc: str = "-") -> list[SentenceScore]:
+        """Each string is one sentence (no segmentation); voice is left as the author's."""
+        segs = [Segment(0, len(s), s, i) for i, s in enumerate(sentences)]
+        probs, spans = self._infer([s.text for s in segs])
+        return [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
+
+    def score(self, text: str, doc: str = "-", *, offset: int = 0) -> ArticleScore:
+        """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``)."""
+        if not text.strip():
+            raise SlantError(f"{doc}: empty text; nothing to score")
+        segs = segment(text)
+        probs, spans = self._infer([s.text for s in segs])
+        voice = voices(text, segs)
+        quoted = quoted_ranges(text)
+        records = []
+        for i, (seg, p, sp) in enumerate(zip(segs, probs, spans)):
+            for s in sp:
+                s["quoted"] = any(a <= seg.start + s["start"] and seg.start + s["end"] <= b for a, b in quoted)
+            records.append(self._record(doc, i, seg, p, sp, voice[i], offset))
+        return ArticleScore(doc=doc, sentences=records, threshold=self.threshold, spans_available=self.spans_available)
+
+    def _record(self, doc, i, seg: Segment, prob: float, spans: list[dict], voice: str, offset: int) -> SentenceScore:
+        return SentenceScore(
+            doc=doc, index=i, paragraph=seg.paragraph, start=seg.start + offset, end=seg.end + offset, text=seg.text,
+            score=round(float(prob), 6), label="framing" if prob >= self.threshold else "neutral", voice=voice,
+            spans=[Span(start=seg.start + offset + s["start"], end=seg.start + offset + s["end"],
+                        text=seg.text[s["start"]:s["end"]], score=round(s["score"], 4), technique=s["technique"])
+                   for s in spans],
+        )
+
+    def _pieces(self, texts: list[str]) -> list[_Piece]:
+        tok = self.loaded.tokenizer
+        window = self.loaded.arch.max_length - 2
+        enc = tok(texts, add_special_tokens=False, return_offsets_mapping=True)
+        cls_id, sep_id = tok.cls_token_id, tok.sep_token_id
+        pieces = []
+        for i, (ids, offs) in enumerate(zip(enc["input_ids"], enc["offset_mapping"])):
+            stride = window * 3 // 4
+            starts = range(0, max(1, len(ids) - window + stride), stride) if len(ids) > window else [0]
+            for s in starts:
+                pieces.append(_Piece(i, [cls_id, *ids[s:s + window], sep_id], [(0, 0), *offs[s:s + window], (0, 0)]))
+        return pieces
+
+    @torch.inference_mode()
+    def _infer(self, texts: list[str]) -> tuple[np.ndarray, list[list[dict]]]:
+        """Calibrated framing probability and decoded spans per text."""
+        if not texts:
+            return np.zeros(0), []
+        pieces = self._pieces(texts)
+        model = self.loaded.model
+        want_spans = self.spans and self.spans_available
+        logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
+        tag_probs: list = [None] * len(pieces)
+        order = sorted(range(len(pieces)), key=lambda k: len(pieces[k].ids))
+        for batch in self._batches(order, pieces):
+            width = len(pieces[batch[-1]].ids)
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for r, k in enumerate(batch):
+                n = len(pieces[k].ids)
+                ids[r, :n] = torch.tensor(pieces[k].ids)
+                mask[r, :n] = 1
+            with autocast(self.bf16):
+                out = model(ids, mask) if want_spans else self._sentence_only(ids, mask)
+            logits[batch] = out["logits"].float().numpy()
+            if want_spans:
+                probs = out["token_logits"].float().softmax(-1).numpy()
+                for r, k in enumerate(batch):
+                    tag_probs[k] = probs[r, :len(pieces[k].ids)]
+        scores = apply_temperature(logits, self.loaded.temperature)
+        best = np.zeros(len(texts))
+        spans: list[list[dict]] = [[] for _ in texts]
+        for k, piece in enumerate(pieces):
+            best[piece.sentence] = max(best[piece.sentence], scores[k])
+            if want_spans:
+                found = decode_spans(tag_probs[k], piece.offsets, model.arch.tags, texts[piece.sentence])
+                spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
+        return best, spans
+
+    def _sentence_only(self, ids, mask):
+        model = self.loaded.model
+        hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return {"logits": model.sentence_head((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))}
+
+    def _batches(self, order: list[int], pieces: list[_Piece]):
+        batch: list[int] = []
+        for k in order:
+            width = len(pieces[k].ids)
+            if batch and ((len(batch) + 1) * width > self.token_budget or len(batch) >= self.max_batch):
+                yield batch
+                batch = []
+            batch.append(k)
+        if batch:
+            yield batch
+
+
+def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:
+    """Windows overlap; keep one span per character range (the higher score)."""
+    out = list(existing)
+    for sp in new:
+        clash = next((o for o in out if sp["start"] < o["end"] and o["start"] < sp["end"]), None)
+        if clash is None:
+            out.append(sp)
+        elif sp["score"] > clash["score"]:
+            out[out.index(clash)] = sp
+    return sorted(out, key=lambda s: s["start"])
+
+
+def warn_if_not_english(text: str, doc: str) -> None:
+    from inference.reading import looks_english
+
+    if not looks_english(text):
+        warnings.warn(f"{doc}: the text does not look like English; the model was trained on English news, scores may be meaningless")

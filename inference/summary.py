@@ -1,0 +1,51 @@
+"""Article summary: how much of the text is framed, in whose voice, and by which words.
+
+The author's framing and quoted framing are counted apart, so an outlet is not
+charged for what its sources said.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from inference.records import ArticleScore
+
+
+@dataclass
+class ArticleSummary:
+    doc: str
+    sentences: int
+    author_sentences: int
+    quote_sentences: int
+    framing_rate_author: float     # share of author-voice sentences labelled framing
+    framing_rate_quote: float      # share of quoted sentences labelled framing
+    mean_score: float              # mean framing probability over all sentences
+    top_phrases: list[tuple[str, int]] = field(default_factory=list)
+    most_framed: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _rate(flags: list[bool]) -> float:
+    return round(sum(flags) / len(flags), 4) if flags else 0.0
+
+
+def summarize(article: ArticleScore, top: int = 5) -> ArticleSummary:
+    sents = article.sentences
+    author = [s for s in sents if s.voice == "author"]
+    quote = [s for s in sents if s.voice == "quote"]
+    phrases = Counter(sp.text.lower() for s in author for sp in s.spans)
+    ranked = sorted(sents, key=lambda s: s.score, reverse=True)
+    return ArticleSummary(
+        doc=article.doc,
+        sentences=len(sents),
+        author_sentences=len(author),
+        quote_sentences=len(quote),
+        framing_rate_author=_rate([s.label == "framing" for s in author]),
+        framing_rate_quote=_rate([s.label == "framing" for s in quote]),
+        mean_score=round(sum(s.score for s in sents) / len(sents), 4) if sents else 0.0,
+        top_phrases=phrases.most_common(top),
+        most_framed=[{"index": s.index, "score": s.score, "voice": s.voice, "text": s.text}
+                     for s in ranked[:top] if s.label == "framing"],
+    )

@@ -1,0 +1,46 @@
+"""The default, readable terminal view (rich): each sentence with its score, framed words highlighted."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from inference.records import ArticleScore
+from inference.summary import ArticleSummary
+
+STYLES = {"loaded_language": "bold black on dark_orange", "name_calling": "bold white on red3",
+          "exaggeration": "bold black on yellow3", "lexicon": "bold black on cyan"}
+
+
+class TerminalWriter:
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console(highlight=False)
+
+    def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
+        c = self.console
+        c.rule(f"[bold]{article.doc}")
+        for s in article.sentences:
+            line = Text()
+            colour = "red" if s.label == "framing" else "green"
+            line.append(f"{s.score:4.2f} ", style=f"bold {colour}")
+            line.append("“ " if s.voice == "quote" else "  ", style="dim")
+            body = Text(s.text, style="italic" if s.voice == "quote" else "")
+            for sp in s.spans:
+                body.stylize(STYLES.get(sp.technique, "reverse"), sp.start - s.start, sp.end - s.start)
+            line.append_text(body)
+            c.print(line)
+        c.print()
+        c.print(f"[bold]Summary[/]: {summary.sentences} sentences; framing rate (author) "
+                f"[bold]{summary.framing_rate_author:.0%}[/] of {summary.author_sentences}, in quotes "
+                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}")
+        if summary.top_phrases:
+            c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases))
+        if not article.spans_available:
+            c.print("[dim]This model has no span head: loaded words are not highlighted.[/]")
+        legend = Text("Legend: ")
+        for t, st in STYLES.items():
+            legend.append(f" {t} ", style=st)
+            legend.append(" ")
+        c.print(legend, style="dim")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,62 @@
+"""Shared fixtures: offline mode, a tiny synthetic labelled corpus, tiny-model configs.
+
+The synthetic corpus is generated here (templates × loaded words), so unit tests
+need no dataset; tests marked ``real`` use the packaged encoder / shipped model
+and, where they need data, ``$SLANT_DATA_ROOT``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+LOADED = ["pariah", "disgraceful", "radical", "thugs", "shameful", "outrageous", "bizarre", "reckless"]
+NEUTRAL_SUBJECTS = ["The council", "The ministry", "The company", "Officials", "The court", "Researchers"]
+NEUTRAL_VERBS = ["published a report on", "met to discuss", "announced figures for", "held a hearing on"]
+TOPICS = ["the budget", "water supply", "road repairs", "school funding", "trade talks", "the census"]
+
+
+def synthetic_rows(n: int = 80, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        subj, verb, topic = rng.choice(NEUTRAL_SUBJECTS), rng.choice(NEUTRAL_VERBS), rng.choice(TOPICS)
+        if i % 2:
+            word = rng.choice(LOADED)
+            text = f"{subj} {verb} {topic} in a {word} move."
+            start = text.index(word)
+            rows.append({"id": f"s{i}", "text": text, "label": 1,
+                         "spans": [{"start": start, "end": start + len(word), "technique": "loaded_language"}],
+                         "outlet": f"outlet{i % 5}"})
+        else:
+            text = f"{subj} {verb} {topic} on Monday."
+            rows.append({"id": f"s{i}", "text": text, "label": 0, "spans": [], "outlet": f"outlet{i % 5}"})
+    return rows
+
+
+@pytest.fixture
+def synthetic_jsonl(tmp_path):
+    path = tmp_path / "synthetic.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")
+    return path
+
+
+def tiny_overrides(data_path, **extra) -> list[str]:
+    base = {
+        "model.base": "tiny-random-bert",
+        "data.train": str(data_path),
+        "data.eval_source": str(data_path),
+        "train.batch_size": 8,
+        "train.lr": 3e-3,
+        "train.bf16": "off",
+        "train.patience": 0,
+        "train.epochs": 1,
+        "train.threads": 1,
+    }
+    base.update(extra)
+    return [f"{k}={v}" for k, v in base.items()]

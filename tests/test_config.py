@@ -1,0 +1,50 @@
+import pytest
+
+from models.errors import SlantError
+from training.config import load_config, parse_dotted_flags
+
+
+def test_defaults_yaml_and_dotted_flags_layer_in_order(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("train:\n  lr: 1.0e-4\n  epochs: 7\nmodel:\n  adapter: lora\n")
+    cfg = load_config(cfg_file, parse_dotted_flags(["--train.lr", "3e-5", "--data.train=babe,ptc"]))
+    assert cfg.train.lr == 3e-5          # flag beats YAML
+    assert cfg.train.epochs == 7         # YAML beats default
+    assert cfg.train.batch_size == 32    # default kept
+    assert cfg.model.adapter == "lora"
+    assert cfg.data.train == ["babe", "ptc"]
+
+
+def test_resolved_config_round_trips_through_yaml(tmp_path):
+    cfg = load_config(None, ["train.max_steps=5", "model.token_head=false"])
+    saved = tmp_path / "saved.yaml"
+    saved.write_text(cfg.to_yaml())
+    assert load_config(saved).to_dict() == cfg.to_dict()
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("train:\n  lrr: 1\n", "did you mean 'train.lr'"),
+    ("trian:\n  lr: 1\n", "did you mean 'train'"),
+    ("train:\n  lr: fast\n", "train.lr"),
+    ("train:\n  epochs: 2.5\n", "must be an integer"),
+    ("model:\n  adapter: qlora\n", "must be one of none, lora"),
+    ("train: [1, 2]\n", "must be a mapping"),
+    ("train:\n  lr: 1\n   bad: indent\n", "not valid YAML"),
+    ("train:\n  lr: -1\n", "train.lr must be > 0"),
+])
+def test_bad_configs_fail_with_one_clear_line(tmp_path, yaml_text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(SlantError) as err:
+        load_config(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_config_file_and_bad_flags():
+    with pytest.raises(SlantError, match="no such file"):
+        load_config("does/not/exist.yaml")
+    with pytest.raises(SlantError, match="needs a value"):
+        parse_dotted_flags(["--train.lr"])
+    with pytest.raises(SlantError, match="unknown option"):
+        parse_dotted_flags(["--verbose"])

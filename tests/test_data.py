@@ -1,0 +1,122 @@
+import json
+
+import pytest
+
+from models.errors import SlantError
+from training.data import load_source
+from training.data_babe import word_spans
+from training.splits import drop_overlap, split_dataset
+
+BABE_HEADER = "text;news_link;outlet;topic;type;label_bias;label_opinion;biased_words\n"
+
+
+def write_babe(root, rows):
+    (root / "babe").mkdir(parents=True)
+    lines = [BABE_HEADER] + [f'"{t}";http://x;{o};{tp};left;{lab};Entirely factual;"{w}"\n' for t, o, tp, lab, w in rows]
+    (root / "babe" / "final_labels_SG2.csv").write_text("".join(lines), encoding="utf-8")
+
+
+def test_babe_rows_drop_no_agreement_and_map_words_to_spans(tmp_path):
+    write_babe(tmp_path, [
+        ("The Radical left slammed the radical plan.", "Alternet", "blm", "Biased", "['radical', 'slammed']"),
+        ("Officials met on Monday.", "Reuters", "gun-control", "Non-biased", "[]"),
+        ("Unclear sentence.", "Reuters", "x", "No agreement", "[]"),
+    ])
+    ds = load_source("babe", tmp_path)
+    assert len(ds) == 2
+    first = ds[0]
+    assert first["label"] == 1 and first["outlet"] == "Alternet" and first["topic"] == "black lives matter"
+    assert [first["text"][s["start"]:s["end"]] for s in first["spans"]] == ["Radical", "slammed", "radical"]
+    assert ds[1]["label"] == 0 and ds[1]["spans"] == []
+
+
+def test_word_spans_match_whole_words_only():
+    spans = word_spans("Claims about claimants: claim.", ["claim"])
+    assert [(s["start"], s["end"]) for s in spans] == [(24, 29)]
+
+
+def test_ptc_lines_become_sentences_labelled_by_loaded_language(tmp_path):
+    base = tmp_path / "semeval2020_task11_ptc"
+    (base / "train-articles").mkdir(parents=True)
+    text = "Title here\n\nThey are evil thugs.\nThe vote is on Tuesday.\nA truly massive disaster.\n"
+    (base / "train-articles" / "article1.txt").write_text(text)
+    s1 = text.index("evil thugs")
+    s2 = text.index("massive")
+    (base / "train-task2-TC.labels").write_text(
+        f"1\tName_Calling,Labeling\t{s1}\t{s1 + 10}\n1\tExaggeration,Minimisation\t{s2}\t{s2 + 7}\n")
+    ds = load_source("ptc", tmp_path)
+    by_text = {r["text"]: r for r in ds}
+    assert by_text["They are evil thugs."]["label"] == 1
+    assert by_text["They are evil thugs."]["spans"] == [{"start": 9, "end": 19, "technique": "name_calling"}]
+    assert by_text["A truly massive disaster."]["label"] == 0  # exaggeration alone is not framing
+    assert by_text["A truly massive disaster."]["spans"][0]["technique"] == "exaggeration"
+    assert {r["group"] for r in ds} == {"ptc:1"}
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"text": "a", "label": "maybe"}\n', "not in the label set"),
+    ('{"text": "", "label": 1}\n', "empty text"),
+    ('{"text": "abc", "label": 1, "spans": [[0, 9]]}\n', "outside the text"),
+    ('{"text": "abc", "label": 1}\nnot json\n', ":2: not valid JSON"),
+    ('', "no rows"),
+])
+def test_generic_format_rejects_bad_rows_with_line_numbers(tmp_path, content, message):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(content)
+    with pytest.raises(SlantError, match=message):
+        load_source(str(path), None)
+
+
+def test_generic_csv_needs_text_and_label_columns(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("sentence,label\nhello,1\n")
+    with pytest.raises(SlantError, match="no 'text' column"):
+        load_source(str(path), None)
+
+
+def test_missing_data_file_names_the_fix(tmp_path):
+    with pytest.raises(SlantError, match="missing .*final_labels_SG2.csv"):
+        load_source("babe", tmp_path)
+
+
+def _dataset(synthetic_jsonl):
+    return load_source(str(synthetic_jsonl), None)
+
+
+def test_random_split_is_disjoint_stratified_and_seeded(synthetic_jsonl):
+    ds = _dataset(synthetic_jsonl)
+    a = split_dataset(ds, how="random", seed=1, test_size=0.2, dev_size=0.1)
+    b = split_dataset(ds, how="random", seed=1, test_size=0.2, dev_size=0.1)
+    ids = {k: set(v["id"]) for k, v in a.items()}
+    assert not (ids["train"] & ids["test"]) and not (ids["train"] & ids["dev"]) and not (ids["dev"] & ids["test"])
+    assert sum(len(v) for v in ids.values()) == len(ds)
+    assert ids == {k: set(v["id"]) for k, v in b.items()}
+    assert sum(a["test"]["label"]) == len(a["test"]) // 2  # stratified: half framing
+
+
+def test_kfold_test_sets_cover_every_row_once(synthetic_jsonl):
+    ds = _dataset(synthetic_jsonl)
+    seen = []
+    for k in range(4):
+        seen += list(split_dataset(ds, how="kfold", seed=3, test_size=0.2, dev_size=0.1, folds=4, fold=k)["test"]["id"])
+    assert sorted(seen) == sorted(ds["id"])
+
+
+def test_outlet_split_holds_out_whole_outlets(synthetic_jsonl):
+    ds = _dataset(synthetic_jsonl)
+    parts = split_dataset(ds, how="outlet", seed=0, test_size=0.2, dev_size=0.1, test_outlets=["outlet1"])
+    assert set(parts["test"]["outlet"]) == {"outlet1"}
+    assert "outlet1" not in set(parts["train"]["outlet"]) | set(parts["dev"]["outlet"])
+    with pytest.raises(SlantError, match="not in the data"):
+        split_dataset(ds, how="outlet", seed=0, test_size=0.2, dev_size=0.1, test_outlets=["nope"])
+
+
+def test_extra_sources_never_carry_a_test_sentence_into_training(synthetic_jsonl, tmp_path):
+    ds = _dataset(synthetic_jsonl)
+    parts = split_dataset(ds, how="random", seed=0, test_size=0.2, dev_size=0.1)
+    leaked = tmp_path / "extra.jsonl"
+    test_text = parts["test"][0]["text"]
+    leaked.write_text(json.dumps({"text": test_text.upper() + " ", "label": 1}) + "\n"
+                      + json.dumps({"text": "A brand new sentence.", "label": 0}) + "\n")
+    extra = drop_overlap(load_source(str(leaked), None), [parts["dev"], parts["test"]])
+    assert list(extra["text"]) == ["A brand new sentence."]

@@ -1,0 +1,81 @@
+"""Voice detection: attributed quotations vs. the author's own words."""
+from pathlib import Path
+
+import pytest
+
+from inference.quotes import quoted_ranges, voices
+from inference.segment import segment
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_791fc19b09277c11.txt"
+
+
+@pytest.fixture(scope="module")
+def seed_voices():
+    text = SEED.read_text(encoding="utf-8")
+    segs = segment(text)
+    return {s.text: v for s, v in zip(segs, voices(text, segs))}
+
+
+def _voice(seed_voices, prefix):
+    (v,) = [v for t, v in seed_voices.items() if t.startswith(prefix)]
+    return v
+
+
+def test_attributed_quote_before_verb(seed_voices):
+    assert _voice(seed_voices, '"We have information that Kim Jong Un expects') == "quote"
+
+
+def test_attributed_quote_after_verb(seed_voices):
+    assert _voice(seed_voices, "Last week top White House NSC official John Kirby predicted") == "quote"
+
+
+def test_scare_quotes_stay_author(seed_voices):
+    assert _voice(seed_voices, "Moscow is shrugging of recent accusations") == "author"  # 'pariah'
+    assert _voice(seed_voices, "The US National Security Council issued a statement") == "author"
+    assert _voice(seed_voices, "During Shoigu's July visit") == "author"  # Korea’s / Russia’s
+    assert _voice(seed_voices, "The Kremlin has yet to confirm") == "author"
+
+
+def test_seed_has_exactly_two_quotes(seed_voices):
+    assert sum(v == "quote" for v in seed_voices.values()) == 2
+
+
+def _run(text):
+    segs = segment(text)
+    return [(s.text, v) for s, v in zip(segs, voices(text, segs))]
+
+
+def test_quote_spanning_sentences_and_adjacent_attribution():
+    assert _run('"I am done," he said. "I am leaving. Goodbye."\nShe cried.') == [
+        ('"I am done," he said.', "quote"),
+        ('"I am leaving. Goodbye."', "quote"),
+        ("She cried.", "author"),
+    ]
+    assert _run("“We will win!” the president declared. “No doubt.”") == [
+        ("“We will win!” the president declared.", "quote"), ("“No doubt.”", "quote")]
+
+
+def test_single_quotes_and_apostrophes():
+    assert _run("'We are not going anywhere,' the minister told reporters.")[0][1] == "quote"
+    assert _run("He said 'no' to the deal.")[0][1] == "author"
+    assert quoted_ranges("The players' union and Russia’s army met North Korea's envoy.") == []
+    text = "Critics called it a ‘pariah’ state."
+    assert [text[a:b] for a, b in quoted_ranges(text)] == ["pariah"]
+
+
+def test_short_unattributed_quote_is_author_long_one_is_quote():
+    assert _run('"Absolutely not."')[0][1] == "author"
+    assert _run('"We will never accept a deal that betrays the people of this country."')[0][1] == "quote"
+
+
+def test_quoted_ranges_exclude_marks_and_nest():
+    text = 'He said "they called it \'a farce\' today" and left.'
+    assert [text[a:b] for a, b in quoted_ranges(text)] == ["they called it 'a farce' today"]
+
+
+def test_quote_continued_into_next_paragraph():
+    text = '"This is the first paragraph of a long statement\n"And it goes on here," she said.\nNext.'
+    ranges = [text[a:b] for a, b in quoted_ranges(text)]
+    assert ranges == ["This is the first paragraph of a long statement", "And it goes on here,"]
+    # an unmatched quote mark that is not continued is ignored
+    assert quoted_ranges('He measured 5" of rain.\nNext line.') == []

@@ -1,0 +1,206 @@
+"""Reading inputs: formats, encodings, bad files as one-line problems, huge files."""
+import io
+import json
+import tracemalloc
+
+from inference.reading import Document, ReadProblem, iter_documents, looks_english
+
+ENGLISH = ("The council met on Monday to discuss the budget and the plan for new schools in the "
+           "district, and officials said that the vote would happen next week after more hearings.\n")
+
+
+def _read(*inputs, **kw):
+    items = list(iter_documents([str(i) for i in inputs], **kw))
+    return [i for i in items if isinstance(i, Document)], [i for i in items if isinstance(i, ReadProblem)]
+
+
+def test_text_file(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text(ENGLISH, encoding="utf-8")
+    docs, probs = _read(f)
+    assert probs == [] and docs == [Document(str(f), ENGLISH, {}, 0)]
+
+
+def test_utf8_bom_is_stripped_and_per_line_flag(tmp_path):
+    f = tmp_path / "a"
+    f.write_bytes(b"\xef\xbb\xbfFirst line\nSecond line\n")
+    (doc,), _ = _read(f, per_line=True)
+    assert doc.text == "First line\nSecond line\n" and doc.meta == {"per_line": True}
+
+
+def test_stdin_text_and_bytes():
+    (doc,), _ = _read("-", stdin=io.StringIO(ENGLISH))
+    assert doc.doc_id == "-" and doc.text == ENGLISH
+    stdin = io.TextIOWrapper(io.BytesIO("Caf\u00e9 owners said no.".encode("cp1252")))
+    (doc,), (warn,) = _read("-", stdin=stdin)
+    assert doc.text == "Caf\u00e9 owners said no." and not warn.fatal
+
+
+def test_empty_file_is_an_error(tmp_path):
+    (tmp_path / "e.txt").write_text(" \n\n ")
+    docs, (p,) = _read(tmp_path / "e.txt")
+    assert docs == [] and p.fatal and "empty" in p.message
+
+
+def test_binary_file(tmp_path):
+    f = tmp_path / "b.txt"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    docs, (p,) = _read(f)
+    assert docs == [] and p.fatal
+    assert p.message == f"{f}: looks like a binary file, not text; pass a .txt, .html, .jsonl or .csv file"
+
+
+def test_cp1252_is_decoded_with_a_warning(tmp_path):
+    f = tmp_path / "w.txt"
+    f.write_bytes("He called it \u201cnonsense\u201d \u2014 caf\u00e9 owners agreed.".encode("cp1252"))
+    (doc,), (p,) = _read(f)
+    assert doc.text == "He called it \u201cnonsense\u201d \u2014 caf\u00e9 owners agreed."
+    assert not p.fatal and "not valid UTF-8; decoded as cp1252" in p.message and "UTF-8" in p.message
+
+
+HTML = """<!doctype html><html><head><title>Council vote</title>
+<script>alert(1)</script></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/w">World News Menu</a></li></ul></nav>
+<article><h1>Council delays school vote</h1><p>{body}</p>
+<p>Officials said the vote would happen next week after more hearings with residents.</p></article>
+<footer>Copyright 2024 Example Media. All rights reserved.</footer></body></html>"""
+BODY = "The council met on Monday to discuss the budget and the plan for new schools in the district. " * 3
+
+
+def test_html_main_text_only(tmp_path):
+    f = tmp_path / "page.html"
+    f.write_text(HTML.format(body=BODY), encoding="utf-8")
+    (doc,), probs = _read(f)
+    assert probs == []
+    assert "The council met on Monday" in doc.text and "Officials said the vote" in doc.text
+    assert "alert(1)" not in doc.text and "World News Menu" not in doc.text
+
+
+def test_html_in_txt_is_extracted_with_warning(tmp_path):
+    f = tmp_path / "page.txt"
+    f.write_text(HTML.format(body=BODY), encoding="utf-8")
+    (doc,), (p,) = _read(f)
+    assert not p.fatal and "looks like HTML" in p.message
+    assert "alert(1)" not in doc.text and "The council met" in doc.text
+
+
+def test_html_without_text(tmp_path):
+    f = tmp_path / "empty.htm"
+    f.write_text("<html><body><script>var x = 1;</script></body></html>")
+    docs, (p,) = _read(f)
+    assert docs == [] and p.fatal and "no article text" in p.message
+
+
+def test_jsonl_with_malformed_line(tmp_path):
+    f = tmp_path / "c.jsonl"
+    rows = [json.dumps({"id": "a1", "text": "First article.", "outlet": "X", "title": "T"}),
+            '{"id": "a2", "text": "broken',
+            json.dumps({"text": "Third article.", "url": "http://u"})]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    docs, (p,) = _read(f)
+    assert [d.doc_id for d in docs] == ["a1", f"{f}:3"]
+    assert docs[0].meta == {"outlet": "X", "title": "T"} and docs[1].meta == {"url": "http://u"}
+    assert p.message.startswith(f"{f}:2: not valid JSON") and not p.fatal
+
+
+def test_jsonl_text_and_id_columns(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_text(json.dumps({"uid": 7, "body": "Hello there."}) + "\n")
+    (doc,), _ = _read(f, text_col="body", id_col="uid")
+    assert (doc.doc_id, doc.text, doc.meta) == ("7", "Hello there.", {})
+    docs, (p,) = _read(f)
+    assert docs == [] and p.fatal and "'body'" in p.message and "--text-col" in p.message
+
+
+def test_csv(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text('id,text,outlet\n1,"Multi-line\narticle, with comma.",A\n2,Second.,B\n', encoding="utf-8")
+    docs, probs = _read(f)
+    assert probs == []
+    assert [(d.doc_id, d.text, d.meta) for d in docs] == [
+        ("1", "Multi-line\narticle, with comma.", {"outlet": "A"}), ("2", "Second.", {"outlet": "B"})]
+
+
+def test_csv_missing_text_column(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("id,body,outlet\n1,Some text.,A\n", encoding="utf-8")
+    docs, (p,) = _read(f)
+    assert docs == [] and p.fatal
+    assert "no column 'text'" in p.message and "'body'" in p.message and "--text-col" in p.message
+
+
+def test_directory_and_missing_paths(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("Second file.")
+    (tmp_path / "a.txt").write_text("First file.")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    docs, probs = _read(tmp_path)
+    assert probs == [] and [d.text for d in docs] == ["First file.", "Second file."]
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    (empty / "x.pdf").write_bytes(b"%PDF")
+    docs, (p,) = _read(empty)
+    assert p.fatal and f"no .txt/.html/.jsonl/.csv files under {empty}" in p.message
+    docs, (p,) = _read(tmp_path / "nope.txt", tmp_path / "a.txt")
+    assert p.fatal and p.message.startswith(f"{tmp_path / 'nope.txt'}: no such file or directory")
+    assert [d.text for d in docs] == ["First file."]  # the good input is still read
+
+
+def test_huge_file_streams_in_chunks(tmp_path):
+    f = tmp_path / "huge.txt"
+    para = ENGLISH + "Second \u00e9 line of the paragraph, with a little more text in it.\n\n"
+    reps = 50 * 1024 * 1024 // len(para.encode()) + 1
+    with open(f, "w", encoding="utf-8") as out:
+        block = para * 1000
+        for _ in range(reps // 1000 + 1):
+            out.write(block)
+    tracemalloc.start()
+    try:
+        n = total = 0
+        checks = {}
+        expected_offset = 0
+        for item in iter_documents([str(f)]):
+            assert isinstance(item, Document) and item.doc_id == str(f)
+            assert item.offset == expected_offset and item.text.endswith("\n")
+            expected_offset += len(item.text)
+            if n in (0, 7) or len(item.text) < 900_000:
+                checks[item.offset] = item.text
+            n += 1
+            total += len(item.text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n > 10
+    assert peak < 40 * 1024 * 1024  # never holds the whole 50 MB file (plus copies)
+    original = f.read_text(encoding="utf-8")
+    assert total == len(original)
+    for offset, text in checks.items():
+        assert original[offset:offset + len(text)] == text
+
+
+def test_looks_english():
+    assert looks_english(ENGLISH * 3)
+    assert looks_english("Kurz und knapp.")  # too short to judge
+    german = ("Die Bundesregierung hat am Montag neue Maßnahmen zur Entlastung der Bürger "
+              "beschlossen. Nach Angaben des Finanzministeriums sollen die Hilfen vor allem "
+              "Familien mit geringem Einkommen zugutekommen, die unter den hohen Energiepreisen "
+              "leiden. Kritiker bemängeln jedoch, dass die Pläne zu spät kommen und nicht weit "
+              "genug gehen.")
+    assert not looks_english(german)
+
+
+def test_corpus_edge_rows(tmp_path):
+    f = tmp_path / "w.jsonl"
+    f.write_bytes(json.dumps({"text": "Caf\u00e9"}, ensure_ascii=False).encode("cp1252") + b"\n{}\n")
+    items = list(iter_documents([str(f)]))
+    assert [type(i).__name__ for i in items] == ["ReadProblem", "Document", "ReadProblem"]
+    assert "cp1252" in items[0].message and items[1].text == "Caf\u00e9"
+    assert items[2].message.startswith(f"{f}:2: no text in column 'text'") and not items[2].fatal
+    g = tmp_path / "h.csv"
+    g.write_text("id,text\n")
+    docs, (p,) = _read(g)
+    assert p.fatal and "no rows" in p.message
+    g.write_text("id,text,outlet\n1,Short row.\n2,Too,many,fields\n")
+    docs, (p,) = _read(g)
+    assert [(d.doc_id, d.meta) for d in docs] == [("1", {"outlet": ""})]
+    assert p.message.startswith(f"{g}:3: 4 fields") and not p.fatal

@@ -1,0 +1,118 @@
+"""Training on the tiny random BERT: save/load, overfitting, resume, bad input."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from inference.scorer import Scorer
+from models.errors import SlantError
+from models.model_folder import load_model
+from tests.conftest import tiny_overrides
+from training import loop
+from training.config import load_config
+from training.train import train
+
+
+def test_train_save_load_gives_the_same_predictions(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.epochs": 2}))
+    best = train(cfg, tmp_path / "run")
+    for name in ("model.safetensors", "config.json", "meta.json", "config.yaml", "splits.json", "README.md", "tokenizer.json"):
+        assert (best / name).is_file(), name
+    meta = json.loads((best / "meta.json").read_text())
+    assert {"temperature", "threshold", "metrics", "versions", "data", "base"} <= set(meta)
+    assert "tfidf_logreg" in meta["metrics"]["test"][str(synthetic_jsonl)]["baselines"]
+    assert (tmp_path / "run" / "metrics.jsonl").read_text().count("\n") == 2  # one eval per epoch
+
+    sentences = ["The council met to discuss the budget on Monday.", "Officials held a hearing in a disgraceful move."]
+    first = Scorer.load(best).score_sentences(sentences)
+    again = Scorer.load(best).score_sentences(sentences)
+    assert [s.score for s in first] == [s.score for s in again]
+    # the unmerged model (as trained) agrees with the loaded, merged one
+    raw = load_model(best, merge=False)
+    enc = raw.tokenizer(sentences, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        logits = raw.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
+    from training.calibration import apply_temperature
+
+    assert abs(apply_temperature(logits, raw.temperature)[1] - first[1].score) < 1e-4
+
+
+def test_overfits_four_examples(tmp_path):
+    rows = [
+        {"text": "The senator is a disgraceful pariah.", "label": 1, "spans": [[17, 28]]},
+        {"text": "The budget was published on Monday.", "label": 0, "spans": []},
+        {"text": "Those radical thugs wrecked the town.", "label": 1, "spans": [[6, 13], [14, 19]]},
+        {"text": "The court will meet again in June.", "label": 0, "spans": []},
+    ]
+    path = tmp_path / "four.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows * 4))
+    cfg = load_config(None, tiny_overrides(path, **{"train.epochs": 40, "data.test_size": 0.25, "data.dev_size": 0.34,
+                                                    "train.warmup_ratio": 0.0}))
+    torch.manual_seed(0)
+    data_cfg = cfg
+    from training.train import architecture, encode, make_data
+    from models.encoders import load_tokenizer
+    from models.framing_model import FramingModel
+
+    data = make_data(data_cfg)
+    four = data.train.select(range(4)) if len(data.train) >= 4 else data.train
+    arch = architecture(cfg)
+    tok = load_tokenizer(arch.base)
+    model = FramingModel.build(arch)
+    enc = encode(four, tok, arch)
+    opt = loop.make_optimizer(model, cfg.train)
+    rows_ = enc.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
+    batch = loop.collate([rows_[i] for i in range(len(rows_))])
+    losses = [loop.train_step(model, opt, batch, cfg.train, bf16=False) for _ in range(150)]
+    assert losses[-1] < 0.05 < losses[0]
+    preds = loop.predict(model, enc, bf16=False)
+    assert list(preds.logits.argmax(-1)) == list(four["label"])
+
+
+def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch):
+    overrides = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4})
+    cfg = load_config(None, overrides)
+    train(cfg, tmp_path / "straight")
+
+    real_step, calls = loop.train_step, {"n": 0}
+
+    def flaky_step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_step", flaky_step)
+    with pytest.raises(SlantError, match="interrupted at step 6; checkpoint saved"):
+        train(cfg, tmp_path / "bumpy")
+    monkeypatch.setattr(loop, "train_step", real_step)
+    assert json.loads((tmp_path / "bumpy" / "last" / "trainer_state.json").read_text())["step"] == 6
+    train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
+
+    a = load_file(str(tmp_path / "straight" / "last" / "model.safetensors"))
+    b = load_file(str(tmp_path / "bumpy" / "last" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_resume_without_checkpoint_and_reused_run_folder_are_refused(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 2}))
+    with pytest.raises(SlantError, match="no checkpoint"):
+        train(cfg, tmp_path / "empty", resume=True)
+    train(cfg, tmp_path / "run")
+    with pytest.raises(SlantError, match="already holds a run"):
+        train(cfg, tmp_path / "run")
+
+
+def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.adapter": "lora",
+                                                               "model.lora_r": 4}))
+    best = train(cfg, tmp_path / "run")
+    keys = load_file(str(best / "model.safetensors")).keys()
+    assert all("lora_" in k or "head" in k for k in keys)
+    full = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3}))
+    full_best = train(full, tmp_path / "full")
+    assert (best / "model.safetensors").stat().st_size < (full_best / "model.safetensors").stat().st_size / 5
+    assert len(Scorer.load(best).score_sentences(["A plain sentence."])) == 1

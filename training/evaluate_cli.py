@@ -1,0 +1,73 @@
+"""``slant evaluate MODEL``: the model's held-out metrics beside the baselines, recomputed and saved.
+
+The test split is rebuilt from the model folder's own ``config.yaml`` and
+checked against its ``splits.json``, so the figures are on exactly the rows the
+model never trained on. ``--data FILE`` scores a user's labelled file instead
+(with the model's saved temperature and threshold).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import SlantError
+from models.model_folder import load_model
+from training.calibration import apply_temperature
+from training.config import load_config
+from training.data import load_source
+from training.evaluation import evaluate_all
+from training.features import encode_rows
+from training.loop import predict, use_bf16
+from training.metrics import classification_metrics, format_metrics
+
+
+def _encoder(loaded):
+    arch = loaded.arch
+
+    def encode(ds):
+        return ds.map(encode_rows, batched=True, fn_kwargs={"tokenizer": loaded.tokenizer,
+                                                            "max_length": arch.max_length, "tags": arch.tags})
+    return encode
+
+
+def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None = None, overrides=None) -> dict:
+    from training.train import make_data
+
+    folder = Path(model_dir)
+    loaded = load_model(folder, merge=True)
+    bf16 = use_bf16("auto")
+    if data:
+        ds = load_source(data, None)
+        logits = predict(loaded.model, _encoder(loaded)(ds), bf16).logits
+        probs = apply_temperature(logits, loaded.temperature)
+        labels = np.asarray(ds["label"])
+        result = {"data": data, "metrics": classification_metrics(labels, (probs >= loaded.threshold).astype(int), probs)}
+        print(format_metrics(result["metrics"], title=f"{folder} on {data}"))
+    else:
+        cfg_path = folder / "config.yaml"
+        if not cfg_path.is_file() or not (folder / "splits.json").is_file():
+            raise SlantError(f"{folder}: no config.yaml/splits.json, so its test split is unknown; pass --data FILE.jsonl to evaluate on your own labelled data")
+        cfg = load_config(cfg_path, overrides or [])
+        run = make_data(cfg)
+        saved = json.loads((folder / "splits.json").read_text())
+        for name, test in run.tests.items():
+            if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):
+                raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json; the data under the data root changed — point --data.root at the original files")
+        report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded))
+        result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"]}
+        for name, block in report["metrics"]["test"].items():
+            print(format_metrics(block, title=f"{name} test ({folder})"))
+            for base, m in block.get("baselines", {}).items():
+                print(format_metrics(m, title=f"{name} test, baseline {base}"))
+            if "spans" in block:
+                from training.span_metrics import format_span_report
+
+                print(f"{name} spans (model):\n" + format_span_report(block["spans"]))
+                if "spans_lexicon_baseline" in block:
+                    print(f"{name} spans (lexicon baseline):\n" + format_span_report(block["spans_lexicon_baseline"]))
+    target = Path(out) if out else folder / "evaluation.json"
+    target.write_text(json.dumps(result, indent=2, default=float))
+    print(f"metrics written to {target}")
+    return result
