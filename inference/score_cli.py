@@ -6,7 +6,6 @@ input failed (the others are still written), 0 otherwise.
 from __future__ import annotations
 
 import sys
-import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -70,16 +69,16 @@ def score_inputs(args) -> int:
                 if isinstance(item, ReadProblem):
                     level = "error" if item.fatal else "warning"
                     failures += item.fatal
-                    stderr.print(f"slant: {level}: {item.message}", markup=False)
+                    _say(level, item.message)
                     continue
                 if item.offset == 0 and not looks_english(item.text[:20000]):
-                    stderr.print(f"slant: warning: {item.doc_id}: text does not look like English; the model was "
-                                 "trained on English news, so its scores may mean little", markup=False)
+                    _say("warning", f"{item.doc_id}: text does not look like English; the model was trained on "
+                                    "English news, so its scores may mean little")
                 try:
                     article = score_document(scorer, item)
                 except SlantError as e:
                     failures += 1
-                    stderr.print(f"slant: error: {e}", markup=False)
+                    _say("error", str(e))
                     continue
                 writer.write(article, summarize(article))
                 bar.update(task, advance=1, doc=item.doc_id[-40:])
@@ -87,5 +86,6 @@ def score_inputs(args) -> int:
     return 1 if failures else 0
 
 
-def _silence_warnings() -> None:
-    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
+def _say(level: str, message: str) -> None:
+    """One unwrapped line per problem, so scripts can grep it."""
+    print(f"slant: {level}: {message}", file=sys.stderr, flush=True)

@@ -60,3 +60,15 @@ def tiny_overrides(data_path, **extra) -> list[str]:
     }
     base.update(extra)
     return [f"{k}={v}" for k, v in base.items()]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random BERT trained for a few steps on the synthetic corpus (token head included)."""
+    from training.config import load_config
+    from training.train import train
+
+    root = tmp_path_factory.mktemp("tiny_model")
+    path = root / "synthetic.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")
+    return train(load_config(None, tiny_overrides(path, **{"train.max_steps": 6})), root / "run")

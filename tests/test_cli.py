@@ -1,0 +1,105 @@
+"""The ``slant`` command: good input gets output, bad input one line and a non-zero exit, never a traceback."""
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from inference.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def test_score_files_folders_and_formats(tiny_model, tmp_path, capsys):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("The council met on Monday. They are disgraceful thugs.\n")
+    (tmp_path / "docs" / "b.html").write_text("<html><body><nav>Home | About</nav><article><p>"
+                                              + "The court heard the case on Tuesday and adjourned. " * 5
+                                              + "</p></article><script>var x=1;</script></body></html>")
+    code, out, err = run(capsys, "score", str(tmp_path / "docs"), "--model", str(tiny_model), "--format", "jsonl")
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert {r["doc"].rsplit("/", 1)[-1] for r in recs} == {"a.txt", "b.html"}
+    assert not any("var x" in r["text"] or "About" in r["text"] for r in recs)
+
+
+def test_per_line_and_corpus_columns(tiny_model, tmp_path, capsys):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"key": "x1", "body": "First one. Second one."}) + "\n")
+    code, out, _ = run(capsys, "score", str(corpus), "--model", str(tiny_model), "--text-col", "body",
+                       "--id-col", "key", "--format", "jsonl")
+    assert code == 0 and {json.loads(l)["doc"] for l in out.splitlines()} == {"x1"}
+    lines = tmp_path / "l.txt"
+    lines.write_text("One sentence. Still the same line.\nAnother line\n")
+    code, out, _ = run(capsys, "score", str(lines), "--model", str(tiny_model), "--per-line", "--format", "jsonl")
+    assert [json.loads(l)["text"] for l in out.splitlines()] == ["One sentence. Still the same line.", "Another line"]
+
+
+def test_bad_inputs_are_reported_and_good_files_still_scored(tiny_model, tmp_path, capsys):
+    good = tmp_path / "good.txt"
+    good.write_text("The council met on Monday.")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    out_file = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "score", str(good), str(empty), str(binary), str(tmp_path / "missing.txt"),
+                       "--model", str(tiny_model), "-o", str(out_file))
+    assert code == 1
+    assert "empty" in err and "binary" in err and "missing.txt" in err
+    assert all(line.startswith("slant: ") for line in err.strip().splitlines())
+    assert json.loads(out_file.read_text().splitlines()[0])["doc"].endswith("good.txt")
+
+
+def test_broken_model_folders_get_one_line(tiny_model, tmp_path, capsys):
+    partial = tmp_path / "partial"
+    shutil.copytree(tiny_model, partial)
+    (partial / "model.safetensors").unlink()
+    code, _, err = run(capsys, "score", "-", "--model", str(partial))
+    assert code == 2 and "missing model.safetensors" in err and len(err.strip().splitlines()) == 1
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(tiny_model, corrupt)
+    (corrupt / "model.safetensors").write_bytes(b"not a safetensors file at all")
+    code, _, err = run(capsys, "score", "-", "--model", str(corrupt))
+    assert code == 2 and "corrupt" in err
+    code, _, err = run(capsys, "score", "-", "--model", str(tmp_path / "nope"))
+    assert code == 2 and "no such directory" in err
+
+
+def test_train_and_evaluate_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  lrr: 1\n")
+    code, _, err = run(capsys, "train", str(bad))
+    assert code == 2 and "did you mean 'train.lr'" in err
+    code, _, err = run(capsys, "train", str(bad), "--out", str(tmp_path / "r"), "--resume")
+    assert code == 2
+    code, _, err = run(capsys, "evaluate", str(tmp_path / "no_model"))
+    assert code == 2 and "no such directory" in err
+
+
+def test_train_then_evaluate_from_the_command_line(tmp_path, synthetic_jsonl, capsys):
+    from tests.conftest import tiny_overrides
+
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text("model:\n  base: tiny-random-bert\n")
+    flags = [f"--{o.split('=')[0]}={o.split('=', 1)[1]}" for o in tiny_overrides(synthetic_jsonl, **{"train.max_steps": 4})]
+    code, out, err = run(capsys, "train", str(cfg), "--out", str(tmp_path / "run"), *flags)
+    assert code == 0, err
+    code, out, err = run(capsys, "evaluate", str(tmp_path / "run" / "best"))
+    assert code == 0, err
+    assert "macro-F1" in out or "macro_f1" in out
+    saved = json.loads((tmp_path / "run" / "best" / "evaluation.json").read_text())
+    assert "tfidf_logreg" in saved["metrics"]["test"][str(synthetic_jsonl)]["baselines"]
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    exe = shutil.which("slant") or str((__import__("pathlib").Path(sys.executable).parent / "slant"))
+    proc = subprocess.run([exe, "score", str(tmp_path / "nothing.txt"), "--model", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and proc.stderr.startswith("slant: error")

@@ -1,0 +1,84 @@
+"""The Scorer API and output formats, on a tiny trained model."""
+import csv
+import io
+import json
+
+import pytest
+
+from inference.formats import WRITERS
+from inference.scorer import Scorer
+from inference.summary import summarize
+from models.errors import SlantError
+
+SEED_LIKE = ('Moscow is shrugging off accusations. Its international \'pariah\' leader Kim Jong Un met officials.\n'
+             '"We have information that talks continue," NSC spokesperson Adrienne Watson said.\n')
+
+
+def test_score_keeps_offsets_paragraphs_and_voice(tiny_model):
+    art = Scorer.load(tiny_model).score(SEED_LIKE, doc="a.txt")
+    assert [s.index for s in art.sentences] == list(range(len(art.sentences)))
+    for s in art.sentences:
+        assert SEED_LIKE[s.start:s.end] == s.text
+        assert 0.0 <= s.score <= 1.0
+        assert s.label == ("framing" if s.score >= art.threshold else "neutral")
+        for sp in s.spans:
+            assert SEED_LIKE[sp.start:sp.end] == sp.text and s.start <= sp.start < sp.end <= s.end
+    assert art.sentences[-1].paragraph == 1 and art.sentences[-1].voice == "quote"
+    assert art.sentences[0].voice == "author"
+
+
+def test_score_sentences_matches_score_on_the_same_text(tiny_model):
+    scorer = Scorer.load(tiny_model)
+    sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move."]
+    a = scorer.score_sentences(sents)
+    b = [scorer.score(t).sentences[0] for t in sents]
+    assert [round(x.score, 5) for x in a] == [round(x.score, 5) for x in b]
+
+
+def test_batching_does_not_change_scores(tiny_model):
+    sents = [f"Sentence number {i} " + "word " * (i % 17) for i in range(40)]
+    big = Scorer.load(tiny_model, bf16=False).score_sentences(sents)
+    small = Scorer.load(tiny_model, bf16=False, token_budget=64, max_batch=2).score_sentences(sents)
+    assert max(abs(x.score - y.score) for x, y in zip(big, small)) < 1e-5
+
+
+def test_a_5000_word_sentence_is_scored_in_windows_not_truncated(tiny_model):
+    scorer = Scorer.load(tiny_model)
+    long = "the council met " * 1666 + "in a disgraceful pariah move"
+    pieces = scorer._pieces([long])
+    assert len(pieces) > 40
+    covered = max(off[1] for p in pieces for off in p.offsets)
+    assert covered == len(long)
+    [rec] = scorer.score_sentences([long])
+    assert 0.0 <= rec.score <= 1.0 and rec.end == len(long)
+
+
+def test_threshold_override_changes_labels_only(tiny_model):
+    low = Scorer.load(tiny_model, threshold=0.0).score_sentences(["The court met."])
+    high = Scorer.load(tiny_model, threshold=1.0 + 1e-9).score_sentences(["The court met."])
+    assert low[0].label == "framing" and high[0].label == "neutral" and low[0].score == high[0].score
+
+
+def test_empty_text_is_a_clear_error(tiny_model):
+    with pytest.raises(SlantError, match="empty text"):
+        Scorer.load(tiny_model).score("   \n ")
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_every_format_writes_and_escapes_html(tiny_model, fmt):
+    text = "The <script>alert(1)</script> council met. They are disgraceful thugs."
+    art = Scorer.load(tiny_model).score(text, doc="evil.html")
+    buf = io.StringIO()
+    writer = WRITERS[fmt](buf)
+    writer.write(art, summarize(art))
+    writer.close()
+    out = buf.getvalue()
+    if fmt == "jsonl":
+        recs = [json.loads(line) for line in out.splitlines()]
+        assert set(recs[0]) == {"doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans"}
+    elif fmt == "json":
+        assert json.loads(out)[0]["summary"]["sentences"] == len(art.sentences)
+    elif fmt == "csv":
+        assert len(list(csv.DictReader(io.StringIO(out)))) == len(art.sentences)
+    if fmt in ("html", "md"):
+        assert "<script>" not in out and "&lt;script&gt;" in out
