@@ -71,6 +71,9 @@ def load_tokenizer(name_or_folder: str | Path) -> PreTrainedTokenizerBase:
 def load_encoder(name: str, *, pretrained: bool = True) -> BertModel:
     """The encoder module. ``pretrained=False`` builds the architecture only
     (used when a model folder carries all weights itself)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
     path = resolve_base(name)
     if path is None:
         with torch.random.fork_rng(devices=[]):

@@ -8,7 +8,6 @@ lets ``--resume`` skip the batches already seen and land on the same weights.
 from __future__ import annotations
 
 import functools
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +77,16 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> list[list[int]]:
+    """This rank's batches for one epoch. Under DDP each of ``world`` processes takes every
+    world-th batch of the same seeded order (the tail that does not divide evenly is dropped,
+    so all ranks step together)."""
     g = torch.Generator().manual_seed(seed * 1000 + epoch)
     order = torch.randperm(len(ds), generator=g).tolist()
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if world > 1:
+        batches = batches[: len(batches) // world * world][rank::world]
+    return batches
 
 
 def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
@@ -97,6 +102,7 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
 
 
 def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:
+    """One optimiser step; ``model`` may be a DistributedDataParallel wrapper."""
     model.train()
     with autocast(bf16):
         out = model(batch["input_ids"], batch["attention_mask"])
@@ -152,11 +158,13 @@ class FitState:
 
 def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState, *,
         evaluate: Callable[[], float], on_eval: Callable[[FitState, float, bool], None],
-        on_interrupt: Callable[[FitState], None], progress) -> FitState:
+        on_interrupt: Callable[[FitState], None], progress, rank: int = 0, world: int = 1) -> FitState:
     """Run until max steps, epochs or patience run out. ``evaluate`` returns dev macro-F1;
-    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C."""
+    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C.
+    Under DDP every rank evaluates the same weights on the same dev set, so all ranks
+    reach the same early-stopping decision without communicating."""
     bf16 = use_bf16(cfg.bf16)
-    per_epoch = math.ceil(len(train_enc) / cfg.batch_size)
+    per_epoch = len(epoch_batches(train_enc, cfg.batch_size, cfg.seed, 0, rank, world))
     total = cfg.max_steps or cfg.epochs * per_epoch
     warmup = int(cfg.warmup_ratio * total)
     rows = train_enc.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
@@ -164,7 +172,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     started, start_step = time.time(), state.step
     try:
         while state.step < total:
-            batches = epoch_batches(train_enc, cfg.batch_size, cfg.seed, state.epoch)
+            batches = epoch_batches(train_enc, cfg.batch_size, cfg.seed, state.epoch, rank, world)
             for idx in batches[state.step - state.epoch * per_epoch:]:
                 factor = lr_factor(state.step, total, warmup)
                 for group in optimizer.param_groups:

@@ -27,6 +27,7 @@ from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
 from training.data import SOURCES, licence_of, load_source
 from training.data_root import resolve_data_root
+from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
 from training.evaluation import evaluate_all, sentence_scores
 from training.features import encode_rows
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
@@ -82,18 +83,27 @@ def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
                                                         "tags": arch.tags}, desc=None)
 
 
-def progress_bar() -> Progress:
+def progress_bar(disable: bool = False) -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TextColumn("ETA"),
-                    TimeRemainingColumn(), console=console, transient=False)
+                    TimeRemainingColumn(), console=console, transient=False, disable=disable)
 
 
 def load_weights(model: FramingModel, folder: Path) -> None:
     model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
 
 
-def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
+def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
+    """Returns the ``best/`` model folder (None on DDP ranks other than 0)."""
     out = Path(out)
+    rank, world = init_distributed()
+    try:
+        return _train(cfg, out, resume, rank, world)
+    finally:
+        shutdown(world)
+
+
+def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path | None:
     _check_run_folder(cfg, out, resume)
     torch.manual_seed(cfg.train.seed)
     if cfg.train.threads:
@@ -107,9 +117,12 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
     train_enc, dev_enc = encode(data.train, tokenizer, arch), encode(data.dev, tokenizer, arch)
     optimizer = make_optimizer(model, cfg.train)
     bf16 = use_bf16(cfg.train.bf16)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(cfg.to_yaml())
-    (out / "splits.json").write_text(json.dumps(data.splits))
+    main = rank == 0
+    barrier(world)  # every rank has checked the run folder before rank 0 writes to it
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.yaml").write_text(cfg.to_yaml())
+        (out / "splits.json").write_text(json.dumps(data.splits))
 
     state = FitState()
     if resume:
@@ -119,6 +132,8 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
         console.print(f"resuming {out} from step {state.step}")
 
     def save_checkpoint(s: FitState, name: str = "last") -> None:
+        if not main:
+            return
         save_model(model, tokenizer, out / name, {"kind": "checkpoint", **s.to_dict()}, config_yaml=cfg.to_yaml())
         if name == "last":
             save_trainer_state(out / name, optimizer, s.to_dict())
@@ -127,6 +142,9 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
         return sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"]
 
     def on_eval(s: FitState, score: float, improved: bool) -> None:
+        barrier(world)
+        if not main:
+            return
         with (out / "metrics.jsonl").open("a") as f:
             f.write(json.dumps({"step": s.step, "epoch": s.epoch, "dev_macro_f1": round(score, 4),
                                 "best": improved, "seconds": round(time.time() - started, 1)}) + "\n")
@@ -139,13 +157,16 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
         save_checkpoint(s, "last")
 
     try:
-        with progress_bar() as bar:
-            state = fit(model, optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev, on_eval=on_eval,
-                        on_interrupt=on_interrupt, progress=bar)
+        with progress_bar(disable=not main) as bar:
+            state = fit(wrap_for_training(model, world), optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
+                        on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world)
     except KeyboardInterrupt:
         raise SlantError(f"interrupted at step {state.step}; checkpoint saved — continue with: "
                          f"slant train {out / 'config.yaml'} --out {out} --resume") from None
 
+    barrier(world)
+    if not main:
+        return None
     load_weights(model, out / "best")
     report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch))
     meta = {
@@ -158,7 +179,7 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path:
         "metrics": report["metrics"],
         "data": [{"source": n, "licence": licence_of(n), "n_test": len(t)} for n, t in data.tests.items()]
                 + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev)}],
-        "train": {"steps": state.step, "best_dev_macro_f1": state.best_score,
+        "train": {"steps": state.step, "best_dev_macro_f1": state.best_score, "processes": world,
                   "seconds": round(time.time() - started, 1), "bf16": bf16},
         "lexicon": report.get("lexicon"),
     }
@@ -183,5 +204,6 @@ def main_train(config_path: str, out: str | None, resume: bool, overrides: list[
     cfg = load_config(config_path, overrides)
     out_dir = Path(out) if out else Path("runs") / Path(config_path).stem
     best = train(cfg, out_dir, resume=resume)
-    print(f"model saved to {best}", file=sys.stdout)
+    if best is not None:
+        print(f"model saved to {best}", file=sys.stdout)
     return best

@@ -1,0 +1,74 @@
+"""Stratified k-fold cross-validation of a training config on its eval source (BABE by default).
+
+Prints macro-F1 mean ± sd for the model and, on the same folds, the TF-IDF + LR
+and TextBlob baselines; writes ``benchmarks/results/cv_<name>.json``. Folds
+already finished in ``--out`` are reused, so an interrupted run resumes.
+
+    python benchmarks/cv.py configs/default.yaml --folds 5 [--out runs/cv_default] [key=value ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from training.config import load_config
+from training.train import train
+
+
+def fold_result(best: Path, source: str) -> dict:
+    meta = json.loads((best / "meta.json").read_text())
+    block = meta["metrics"]["test"][source]
+    row = {"macro_f1": block["macro_f1"], "accuracy": block["accuracy"], "ece": block.get("ece"),
+           "seconds": meta["train"]["seconds"]}
+    for name, m in block.get("baselines", {}).items():
+        row[f"{name}_macro_f1"] = m["macro_f1"]
+    if "spans" in block:
+        row["span_overlap_f1_loaded_language"] = block["spans"]["per_technique"]["loaded_language"]["overlap"]["f1"]
+    return row
+
+
+def summary(rows: list[dict]) -> dict:
+    keys = [k for k in rows[0] if isinstance(rows[0][k], (int, float))]
+    return {k: {"mean": statistics.mean(r[k] for r in rows),
+                "sd": statistics.stdev(r[k] for r in rows) if len(rows) > 1 else 0.0} for k in keys}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("config")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--out")
+    ap.add_argument("--name")
+    ap.add_argument("overrides", nargs="*", help="key=value config overrides")
+    args = ap.parse_args()
+    name = args.name or Path(args.config).stem
+    out = Path(args.out or f"runs/cv_{name}")
+    rows = []
+    for k in range(args.folds):
+        cfg = load_config(args.config, [*args.overrides, "data.split=kfold", f"data.folds={args.folds}", f"data.fold={k}"])
+        best = out / f"fold{k}" / "best"
+        if not (best / "meta.json").is_file() or json.loads((best / "meta.json").read_text()).get("kind") != "model":
+            import shutil
+
+            shutil.rmtree(out / f"fold{k}", ignore_errors=True)
+            started = time.time()
+            best = train(cfg, out / f"fold{k}")
+            print(f"fold {k}: {time.time() - started:.0f} s", file=sys.stderr)
+        rows.append(fold_result(best, cfg.data.eval_source))
+        print(f"fold {k}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in rows[-1].items() if isinstance(v, float)))
+    result = {"config": args.config, "overrides": args.overrides, "folds": rows, "summary": summary(rows),
+              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    for key, s in result["summary"].items():
+        print(f"{key}: {s['mean']:.4f} ± {s['sd']:.4f}")
+    target = Path(__file__).parent / "results" / f"cv_{name}.json"
+    target.write_text(json.dumps(result, indent=2))
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Scoring speed: Slant's scorer against ``transformers.pipeline("text-classification")`` on the same weights.
+
+Scores ≥ 2,000 real news sentences (BABE + PTC lines from the data root) with:
+- the Slant scorer (length-bucketed batches, merged LoRA, bf16 autocast where the CPU has
+  AVX512-BF16/AMX), with and without the span head, and in fp32;
+- the stock pipeline (fp32, its default batch size 1, and batch size 32) over a thin
+  ``PreTrainedModel`` wrapper around the very same network.
+Prints sentences/s, the ratios and the largest score differences, and writes
+``benchmarks/results/score_speed.json``. Cold start and peak RSS of ``slant score`` on a
+short article are measured in a fresh process.
+
+    python benchmarks/score_speed.py [--model DIR] [--n 2000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.scorer import Scorer
+from models import default_model_path
+from training.calibration import apply_temperature
+from training.data import load_source
+from training.data_root import resolve_data_root
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def news_sentences(n: int) -> list[str]:
+    root = resolve_data_root("")
+    texts = list(load_source("babe", root)["text"]) + list(load_source("ptc", root)["text"])
+    rng = np.random.default_rng(0)
+    return [texts[i] for i in rng.permutation(len(texts))[:n]]
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def pipeline_scores(scorer: Scorer, sentences: list[str], batch_size: int) -> tuple[np.ndarray, float]:
+    from transformers import BertConfig, PreTrainedModel, pipeline
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    net = scorer.loaded.model
+    temperature = scorer.loaded.temperature
+
+    class Wrapped(PreTrainedModel):
+        config_class = BertConfig
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.net = net
+
+        def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **kwargs):
+            logits = self.net(input_ids, attention_mask)["logits"] / temperature
+            return SequenceClassifierOutput(logits=logits)
+
+    cfg = BertConfig(**{**net.encoder.config.to_dict(), "id2label": {0: "neutral", 1: "framing"},
+                        "label2id": {"neutral": 0, "framing": 1}})
+    model = Wrapped(cfg).eval()
+    pipe = pipeline("text-classification", model=model, tokenizer=scorer.loaded.tokenizer, device=-1, top_k=None)
+    _, seconds = timed(lambda: None)
+    start = time.perf_counter()
+    out = pipe(sentences, batch_size=batch_size, truncation=True, max_length=scorer.loaded.arch.max_length)
+    seconds = time.perf_counter() - start
+    probs = np.array([next(d["score"] for d in row if d["label"] == "framing") for row in out])
+    return probs, seconds
+
+
+def cold_start(model: Path | None) -> dict:
+    article = ROOT / "seeds" / "000_791fc19b09277c11.txt"
+    cmd = [sys.executable, "-m", "inference.cli", "score", str(article), "--format", "jsonl", "-o", os.devnull]
+    if model:
+        cmd += ["--model", str(model)]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--n", type=int, default=2000)
+    args = ap.parse_args()
+    folder = args.model or default_model_path()
+    sentences = news_sentences(args.n)
+    n = len(sentences)
+    res: dict = {"sentences": n, "threads": torch.get_num_threads(), "model": str(folder)}
+
+    fast = Scorer.load(folder)  # bf16 where supported, spans on
+    fast.score_sentences(sentences[:64])  # warm-up
+    recs, t_fast = timed(fast.score_sentences, sentences)
+    res["slant"] = {"sent_per_s": n / t_fast, "bf16": fast.bf16, "spans": fast.spans_available}
+    no_spans = Scorer.load(folder, spans=False)
+    _, t_ns = timed(no_spans.score_sentences, sentences)
+    res["slant_no_spans"] = {"sent_per_s": n / t_ns}
+    fp32 = Scorer.load(folder, bf16=False)
+    recs32, t32 = timed(fp32.score_sentences, sentences)
+    res["slant_fp32"] = {"sent_per_s": n / t32}
+    s_fast = np.array([r.score for r in recs])
+    s_32 = np.array([r.score for r in recs32])
+    res["max_abs_diff_bf16_vs_fp32"] = float(np.abs(s_fast - s_32).max())
+    res["mean_abs_diff_bf16_vs_fp32"] = float(np.abs(s_fast - s_32).mean())
+    res["label_agreement_bf16_vs_fp32"] = float(np.mean((s_fast >= fast.threshold) == (s_32 >= fast.threshold)))
+
+    for bs in (1, 32):
+        probs, t_pipe = pipeline_scores(fp32, sentences, bs)
+        res[f"pipeline_bs{bs}"] = {"sent_per_s": n / t_pipe, "max_abs_diff_vs_slant_fp32": float(np.abs(probs - s_32).max())}
+    res["speedup_vs_pipeline_default"] = res["slant"]["sent_per_s"] / res["pipeline_bs1"]["sent_per_s"]
+    res["speedup_vs_pipeline_bs32"] = res["slant"]["sent_per_s"] / res["pipeline_bs32"]["sent_per_s"]
+    res["span_head_cost"] = res["slant_no_spans"]["sent_per_s"] / res["slant"]["sent_per_s"] - 1
+    res["cold_start"] = cold_start(args.model)
+    for k, v in res.items():
+        print(f"{k}: {v}")
+    target = Path(__file__).parent / "results" / "score_speed.json"
+    target.write_text(json.dumps(res, indent=2))
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

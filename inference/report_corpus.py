@@ -1,0 +1,232 @@
+"""Read a report corpus into :class:`Article` records that keep their group, story and links.
+
+``slant report`` needs more than ``slant score`` gets from :mod:`inference.reading`:
+every row's line number (so a duplicated id or an empty group can be named
+precisely), the group and story columns checked up front, and a choice
+between skipping a bad row and stopping at it (``--on-bad-row``). JSONL and
+CSV are therefore read here, row by row (memory stays bounded: only the ids
+seen so far are kept, to catch duplicates). A folder with one sub-folder per
+outlet reuses :func:`inference.reading.iter_documents` for its .txt/.html
+files, so HTML extraction and encoding fallbacks behave as in ``slant score``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from inference.reading import HUGE_BYTES, ReadProblem, iter_documents
+from models.errors import SlantError
+
+__all__ = ["Article", "Corpus", "open_corpus"]
+
+#: Files taken from a folder corpus.
+FOLDER_EXTS = (".txt", ".html", ".htm")
+
+
+@dataclass
+class Article:
+    """One article to score: text plus the metadata the report groups and links by."""
+
+    id: str
+    text: str
+    group: str
+    story: str | None = None
+    title: str = ""
+    url: str = ""
+    date: str = ""
+    where: str = ""        # "<path>:<line>" or the file path, for messages
+
+
+Warn = Callable[[str], None]
+
+
+def _stderr_warn(message: str) -> None:
+    print(f"slant: warning: {message}", file=sys.stderr)
+
+
+class Corpus:
+    """A corpus on disk, read lazily; iterate it for :class:`Article` objects.
+
+    Problems with single rows go to ``warn`` (one line each, with the line
+    number) and the row is skipped, or, with ``on_bad_row="fail"``, raise a
+    :class:`SlantError`. Problems with the corpus as a whole (no such file,
+    no group column) always raise.
+    """
+
+    def __init__(self, path: str | Path, *, by: str = "outlet", story: str | None = None,
+                 text_col: str = "text", id_col: str = "id", on_bad_row: str = "skip",
+                 warn: Warn = _stderr_warn) -> None:
+        self.path = Path(path)
+        self.by, self.story, self.text_col, self.id_col = by, story, text_col, id_col
+        self.on_bad_row, self.warn = on_bad_row, warn
+        self.skipped = 0
+        if not self.path.exists():
+            raise SlantError(f"{path}: no such file or folder; pass a .jsonl/.csv corpus or a folder of outlet sub-folders")
+        if self.path.is_dir():
+            self.kind = "folder"
+            if story:
+                raise SlantError(f"{path}: --story needs a JSONL/CSV corpus with a story column; a folder "
+                                 "corpus only knows each article's outlet (its sub-folder)")
+        elif self.path.suffix.lower() in (".jsonl", ".csv"):
+            self.kind = self.path.suffix.lower().lstrip(".")
+        else:
+            raise SlantError(f"{path}: not a .jsonl or .csv corpus; convert it, or pass a folder with one "
+                             "sub-folder of .txt/.html files per outlet")
+
+    # ---- counting, for the progress bar ------------------------------------------------
+    def count(self) -> int | None:
+        """Rows or files to expect (a cheap pre-pass; blank lines not counted)."""
+        if self.kind == "folder":
+            return sum(1 for p in self._folder_files())
+        if self.kind == "jsonl":
+            with open(self.path, "rb") as f:
+                return sum(1 for line in f if line.strip())
+        try:
+            with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
+                return max(0, sum(1 for _ in csv.reader(f)) - 1)
+        except csv.Error:
+            return None
+
+    # ---- reading ---------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Article]:
+        self.skipped = 0
+        seen: dict[str, str] = {}
+        rows = self._folder() if self.kind == "folder" else self._table()
+        for art in rows:
+            if art.id in seen:
+                self.bad(f"{art.where}: duplicated id {art.id!r} (first at {seen[art.id]}); row skipped — "
+                         f"give every article its own id in column '{self.id_col}'")
+                continue
+            seen[art.id] = art.where
+            yield art
+
+    def bad(self, message: str) -> None:
+        """A bad row: stop (``--on-bad-row fail``) or warn and skip."""
+        if self.on_bad_row == "fail":
+            raise SlantError(f"{message.replace('; row skipped', '')} (or pass --on-bad-row skip to skip such rows)")
+        self.skipped += 1
+        self.warn(message)
+
+    def _table(self) -> Iterator[Article]:
+        rows = self._jsonl_rows() if self.kind == "jsonl" else self._csv_rows()
+        checked = False
+        for line, row in rows:
+            if not checked:
+                self._check_columns(row.keys())
+                checked = True
+            art = self._article(line, row)
+            if art is not None:
+                yield art
+        if not checked:
+            raise SlantError(f"{self.path}: no rows to read; the corpus is empty or every row is malformed")
+
+    def _check_columns(self, columns) -> None:
+        cols = list(columns)
+        shown = ", ".join(repr(c) for c in cols) or "none"
+        for col, flag in ((self.text_col, "--text-col"), (self.by, "--by"), (self.story, "--story")):
+            if col and col not in cols:
+                what = "to group by" if flag == "--by" else ("with stories" if flag == "--story" else "with the text")
+                raise SlantError(f"{self.path}: no column '{col}' {what} (columns: {shown}); choose one with {flag}")
+
+    def _article(self, line: int, row: dict) -> Article | None:
+        where = f"{self.path}:{line}"
+        text = row.get(self.text_col)
+        if not isinstance(text, str) or not text.strip():
+            self.bad(f"{where}: no text in column '{self.text_col}'; row skipped (fill it in or remove the row)")
+            return None
+        group = _cell(row.get(self.by))
+        if not group:
+            self.bad(f"{where}: empty '{self.by}' (the group column); row skipped — fill it in or remove the row")
+            return None
+        story = _cell(row.get(self.story)) if self.story else None
+        if self.story and not story:
+            self.bad(f"{where}: empty '{self.story}' (the story column); row skipped — fill it in or remove the row")
+            return None
+        ident = _cell(row.get(self.id_col)) or f"{self.path.name}:{line}"
+        return Article(id=ident, text=text, group=group, story=story, title=_cell(row.get("title")),
+                       url=_cell(row.get("url")), date=_cell(row.get("date")), where=where)
+
+    def _jsonl_rows(self) -> Iterator[tuple[int, dict]]:
+        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
+            for line_no, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    self.bad(f"{self.path}:{line_no}: not valid JSON ({e.msg}); row skipped — fix or remove that line")
+                    continue
+                if not isinstance(row, dict):
+                    self.bad(f"{self.path}:{line_no}: expected a JSON object, got {type(row).__name__}; row skipped")
+                    continue
+                yield line_no, row
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict]]:
+        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts exceed the 128 KB default
+        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            reader = csv.reader(f)
+            try:
+                header = next(reader, None)
+                if not header:
+                    raise SlantError(f"{self.path}: empty CSV; put a header row (text, {self.by}, …) and rows below it")
+                self._check_columns(header)
+                end = reader.line_num
+                for values in reader:
+                    start, end = end + 1, reader.line_num
+                    if not any(v.strip() for v in values):
+                        continue
+                    if len(values) != len(header):
+                        self.bad(f"{self.path}:{start}: {len(values)} fields, the header has {len(header)}; row "
+                                 "skipped — quote fields that contain commas")
+                        continue
+                    yield start, dict(zip(header, values))
+            except csv.Error as e:
+                raise SlantError(f"{self.path}:{reader.line_num}: malformed CSV ({e}); fix the quoting there "
+                                 "or export the file again") from None
+
+    # ---- folder of outlet sub-folders -------------------------------------------------------
+    def _folder_files(self) -> Iterator[Path]:
+        for p in sorted(self.path.rglob("*")):
+            rel = p.relative_to(self.path)
+            if p.is_file() and p.suffix.lower() in FOLDER_EXTS and not any(s.startswith(".") for s in rel.parts):
+                yield p
+
+    def _folder(self) -> Iterator[Article]:
+        files = list(self._folder_files())
+        if not files:
+            raise SlantError(f"{self.path}: no .txt/.html files in sub-folders; lay it out as "
+                             f"{self.path}/<outlet>/<article>.txt")
+        for p in files:
+            rel = p.relative_to(self.path)
+            if len(rel.parts) < 2:
+                self.bad(f"{p}: not inside an outlet sub-folder; file skipped — move it to {self.path}/<outlet>/")
+                continue
+            for item in iter_documents([str(p)]):
+                if isinstance(item, ReadProblem):
+                    if item.fatal:
+                        self.bad(item.message)
+                    else:
+                        self.warn(item.message)
+                    continue
+                if item.offset:  # a huge file arrives in chunks; one article is one file
+                    self.warn(f"{p}: larger than {HUGE_BYTES // 2**20} MB; only its first part was scored as one article")
+                    break
+                yield Article(id=rel.as_posix(), text=item.text, group=rel.parts[0], title=p.stem, where=str(p))
+
+
+def _cell(value) -> str:
+    """A metadata cell as stripped text ('' for missing, NaN-like or null)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    return str(value).strip()
+
+
+def open_corpus(path: str | Path, **kwargs) -> Corpus:
+    """Open ``path`` (JSONL, CSV or a folder of outlet sub-folders) for reading; see :class:`Corpus`."""
+    return Corpus(path, **kwargs)

@@ -1,0 +1,63 @@
+"""Marked ``real``: the packaged MiniLM encoder, the shipped default model, and the real datasets."""
+import os
+from pathlib import Path
+
+import pytest
+
+from models import default_model_path
+
+pytestmark = pytest.mark.real
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_791fc19b09277c11.txt"
+HAS_DEFAULT = (default_model_path() / "model.safetensors").is_file()
+DATA_ROOT = os.environ.get("SLANT_DATA_ROOT", "")
+
+
+def test_a_few_real_steps_on_the_packaged_encoder(tmp_path, synthetic_jsonl):
+    from tests.conftest import tiny_overrides
+    from training.config import load_config
+    from training.train import train
+
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"model.base": "all-MiniLM-L6-v2", "model.adapter": "lora",
+                                                               "train.max_steps": 3, "train.lr": 5e-4}))
+    best = train(cfg, tmp_path / "run")
+    from inference.scorer import Scorer
+
+    [rec] = Scorer.load(best).score_sentences(["The council met on Monday."])
+    assert 0.0 <= rec.score <= 1.0
+
+
+@pytest.fixture(scope="module")
+def seed_scores():
+    if not HAS_DEFAULT:
+        pytest.fail("the shipped default model is missing: models/default/model.safetensors")
+    from inference.scorer import Scorer
+
+    return Scorer.load().score(SEED.read_text(encoding="utf-8"), doc="seed")
+
+
+@pytest.mark.parametrize("phrase", ["pariah", "thumbing their noses", "ultra-provocative"])
+def test_seed_loaded_sentences_score_as_framing(seed_scores, phrase):
+    [sent] = [s for s in seed_scores.sentences if phrase in s.text]
+    assert sent.label == "framing", (sent.score, sent.text)
+
+
+def test_seed_plain_attribution_scores_neutral(seed_scores):
+    [sent] = [s for s in seed_scores.sentences if s.text.startswith("There was no indication of timeline")]
+    assert sent.label == "neutral", sent.score
+
+
+@pytest.mark.parametrize("phrase", ["pariah", "thumbing their noses", "ultra-provocative"])
+def test_seed_loaded_phrases_come_out_as_spans(seed_scores, phrase):
+    spans = [sp.text.lower() for s in seed_scores.sentences for sp in s.spans]
+    assert any(phrase.split()[0] in sp or phrase in sp for sp in spans), spans
+
+
+@pytest.mark.skipif(not DATA_ROOT, reason="set SLANT_DATA_ROOT to the datasets folder")
+def test_real_datasets_load_with_their_documented_counts():
+    from training.data import load_source
+
+    babe = load_source("babe", Path(DATA_ROOT))
+    assert len(babe) == 3673 and sum(babe["label"]) == 1810
+    ptc = load_source("ptc", Path(DATA_ROOT))
+    assert sum(ptc["label"]) == 2573
+    assert len(ptc) == 16673
