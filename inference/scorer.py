@@ -39,6 +39,7 @@ class Scorer:
                  spans: bool = True, token_budget: int = 4096, max_batch: int = 128):
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
+        self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
         self.bf16 = cpu_has_bf16() if bf16 is None else bf16
         self.spans = spans
         self.token_budget = token_budget
@@ -138,7 +139,8 @@ class Scorer:
         for k, piece in enumerate(pieces):
             best[piece.sentence] = max(best[piece.sentence], scores[k])
             if want_spans:
-                found = decode_spans(tag_probs[k], piece.offsets, model.arch.tags, texts[piece.sentence])
+                found = decode_spans(tag_probs[k], piece.offsets, model.arch.tags, texts[piece.sentence],
+                                     self.span_threshold)
                 spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
         return best, spans
 

@@ -1,52 +1,63 @@
 """BIO tag probabilities over word pieces -> character spans with a technique and a probability.
 
-A span starts at a B- tag (or an I- tag after O, which models emit often) and
-grows over I- tags of the same technique; it is then widened to whole words so
-highlights never cut a word in half. Its probability is the mean probability
-of its tags.
+A word piece is inside a span when the probability that it is *not* "O" reaches
+``threshold`` (tuned on dev and stored in the model folder: loaded words are
+rare, so argmax alone under-marks them). Its technique is the one with the most
+B+I probability. Consecutive pieces of one technique form a span unless a
+confident B- tag starts a new one; spans are widened to whole words so a
+highlight never cuts a word in half. A span's score is the mean in-span
+probability of its pieces.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
+def _technique_probs(tag_probs: np.ndarray, tags: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    techniques = sorted({t.split("-", 1)[1] for t in tags if t != "O"})
+    b = np.stack([tag_probs[:, tags.index(f"B-{t}")] for t in techniques], axis=1)
+    i = np.stack([tag_probs[:, tags.index(f"I-{t}")] for t in techniques], axis=1)
+    return techniques, b, i
+
+
 def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: list[str], text: str,
-                 min_prob: float = 0.5) -> list[dict]:
-    """``tag_probs``: (n_pieces, n_tags) softmax output aligned with ``offsets`` (special tokens have (0, 0))."""
-    best = tag_probs.argmax(-1)
+                 threshold: float = 0.5) -> list[dict]:
+    """``tag_probs``: (n_pieces, n_tags) softmax output aligned with ``offsets`` (special tokens are (0, 0))."""
+    if len(tags) <= 1:
+        return []
+    techniques, b, i = _technique_probs(tag_probs, tags)
+    inside = 1.0 - tag_probs[:, tags.index("O")]
     spans: list[dict] = []
     cur = None
-    for i, (s, e) in enumerate(offsets):
-        if s == e:
-            cur = _close(cur, spans)
-            continue
-        tag = tags[best[i]]
-        if tag == "O":
-            # word pieces continuing a word stay inside the span
-            if cur is not None and s == cur["end"] and _is_continuation(text, s):
+    for k, (s, e) in enumerate(offsets):
+        if s == e or inside[k] < threshold:
+            # a piece continuing a word already in a span stays in it
+            if cur is not None and s != e and s == cur["end"] and _is_continuation(text, s):
                 cur["end"] = e
                 continue
             cur = _close(cur, spans)
             continue
-        kind, tech = tag.split("-", 1)
-        if cur is not None and tech == cur["technique"] and (kind == "I" or s == cur["end"]):
+        t = int(np.argmax(b[k] + i[k]))
+        starts_new = b[k, t] > i[k, t] and not (cur is not None and s == cur["end"] and _is_continuation(text, s))
+        if cur is not None and cur["technique"] == techniques[t] and not starts_new:
             cur["end"] = e
-            cur["probs"].append(float(tag_probs[i, best[i]]))
+            cur["probs"].append(float(inside[k]))
         else:
             cur = _close(cur, spans)
-            cur = {"start": s, "end": e, "technique": tech, "probs": [float(tag_probs[i, best[i]])]}
+            cur = {"start": s, "end": e, "technique": techniques[t], "probs": [float(inside[k])]}
     _close(cur, spans)
     out = []
     for sp in spans:
         start, end = _widen(text, sp["start"], sp["end"])
-        score = float(np.mean(sp["probs"]))
-        if score >= min_prob:
-            out.append({"start": start, "end": end, "technique": sp["technique"], "score": score})
+        if out and start < out[-1]["end"]:  # widening made two spans touch the same word
+            out[-1]["end"] = max(out[-1]["end"], end)
+            continue
+        out.append({"start": start, "end": end, "technique": sp["technique"], "score": float(np.mean(sp["probs"]))})
     return out
 
 
 def _is_continuation(text: str, pos: int) -> bool:
-    return 0 < pos <= len(text) and pos < len(text) and text[pos - 1].isalnum() and text[pos].isalnum()
+    return 0 < pos < len(text) and text[pos - 1].isalnum() and text[pos].isalnum()
 
 
 def _close(cur, spans):

@@ -56,7 +56,8 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
             if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json; the data under the data root changed — point --data.root at the original files")
         report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded))
-        result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"]}
+        result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"],
+                  "span_threshold": report["span_threshold"]}
         for name, block in report["metrics"]["test"].items():
             print(format_metrics(block, title=f"{name} test ({folder})"))
             for base, m in block.get("baselines", {}).items():

@@ -18,7 +18,7 @@ from training.calibration import apply_temperature, best_threshold, expected_cal
 from training.loop import predict
 from training.metrics import classification_metrics
 from training.schema import TECHNIQUES
-from training.span_metrics import LexiconBaseline, span_report
+from training.span_metrics import LexiconBaseline, span_prf, span_report
 
 
 def sentence_scores(logits: np.ndarray, labels) -> dict:
@@ -32,10 +32,25 @@ def calibrate(logits: np.ndarray, labels) -> tuple[float, float]:
     return float(temperature), float(threshold)
 
 
-def predicted_spans(model, tokenizer, ds: Dataset, token_probs: list[np.ndarray]) -> list[list[dict]]:
+def predicted_spans(model, tokenizer, ds: Dataset, token_probs: list[np.ndarray], threshold: float) -> list[list[dict]]:
     tags = model.arch.tags
     enc = tokenizer(list(ds["text"]), truncation=True, max_length=model.arch.max_length, return_offsets_mapping=True)
-    return [decode_spans(p, offs, tags, text) for p, offs, text in zip(token_probs, enc["offset_mapping"], list(ds["text"]))]
+    return [decode_spans(p, offs, tags, text, threshold)
+            for p, offs, text in zip(token_probs, enc["offset_mapping"], list(ds["text"]))]
+
+
+SPAN_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+
+
+def tune_span_threshold(model, tokenizer, dev: Dataset, bf16: bool, encode) -> float:
+    """The in-span probability cut that maximises overlap span F1 (technique must match) on dev."""
+    if dev is None or not len(dev) or not any(len(s) for s in dev["spans"]):
+        return 0.5
+    probs = predict(model, encode(dev), bf16).token_probs
+    gold = list(dev["spans"])
+    scores = {t: span_prf(gold, predicted_spans(model, tokenizer, dev, probs, t), mode="overlap")["f1"]
+              for t in SPAN_THRESHOLDS}
+    return max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
 
 
 def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
@@ -44,6 +59,7 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
     temperature, threshold = calibrate(dev_logits, data.dev["label"])
     metrics = {"dev": _sentence_block(dev_logits, data.dev["label"], temperature, threshold), "test": {}}
     lexicon = None
+    span_threshold = tune_span_threshold(model, tokenizer, data.span_dev, bf16, encode) if model.arch.tags else 0.5
     span_rows = data.train.filter(lambda r: r["has_spans"] and len(r["spans"]) > 0)
     if model.arch.tags and len(span_rows):
         lexicon = LexiconBaseline().fit(list(span_rows["text"]), list(span_rows["spans"]))
@@ -58,13 +74,13 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
         if model.arch.tags and any(test["has_spans"]):
             with_spans = [i for i, h in enumerate(test["has_spans"]) if h]
             sub = test.select(with_spans)
-            pred_spans = predicted_spans(model, tokenizer, sub, [preds.token_probs[i] for i in with_spans])
+            pred_spans = predicted_spans(model, tokenizer, sub, [preds.token_probs[i] for i in with_spans], span_threshold)
             texts, gold = list(sub["text"]), list(sub["spans"])
             block["spans"] = span_report(gold, pred_spans, texts, TECHNIQUES)
             if lexicon is not None:
                 block["spans_lexicon_baseline"] = span_report(gold, lexicon.predict(texts), texts, TECHNIQUES)
         metrics["test"][name] = block
-    return {"temperature": temperature, "threshold": threshold, "metrics": metrics,
+    return {"temperature": temperature, "threshold": threshold, "span_threshold": span_threshold, "metrics": metrics,
             "lexicon": lexicon.to_json() if lexicon is not None else None}
 
 

@@ -44,6 +44,7 @@ class RunData:
     tests: dict[str, Dataset]         # per source
     splits: dict[str, list[str]]      # ids per split, saved with the run
     eval_source: str = ""
+    span_dev: Dataset | None = None   # span-annotated dev rows of every source (tunes the span threshold)
 
 
 def make_data(cfg: Config) -> RunData:
@@ -64,8 +65,10 @@ def make_data(cfg: Config) -> RunData:
     train = concatenate_datasets(train_parts)
     splits = {"train": list(train["id"]), "dev": list(parts[d.eval_source]["dev"]["id"]),
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
-    return RunData(train=train, dev=parts[d.eval_source]["dev"],
-                   tests={n: p["test"] for n, p in parts.items()}, splits=splits, eval_source=d.eval_source)
+    span_dev = concatenate_datasets([p["dev"] for p in parts.values()]).filter(lambda r: r["has_spans"])
+    splits["dev_spans"] = list(span_dev["id"])
+    return RunData(train=train, dev=parts[d.eval_source]["dev"], tests={n: p["test"] for n, p in parts.items()},
+                   splits=splits, eval_source=d.eval_source, span_dev=span_dev)
 
 
 def architecture(cfg: Config) -> Architecture:
@@ -176,6 +179,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "tags": arch.tags,
         "temperature": report["temperature"],
         "threshold": report["threshold"],
+        "span_threshold": report.get("span_threshold", 0.5),
         "metrics": report["metrics"],
         "data": [{"source": n, "licence": licence_of(n), "n_test": len(t)} for n, t in data.tests.items()]
                 + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev)}],

@@ -1,0 +1,523 @@
+"""``slant score CORPUS --engine ray --out DIR``: score a corpus on a Ray cluster (or this machine).
+
+Ray Data reads the corpus (JSONL, CSV or Parquet files, or folders of them),
+``map_batches`` sends documents to a pool of actors that each hold one loaded
+:class:`~inference.scorer.Scorer`, and the sentence records are written to
+``--out DIR`` as JSONL (default) or Parquet (``--out`` ending in ``.parquet``,
+or ``--format parquet``). The records are those the local engine writes: the
+same fields, the same doc ids (rows without an id get ``"<path>:<line>"``, as
+locally), the same scores — each document goes through the same
+``score_document`` call. JSONL lines are byte-identical to the local engine's.
+
+JSONL and CSV rows are parsed by the local reader (``inference.reading``), so
+bad rows, missing columns and encodings are handled identically. Per-row
+problems are collected by a small actor and printed on the driver as
+``slant: warning|error: …`` lines; the exit code is 1 when any is an error.
+
+Ray is optional: ``pip install -e '.[ray]'``.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from models.errors import SlantError
+
+INSTALL_HINT = "--engine ray needs Ray: pip install -e '.[ray]'"
+#: File types the Ray engine reads (folders are searched for these).
+RAY_INPUT_EXTS = (".jsonl", ".csv", ".parquet")
+#: Documents per ``map_batches`` call; small so work spreads evenly over the actors.
+DOCS_PER_BATCH = 8
+#: A read block is cut after this many documents or characters of text.
+BLOCK_DOCS, BLOCK_CHARS = 512, 8_000_000
+#: Environment variables read when the CLI has no such flag.
+ENV_WORKERS, ENV_CPUS = "SLANT_RAY_WORKERS", "SLANT_RAY_CPUS_PER_WORKER"
+
+_DOC_FIELDS = ("doc", "text", "offset", "per_line")
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401  (ray without the [data] extra lacks pandas/pyarrow glue)
+    except ImportError:
+        raise SlantError(INSTALL_HINT) from None
+    return ray
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+def _doc_schema():
+    import pyarrow as pa
+
+    return pa.schema([("doc", pa.string()), ("text", pa.large_string()), ("offset", pa.int64()),
+                      ("per_line", pa.bool_())])
+
+
+def record_schema():
+    """Arrow schema of one output row: the fields of ``SentenceScore``, spans as a list of structs."""
+    import pyarrow as pa
+
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
+                      ("score", pa.float64()), ("technique", pa.string())])
+    return pa.schema([("doc", pa.string()), ("index", pa.int64()), ("paragraph", pa.int64()),
+                      ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
+                      ("score", pa.float64()), ("label", pa.string()), ("voice", pa.string()),
+                      ("spans", pa.list_(span))])
+
+
+# ---- the driver ------------------------------------------------------------------------------
+
+class RunStats:
+    """What one run did: counts, wall time, and per actor (pid) its peak resident memory."""
+
+    def __init__(self, docs: int, sentences: int, seconds: float, workers: int, peak_rss_kb: dict[int, int],
+                 failures: int, out: str, fmt: str):
+        self.docs, self.sentences, self.seconds, self.workers = docs, sentences, seconds, workers
+        self.peak_rss_kb, self.failures, self.out, self.fmt = peak_rss_kb, failures, out, fmt
+
+    @property
+    def sentences_per_s(self) -> float:
+        return self.sentences / self.seconds if self.seconds > 0 else 0.0
+
+
+def score_with_ray(args) -> int:
+    """Entry point of ``slant score --engine ray``; returns the exit code (1 when any input failed)."""
+    stats = run(args)
+    _say("info", f"scored {stats.sentences} sentences in {stats.docs} documents with {stats.workers} Ray "
+                 f"worker(s) in {stats.seconds:.1f} s; wrote {stats.fmt} to {stats.out}")
+    return 1 if stats.failures else 0
+
+
+def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
+    """Score ``args.inputs`` into ``args.out`` with Ray; the CLI and the benchmark share this."""
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
+    out, fmt = _output(args)
+    address = getattr(args, "address", None)
+    model = _model_path(args.model, remote=bool(address))
+    files = _input_files(args.inputs)
+    ray = _import_ray()
+    cpus = _positive_int(os.environ.get(ENV_CPUS), ENV_CPUS) or 1
+    workers = workers or _positive_int(getattr(args, "workers", None), "--workers") \
+        or _positive_int(os.environ.get(ENV_WORKERS), ENV_WORKERS)
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        _quiet_ray_logging()
+        if address:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        else:
+            local_workers = workers or max(1, (os.cpu_count() or 1) // cpus)
+            ray.init(num_cpus=local_workers * cpus, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING)
+    try:
+        if not workers:
+            workers = max(1, int(ray.available_resources().get("CPU", 1) // cpus))
+        return _execute(ray, files, args, model, out, fmt, workers, cpus, quiet)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _execute(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
+    from ray.data import DataContext
+
+    ctx = DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    ctx.execution_options.preserve_order = True  # output in input order, like the local engine
+    if hasattr(ctx, "log_internal_stack_trace"):
+        ctx.log_internal_stack_trace = False
+
+    collector = _collector_class(ray).options(num_cpus=0).remote()
+    source = _corpus_datasource_class()(files, text_col=args.text_col or "text", id_col=args.id_col,
+                                        per_line=bool(args.per_line), collector=collector)
+    # Reading and writing are light: they must not wait for a CPU the scoring actors hold.
+    ds = ray.data.read_datasource(source, num_cpus=0)
+    ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "threshold": args.threshold,
+                                                            "threads": cpus, "collector": collector},
+                        batch_size=DOCS_PER_BATCH, batch_format="pyarrow", concurrency=workers, num_cpus=cpus,
+                        zero_copy_batch=True)
+    t0 = time.perf_counter()
+    with _ProgressThread(ray, collector, disabled=quiet) as progress:  # prints problems as they arrive
+        try:
+            if fmt == "parquet":
+                ds.write_parquet(out, ray_remote_args={"num_cpus": 0}, schema=record_schema())
+            else:
+                ds.write_datasink(_jsonl_datasink_class()(out), ray_remote_args={"num_cpus": 0})
+        except Exception as e:  # noqa: BLE001 — a SlantError inside a Ray worker arrives wrapped
+            cause = _slant_cause(e)
+            if cause is not None:
+                raise cause from None
+            raise
+    seconds = time.perf_counter() - t0
+    snap = ray.get(collector.snapshot.remote(progress.printed))
+    return RunStats(snap["docs"], snap["sentences"], seconds, workers, snap["peak_rss_kb"], snap["failures"],
+                    out, fmt)
+
+
+def _output(args) -> tuple[str, str]:
+    out = getattr(args, "out", None)
+    if not out:
+        raise SlantError("--engine ray writes files: add --out DIR (a folder; end it in .parquet for Parquet)")
+    if getattr(args, "output", None):
+        raise SlantError("--engine ray writes a folder of files: use --out DIR instead of -o/--output")
+    fmt = (args.format or "").lower()
+    if not fmt:
+        fmt = "parquet" if out.rstrip("/").lower().endswith(".parquet") else "jsonl"
+    if fmt not in ("jsonl", "parquet"):
+        raise SlantError(f"--format {fmt}: --engine ray writes jsonl or parquet; drop --format (jsonl) or end "
+                         "--out in .parquet")
+    if "://" in out:
+        return out, fmt
+    path = Path(out).expanduser().resolve()
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise SlantError(f"--out {out}: exists and is not an empty folder; choose a new folder or empty it")
+    return str(path), fmt
+
+
+def _model_path(model: str | None, *, remote: bool) -> str | None:
+    """Absolute path for the actors; checked here unless a cluster may hold it where this machine does not."""
+    if model is None:
+        return None
+    if "://" in model:
+        return model
+    path = Path(model).expanduser()
+    if path.exists() or not remote:
+        from models.model_folder import check_folder
+
+        check_folder(path)
+        return str(path.resolve())
+    return model
+
+
+def _input_files(inputs: list[str]) -> list[str]:
+    """The files to read, in the order the local engine reads them (folders: sorted, hidden parts skipped)."""
+    files: list[str] = []
+    for name in inputs:
+        if name == "-":
+            raise SlantError("--engine ray cannot read stdin; save the corpus to a .jsonl/.parquet file and pass that")
+        if "://" in name:
+            files.append(name)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RAY_INPUT_EXTS
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise SlantError(f"{name}: no .jsonl/.csv/.parquet files under {name}; --engine ray reads corpora "
+                                 "(use the local engine for .txt/.html articles)")
+            files += [str(p) for p in found]
+        elif path.is_file():
+            if path.suffix.lower() not in RAY_INPUT_EXTS:
+                raise SlantError(f"{name}: --engine ray reads .jsonl, .csv or .parquet corpora; use the local "
+                                 "engine (drop --engine ray) for .txt/.html articles")
+            files.append(name)
+        else:
+            raise SlantError(f"{name}: no such file or directory; check the path")
+    return files
+
+
+def _positive_int(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1:
+        raise SlantError(f"{name}={value!r}: must be a whole number of at least 1")
+    return n
+
+
+def _quiet_ray_logging() -> None:
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    for name in ("ray", "ray.data", "ray.train", "ray.tune"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _slant_cause(e: BaseException) -> SlantError | None:
+    """Find a SlantError raised in a worker (Ray wraps it, sometimes twice)."""
+    seen = set()
+    stack = [e]
+    while stack:
+        cur = stack.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, SlantError):
+            return SlantError(str(cur).splitlines()[0])
+        stack += [getattr(cur, "cause", None), cur.__cause__, cur.__context__]
+    text = str(e)
+    marker = "SlantError: "
+    if marker in text:
+        return SlantError(text.split(marker, 1)[1].splitlines()[0])
+    return None
+
+
+def _say(level: str, message: str) -> None:
+    print(f"slant: {level}: {message}", file=sys.stderr, flush=True)
+
+
+class _ProgressThread:
+    """Shows documents and sentences scored so far on stderr, and prints problems as they arrive."""
+
+    def __init__(self, ray, collector, *, disabled: bool):
+        self.ray, self.collector, self.disabled = ray, collector, disabled
+        self.stop = threading.Event()
+        self.printed = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("scoring with Ray: {task.fields[docs]} documents, {task.fields[sents]} "
+                                       "sentences"), TimeElapsedColumn(),
+                            console=Console(stderr=True, highlight=False), transient=True,
+                            disable=self.disabled)
+        self.bar.start()
+        self.task = self.bar.add_task("ray", total=None, docs=0, sents=0)
+        self.thread.start()
+        return self
+
+    def _loop(self):
+        while not self.stop.wait(1.0):
+            try:
+                self.flush_messages()
+            except Exception:  # noqa: BLE001 — progress must never break the run
+                return
+
+    def flush_messages(self) -> int:
+        snap = self.ray.get(self.collector.snapshot.remote(self.printed))
+        self.bar.update(self.task, docs=snap["docs"], sents=snap["sentences"])
+        for level, message in snap["messages"]:
+            self.bar.console.print(f"slant: {level}: {message}", markup=False, highlight=False, soft_wrap=True)
+        self.printed += len(snap["messages"])
+        return self.printed
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        try:
+            self.flush_messages()
+        finally:
+            self.bar.stop()
+
+
+# ---- remote pieces ---------------------------------------------------------------------------
+
+_COLLECTOR = None
+
+
+def _collector_class(ray):
+    """A tiny actor: problems from readers, progress and peak memory from the scoring actors."""
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        @ray.remote
+        class Collector:
+            def __init__(self):
+                self.messages: list[tuple[str, str]] = []
+                self.failures = 0
+                self.docs = self.sentences = 0
+                self.peak: dict[int, int] = {}
+
+            def problems(self, items: list[tuple[str, str, bool]]) -> None:
+                for level, message, fatal in items:
+                    self.messages.append((level, message))
+                    self.failures += bool(fatal)
+
+            def progress(self, pid: int, docs: int, sentences: int, peak_kb: int) -> None:
+                self.docs += docs
+                self.sentences += sentences
+                self.peak[pid] = max(self.peak.get(pid, 0), peak_kb)
+
+            def snapshot(self, since: int = 0) -> dict:
+                return {"messages": self.messages[since:], "failures": self.failures, "docs": self.docs,
+                        "sentences": self.sentences, "peak_rss_kb": dict(self.peak)}
+
+        _COLLECTOR = Collector
+    return _COLLECTOR
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory (VmHWM) in KiB; ``ru_maxrss`` where /proc is missing."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss
+
+
+class _ScoreActor:
+    """One per Ray worker: loads the scorer once, then scores a batch of documents per call."""
+
+    def __init__(self, model: str | None, threshold: float | None, threads: int, collector):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+        import torch
+
+        from inference.scorer import Scorer
+
+        torch.set_num_threads(max(1, threads))
+        kwargs = {} if threshold is None else {"threshold": threshold}
+        self.scorer = Scorer.load(model, **kwargs)
+        self.collector = collector
+        self.pid = os.getpid()
+
+    def __call__(self, batch):
+        import pyarrow as pa
+
+        from inference.reading import Document
+        from inference.score_cli import score_document
+
+        cols = {name: batch.column(name).to_pylist() for name in _DOC_FIELDS}
+        records: list[dict] = []
+        problems = []
+        docs = 0
+        for doc, text, offset, per_line in zip(*(cols[n] for n in _DOC_FIELDS)):
+            try:
+                article = score_document(self.scorer, Document(doc, text, {"per_line": True} if per_line else {},
+                                                               offset or 0))
+            except SlantError as e:
+                problems.append(("error", str(e), True))
+                continue
+            docs += 1
+            records += article.records()
+        import ray
+
+        if problems:
+            self.collector.problems.remote(problems)  # ordered before the blocking call below
+        ray.get(self.collector.progress.remote(self.pid, docs, len(records), peak_rss_kb()))
+        return pa.Table.from_pylist(records, schema=record_schema())
+
+
+def _corpus_datasource_class():
+    from ray.data.datasource import FileBasedDatasource
+
+    class CorpusDatasource(FileBasedDatasource):
+        """Corpus rows as documents: JSONL/CSV parsed by ``inference.reading``, Parquet by pyarrow."""
+
+        def __init__(self, paths, *, text_col: str, id_col: str | None, per_line: bool, collector):
+            self._shown = {}  # absolute path -> the path as the user wrote it
+            resolved = []
+            for p in paths:
+                a = p if "://" in p else str(Path(p).resolve())
+                self._shown[a] = p
+                resolved.append(a)
+            super().__init__(resolved)
+            self.text_col, self.id_col, self.per_line = text_col, id_col, per_line
+            self.collector = collector
+
+        def _open_input_source(self, filesystem, path: str, **open_args):
+            if path.lower().endswith(".parquet"):
+                return filesystem.open_input_file(path)  # Parquet needs random access
+            return super()._open_input_source(filesystem, path, **open_args)
+
+        def _read_stream(self, f, path: str) -> Iterator:
+            from inference import reading
+
+            opts = reading._Options(self.text_col, self.id_col, self.per_line)
+            shown = self._display_path(path)
+            if path.lower().endswith(".parquet"):
+                items = _parquet_items(f, shown, opts)
+            else:
+                raw = io.BufferedReader(f)
+                if reading._looks_binary(raw.peek(reading._SNIFF_BYTES)[:reading._SNIFF_BYTES]):
+                    items = iter([reading._binary_problem(shown)])
+                elif path.lower().endswith(".csv"):
+                    items = reading._read_csv(shown, raw, opts)
+                else:
+                    items = reading._read_jsonl(shown, raw, opts)
+            yield from self._blocks(items)
+
+        def _display_path(self, path: str) -> str:
+            """The path as the user wrote it, so row ids (``path:line``) match the local engine's."""
+            return self._shown.get(path, path)
+
+        def _blocks(self, items) -> Iterator:
+            import pyarrow as pa
+
+            from inference.reading import ReadProblem, looks_english
+
+            rows: dict[str, list] = {n: [] for n in _DOC_FIELDS}
+            chars = 0
+            problems: list[tuple[str, str, bool]] = []
+            for item in items:
+                if isinstance(item, ReadProblem):
+                    problems.append(("error" if item.fatal else "warning", item.message, item.fatal))
+                    continue
+                if item.offset == 0 and not looks_english(item.text[:20000]):
+                    problems.append(("warning", f"{item.doc_id}: text does not look like English; the model was "
+                                                "trained on English news, so its scores may mean little", False))
+                rows["doc"].append(item.doc_id)
+                rows["text"].append(item.text)
+                rows["offset"].append(item.offset)
+                rows["per_line"].append(bool(item.meta.get("per_line")))
+                chars += len(item.text)
+                if len(rows["doc"]) >= BLOCK_DOCS or chars >= BLOCK_CHARS:
+                    yield pa.Table.from_pydict(rows, schema=_doc_schema())
+                    rows, chars = {n: [] for n in _DOC_FIELDS}, 0
+            if problems:  # wait for delivery: this task may end right after
+                import ray
+
+                ray.get(self.collector.problems.remote(problems))
+            yield pa.Table.from_pydict(rows, schema=_doc_schema())
+
+    return CorpusDatasource
+
+
+def _parquet_items(f, shown: str, opts) -> Iterator:
+    """Parquet rows as documents; ``line`` in fallback ids is the 1-based row number."""
+    import pyarrow.parquet as pq
+
+    from inference import reading
+
+    pf = pq.ParquetFile(f)
+    names = pf.schema_arrow.names
+    for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
+        if col and col not in names:
+            yield reading._missing_column(shown, col, flag, names)
+            return
+    id_col = opts.id_col or ("id" if "id" in names else None)
+    columns = [opts.text_col] + ([id_col] if id_col else [])
+    row_no = 0
+    for batch in pf.iter_batches(batch_size=1024, columns=columns):
+        for row in batch.to_pylist():
+            row_no += 1
+            yield reading._row_doc(shown, row_no, row, opts)
+    if row_no == 0:
+        yield reading._empty_problem(shown)
+
+
+def _jsonl_datasink_class():
+    from ray.data.datasource import BlockBasedFileDatasink
+
+    class JsonlDatasink(BlockBasedFileDatasink):
+        """One JSON object per sentence, written exactly as the local engine's JsonlWriter writes it."""
+
+        def __init__(self, path: str):
+            super().__init__(path, file_format="jsonl")
+
+        def write_block_to_file(self, block, file) -> None:
+            import json
+
+            lines = [json.dumps(rec, ensure_ascii=False) + "\n" for rec in block.to_arrow().to_pylist()]
+            file.write("".join(lines).encode("utf-8"))
+
+    return JsonlDatasink

@@ -1,0 +1,37 @@
+import numpy as np
+
+from models.span_decoding import decode_spans
+from training.schema import bio_tags
+
+TAGS = bio_tags()
+
+
+def probs_for(labels: list[str], confidence: float = 0.9) -> np.ndarray:
+    out = np.full((len(labels), len(TAGS)), (1 - confidence) / (len(TAGS) - 1))
+    for k, lab in enumerate(labels):
+        out[k, TAGS.index(lab)] = confidence
+    return out
+
+
+def test_pieces_become_whole_word_spans_with_technique():
+    text = "They are thumbing their noses at the pariahs"
+    # word pieces: They are thumb ##ing their noses at the pariah ##s
+    offsets = [(0, 0), (0, 4), (5, 8), (9, 14), (14, 17), (18, 23), (24, 29), (30, 32), (33, 36), (37, 43), (43, 44), (0, 0)]
+    labels = ["O", "O", "O", "B-loaded_language", "I-loaded_language", "I-loaded_language", "I-loaded_language", "O", "O",
+              "B-name_calling", "O", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [(text[s["start"]:s["end"]], s["technique"]) for s in spans] == [
+        ("thumbing their noses", "loaded_language"), ("pariahs", "name_calling")]
+    assert all(0.85 < s["score"] <= 1.0 for s in spans)
+
+
+def test_threshold_trades_recall_for_precision():
+    text = "a bizarre move"
+    offsets = [(0, 0), (0, 1), (2, 9), (10, 14), (0, 0)]
+    p = probs_for(["O", "O", "O", "O", "O"], 0.9)
+    p[2] = 0.0
+    p[2, TAGS.index("O")] = 0.6
+    p[2, TAGS.index("B-loaded_language")] = 0.4
+    assert decode_spans(p, offsets, TAGS, text, threshold=0.5) == []
+    [span] = decode_spans(p, offsets, TAGS, text, threshold=0.3)
+    assert text[span["start"]:span["end"]] == "bizarre" and abs(span["score"] - 0.4) < 1e-6
