@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,8 +35,9 @@ INSTALL_HINT = "--engine ray needs Ray: pip install -e '.[ray]'"
 RAY_INPUT_EXTS = (".jsonl", ".csv", ".parquet")
 #: Documents per ``map_batches`` call; small so work spreads evenly over the actors.
 DOCS_PER_BATCH = 8
-#: A read block is cut after this many documents or characters of text.
-BLOCK_DOCS, BLOCK_CHARS = 512, 8_000_000
+#: A read block is cut after this many documents or characters of text. Ray Data hands whole blocks
+#: to actors, so blocks must be small for several actors to share one corpus file.
+BLOCK_DOCS, BLOCK_CHARS = 4 * DOCS_PER_BATCH, 1_000_000
 #: Environment variables read when the CLI has no such flag.
 ENV_WORKERS, ENV_CPUS = "SLANT_RAY_WORKERS", "SLANT_RAY_CPUS_PER_WORKER"
 
@@ -127,6 +129,12 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
 
 
 def _execute(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
+    with warnings.catch_warnings():  # Ray's internal deprecation notes and tuning hints are not for users
+        warnings.filterwarnings("ignore", module=r"ray(\.|$)")
+        return _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet)
+
+
+def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
     from ray.data import DataContext
 
     ctx = DataContext.get_current()

@@ -139,7 +139,8 @@ class ScoringRun:
     def __iter__(self) -> Iterator[tuple[Article, ArticleScore]]:
         columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
                    TimeElapsedColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=self.console, transient=True, disable=not self.progress) as bar:
+        with Progress(*columns, console=self.console, transient=True,
+                      disable=not (self.progress and self.console.is_terminal)) as bar:
             task = bar.add_task("score", total=self.total, note="")
             for art in self.articles:
                 scores = self.cache.get(art.text, art.id, self.scorer.threshold)

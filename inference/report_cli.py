@@ -1,0 +1,109 @@
+"""``slant report``: corpus → cached scores → group statistics → one report file.
+
+Thin on purpose: reading is :mod:`inference.report_corpus`, scoring and its
+cache :mod:`inference.report_cache`, figures :mod:`inference.report_stats`,
+output :mod:`inference.report_html` / :mod:`inference.report_text`. Every
+user-fixable problem is a one-line ``SlantError``; bad rows are warnings with
+line numbers (or errors under ``--on-bad-row fail``).
+"""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+
+from inference.report_cache import ScoreCache, ScoringRun, cache_path_for, model_key
+from inference.report_collect import Collector
+from inference.report_corpus import open_corpus
+from inference.report_html import render_html
+from inference.report_stats import build_report
+from inference.report_text import render_csv, render_json, render_markdown
+from models.errors import SlantError
+
+__all__ = ["report_main", "FORMATS"]
+
+FORMATS = {"html": render_html, "md": render_markdown, "json": render_json, "csv": render_csv}
+_EXTS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json", ".csv": "csv"}
+
+
+def _format(args) -> str:
+    if getattr(args, "format", None):
+        return args.format
+    ext = Path(args.output).suffix.lower()
+    if ext not in _EXTS:
+        raise SlantError(f"-o {args.output}: cannot tell the format from '{ext or 'no extension'}'; name it .html, "
+                         ".md, .json or .csv, or pass --format")
+    return _EXTS[ext]
+
+
+def report_main(args, *, console: Console | None = None, progress: bool = True) -> int:
+    """Run ``slant report`` for parsed ``args``; returns the exit code (0)."""
+    console = console or Console(stderr=True, highlight=False)
+
+    def say(level: str, message: str) -> None:
+        console.print(f"slant: {level}: {message}", markup=False, soft_wrap=True)
+
+    fmt = _format(args)
+    output = Path(args.output)
+    if output.is_dir():
+        raise SlantError(f"-o {output}: is a folder; give a file name such as {output / ('report.' + fmt)}")
+    resamples = getattr(args, "bootstrap", 1000)
+    if resamples is None or resamples < 0:
+        raise SlantError(f"--bootstrap {resamples}: must be 0 (no intervals) or more; 1000 is a good default")
+    by, story = getattr(args, "by", None) or "outlet", getattr(args, "story", None)
+    corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
+                         id_col=getattr(args, "id_col", None) or "id",
+                         on_bad_row=getattr(args, "on_bad_row", None) or "skip",
+                         warn=lambda m: say("warning", m))
+    if corpus.kind == "folder" and by != "outlet":
+        say("warning", f"{args.corpus}: a folder corpus is grouped by its sub-folders; --by {by} is ignored")
+
+    from inference.scorer import Scorer   # torch is slow to import: only once the arguments are known good
+
+    scorer = Scorer.load(getattr(args, "model", None))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    cache = ScoreCache(cache_path_for(output), model_key(scorer))
+    collector = Collector()
+    run = ScoringRun(corpus, scorer, cache, total=corpus.count(), progress=progress, console=console,
+                     warn=lambda m: say("warning", m))
+    started = time.perf_counter()
+    try:
+        for article, scores in run:
+            collector.add(article, scores)
+    except KeyboardInterrupt:
+        raise SlantError(f"interrupted after {run.done} articles; their scores are cached in {cache.path} — run the "
+                         "same command again to resume") from None
+    finally:
+        cache.close()
+    if not collector.articles:
+        raise SlantError(f"{args.corpus}: no article could be scored ({corpus.skipped} rows skipped); see the "
+                         "warnings above")
+    _note_small_groups(collector, by, say)
+    meta = {"corpus": str(args.corpus), "model": scorer.model_id, "by": by, "story": story,
+            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "scored": run.scored, "from_cache": run.cached, "failed": run.failed, "skipped_rows": corpus.skipped,
+            "cache": str(cache.path), "scoring_seconds": round(time.perf_counter() - started, 2)}
+    report = build_report(collector, resamples=resamples, seed=0, stories=bool(story), meta=meta)
+    text = FORMATS[fmt](report, by=by, story=story)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, output)
+    console.print(f"slant: wrote {output}: {len(collector.articles):,} articles in {len(report.groups)} groups "
+                  f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})", markup=False,
+                  soft_wrap=True)
+    return 0
+
+
+def _note_small_groups(collector: Collector, by: str, say) -> None:
+    counts: dict[str, int] = {}
+    for a in collector.articles:
+        counts[a.group] = counts.get(a.group, 0) + 1
+    single = sorted(g for g, n in counts.items() if n == 1)
+    if single:
+        shown = ", ".join(repr(g) for g in single[:10]) + (f" and {len(single) - 10} more" if len(single) > 10 else "")
+        say("note", f"{by} {shown}: a single article, so no confidence interval (shown as n/a)")
+    if len(counts) == 1:
+        say("note", f"only one {by} ({next(iter(counts))!r}) in the corpus: nothing to compare it with")
