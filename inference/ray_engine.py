@@ -114,11 +114,11 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     if started_here:
         _quiet_ray_logging()
         if address:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
             local_workers = workers or max(1, (os.cpu_count() or 1) // cpus)
             ray.init(num_cpus=local_workers * cpus, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING)
+                     logging_level=logging.ERROR)
     try:
         if not workers:
             workers = max(1, int(ray.available_resources().get("CPU", 1) // cpus))
@@ -131,6 +131,8 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
 def _execute(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
     with warnings.catch_warnings():  # Ray's internal deprecation notes and tuning hints are not for users
         warnings.filterwarnings("ignore", module=r"ray(\.|$)")
+        # Write tasks take ray_remote_args only (no named num_cpus yet) but Ray already calls it deprecated.
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
         return _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet)
 
 
@@ -149,10 +151,13 @@ def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) ->
                                         per_line=bool(args.per_line), collector=collector)
     # Reading and writing are light: they must not wait for a CPU the scoring actors hold.
     ds = ray.data.read_datasource(source, num_cpus=0)
+    # On a cluster Ray Data restarts actors lost with their node. On one machine a lost actor (killed for
+    # memory) would fail again, and the restart option makes Ray core log a scary line on every run.
+    restarts = {} if getattr(args, "address", None) else {"max_restarts": 0}
     ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "threshold": args.threshold,
                                                             "threads": cpus, "collector": collector},
-                        batch_size=DOCS_PER_BATCH, batch_format="pyarrow", concurrency=workers, num_cpus=cpus,
-                        zero_copy_batch=True)
+                        batch_size=DOCS_PER_BATCH, batch_format="pyarrow", num_cpus=cpus, zero_copy_batch=True,
+                        compute=ray.data.ActorPoolStrategy(size=workers), **restarts)
     t0 = time.perf_counter()
     with _ProgressThread(ray, collector, disabled=quiet) as progress:  # prints problems as they arrive
         try:
@@ -248,8 +253,8 @@ def _positive_int(value: Any, name: str) -> int | None:
 def _quiet_ray_logging() -> None:
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
-    for name in ("ray", "ray.data", "ray.train", "ray.tune"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("ray", "ray.data", "ray.data._internal.progress", "ray.data._internal.util"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _slant_cause(e: BaseException) -> SlantError | None:

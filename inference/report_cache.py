@@ -23,14 +23,17 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from inference.records import ArticleScore, SentenceScore, Span
 from inference.report_corpus import Article
-from inference.scorer import Scorer
 from models.errors import SlantError
+
+if TYPE_CHECKING:  # torch is slow to import; the CLI loads the scorer only once the arguments are checked
+    from inference.scorer import Scorer
 
 __all__ = ["CACHE_NAME", "ScoreCache", "ScoringRun", "cache_path_for", "model_key", "text_key"]
 
@@ -49,7 +52,7 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def model_key(scorer: Scorer) -> str:
+def model_key(scorer: "Scorer") -> str:
     """``scorer.model_id`` plus a digest of the weights file (when the folder has one)."""
     key = scorer.model_id
     weights = getattr(getattr(scorer, "loaded", None), "folder", None)
@@ -124,7 +127,7 @@ class ScoringRun:
     ``warn`` and left out.
     """
 
-    def __init__(self, articles: Iterable[Article], scorer: Scorer, cache: ScoreCache, *,
+    def __init__(self, articles: Iterable[Article], scorer: "Scorer", cache: ScoreCache, *,
                  total: int | None = None, progress: bool = True, console: Console | None = None,
                  warn=None) -> None:
         self.articles, self.scorer, self.cache, self.total = articles, scorer, cache, total

@@ -3,7 +3,8 @@
 Articles are one sentence per line (line 1 the title); spans are character
 offsets into the article. Each non-empty line becomes a row with its spans
 clipped to it. A line is "framing" when it overlaps a Loaded_Language or
-Name_Calling,Labeling span. Splits group rows by article so no article is in
+Name_Calling,Labeling span. ``negatives`` keeps that share of the lines that carry
+none of the trained techniques (there are four times as many of them). Splits group rows by article so no article is in
 both train and test.
 """
 from __future__ import annotations
@@ -52,7 +53,8 @@ def load_ptc(root: Path, negatives: float = 1.0, seed: int = 0) -> list[dict]:
             lead = len(line) - len(line.lstrip())
             s0, e0 = start + lead, start + lead + len(stripped)
             inside = [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
-            if not inside and rng.random() >= negatives:
+            trained = any(t in PTC_TECHNIQUE_MAP for t, _, _ in inside)
+            if not trained and rng.random() >= negatives:
                 continue
             rows.append({
                 "id": f"ptc:{art}:{n}",

@@ -1,0 +1,199 @@
+"""Build the two demo corpora for ``slant report`` from the annotated datasets.
+
+    python benchmarks/build_demo_corpora.py OUT_DIR [--data-root DIR]
+
+writes, into OUT_DIR (never into the repository: both datasets have their own
+licences, AGPL-3.0 and research-use-only):
+
+* ``mbic_articles.jsonl`` — MBIC's full source articles (the ``article``
+  column), one row per distinct article, with ``outlet``, ``topic``,
+  ``leaning`` (MBIC's ``type``) and ``url`` (``news_link``). MBIC repeats an
+  article once per annotated sentence; duplicates are dropped.
+* ``lim2020_articles.jsonl`` — Lim et al. 2020's 46 articles (the file has one
+  row per annotator × article), with ``outlet`` (from ``source``, e.g.
+  ``001_Washington Post_1``), ``story`` (the event), ``title``, ``url``,
+  ``date`` and ``leaning``; the HTML body becomes plain text.
+
+The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. The xlsx is read
+with the standard library (an .xlsx is zipped XML), so openpyxl is not needed.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+from xml.etree import ElementTree
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+# ---- a minimal .xlsx reader (first sheet, strings and numbers) -----------------------------
+
+def _col_index(ref: str) -> int:
+    n = 0
+    for ch in re.match(r"[A-Z]+", ref).group(0):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def read_xlsx(path: Path) -> Iterator[dict]:
+    """Rows of the first worksheet as dicts keyed by the header row."""
+    with zipfile.ZipFile(path) as z:
+        shared = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            root = ElementTree.fromstring(z.read("xl/sharedStrings.xml"))
+            shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)]
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        first = book.find("m:sheets/m:sheet", _NS).get(_REL)
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == first)
+        sheet = "xl/" + target.lstrip("/").removeprefix("xl/")
+        header: list[str] | None = None
+        with z.open(sheet) as f:
+            for _, row in ElementTree.iterparse(f):
+                if row.tag != f"{{{_NS['m']}}}row":
+                    continue
+                values: dict[int, str] = {}
+                for c in row.findall("m:c", _NS):
+                    kind, v = c.get("t"), c.find("m:v", _NS)
+                    if kind == "s" and v is not None:
+                        values[_col_index(c.get("r"))] = shared[int(v.text)]
+                    elif kind == "inlineStr":
+                        values[_col_index(c.get("r"))] = "".join(t.text or "" for t in c.iter(f"{{{_NS['m']}}}t"))
+                    elif v is not None:
+                        values[_col_index(c.get("r"))] = v.text or ""
+                row.clear()
+                if header is None:
+                    header = [values.get(i, "") for i in range(max(values) + 1)] if values else []
+                    continue
+                yield {h: values.get(i, "") for i, h in enumerate(header) if h}
+
+
+# ---- HTML fragment to text ---------------------------------------------------------------------
+
+class _Text(HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """Paragraphs of an HTML fragment as plain text, one blank line between them."""
+    p = _Text()
+    p.feed(fragment)
+    p.close()
+    paras = (re.sub(r"[ \t\r\f\v]+", " ", unescape(x)).strip() for x in "".join(p.parts).split("\n\n"))
+    return "\n\n".join(x for x in paras if x)
+
+
+# ---- the two corpora ---------------------------------------------------------------------------
+
+def _title_from_url(url: str) -> str:
+    """MBIC has no titles: the URL's slug (``/youtube-wont-allow-deepfake-videos/``) is the best stand-in."""
+    path = urlparse(url).path
+    slugs = [s for s in path.split("/") if s.count("-") >= 2]
+    if not slugs:
+        return ""
+    words = re.sub(r"[-_]+", " ", re.sub(r"\.\w{2,5}$", "", slugs[-1])).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _outlet(source: str) -> str:
+    """``001_Washington Post_1`` and ``003_NBCNews`` → ``Washington Post``, ``NBCNews``."""
+    m = re.match(r"^\d+_(.+?)(?:_\d+)?$", source.strip())
+    return m.group(1).strip() if m else source.strip()
+
+
+def mbic_rows(root: Path) -> Iterator[dict]:
+    seen: set[str] = set()
+    for row in read_xlsx(root / "mbic" / "final_labels_MBIC.xlsx"):
+        text = (row.get("article") or "").strip()
+        if not text:
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        if digest in seen:
+            continue
+        seen.add(digest)
+        url = (row.get("news_link") or "").strip()
+        yield {"id": f"mbic-{digest}", "text": text, "outlet": row.get("outlet", "").strip(),
+               "topic": row.get("topic", "").strip(), "leaning": row.get("type", "").strip(),
+               "title": _title_from_url(url), "url": url}
+
+
+def lim_rows(root: Path) -> Iterator[dict]:
+    csv.field_size_limit(2**31 - 1)
+    seen: set[str] = set()
+    path = root / "lim2020_biased_sentences" / "Sora_LREC2020_biasedsentences.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            ident = row["id_article"].strip()
+            if ident in seen:          # one row per annotator: keep the article once
+                continue
+            seen.add(ident)
+            yield {"id": f"lim-{ident}", "text": html_to_text(row["docbody"]), "outlet": _outlet(row["source"]),
+                   "story": row["event"].strip(), "title": row["doctitle"].strip(), "url": row["url"].strip(),
+                   "date": row["date_event"].strip(), "leaning": row["source_bias"].strip()}
+
+
+def write_jsonl(rows: Iterator[dict], path: Path) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path, help="folder to write the corpora into (outside the repository)")
+    ap.add_argument("--data-root", type=Path, default=os.environ.get("SLANT_DATA_ROOT"),
+                    help="folder holding mbic/ and lim2020_biased_sentences/ (default: $SLANT_DATA_ROOT)")
+    args = ap.parse_args(argv)
+    if not args.data_root or not Path(args.data_root).is_dir():
+        print("build_demo_corpora: error: no data root; pass --data-root DIR or set SLANT_DATA_ROOT", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("mbic_articles.jsonl", mbic_rows), ("lim2020_articles.jsonl", lim_rows)):
+        try:
+            n = write_jsonl(rows(Path(args.data_root)), args.out / name)
+        except (OSError, KeyError, zipfile.BadZipFile) as e:
+            print(f"build_demo_corpora: error: {name}: {e}; check the dataset files under {args.data_root}",
+                  file=sys.stderr)
+            return 2
+        print(f"wrote {args.out / name}: {n} articles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
