@@ -12,7 +12,9 @@ licences, AGPL-3.0 and research-use-only):
 * ``lim2020_articles.jsonl`` — Lim et al. 2020's 46 articles (the file has one
   row per annotator × article), with ``outlet`` (from ``source``, e.g.
   ``001_Washington Post_1``), ``story`` (the event), ``title``, ``url``,
-  ``date`` and ``leaning``; the HTML body becomes plain text.
+  ``date`` and ``leaning``. The text is the article's first ≤ 20 sentences, the
+  ones the crowd rated (``s0``…``s19``): the file's ``docbody`` is cut at 255
+  characters.
 
 The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. The xlsx is read
 with the standard library (an .xlsx is zipped XML), so openpyxl is not needed.
@@ -150,6 +152,16 @@ def mbic_rows(root: Path) -> Iterator[dict]:
                "title": _title_from_url(url), "url": url}
 
 
+def _lim_text(row: dict) -> str:
+    """The article's annotated sentences ``s0``…``s19`` (``docbody`` is cut at 255 characters in the file).
+
+    Each sentence is one line, so the segmenter keeps the dataset's sentence boundaries; sentences were
+    capped at 255 characters by the dataset, so a few end mid-way. Falls back to ``docbody`` if none.
+    """
+    sents = [re.sub(r"^\[\d+\]:\s*", "", (row.get(f"s{i}") or "").strip()) for i in range(20)]
+    return "\n".join(s for s in sents if s) or html_to_text(row.get("docbody", ""))
+
+
 def lim_rows(root: Path) -> Iterator[dict]:
     csv.field_size_limit(2**31 - 1)
     seen: set[str] = set()
@@ -160,7 +172,7 @@ def lim_rows(root: Path) -> Iterator[dict]:
             if ident in seen:          # one row per annotator: keep the article once
                 continue
             seen.add(ident)
-            yield {"id": f"lim-{ident}", "text": html_to_text(row["docbody"]), "outlet": _outlet(row["source"]),
+            yield {"id": f"lim-{ident}", "text": _lim_text(row), "outlet": _outlet(row["source"]),
                    "story": row["event"].strip(), "title": row["doctitle"].strip(), "url": row["url"].strip(),
                    "date": row["date_event"].strip(), "leaning": row["source_bias"].strip()}
 

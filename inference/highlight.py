@@ -37,6 +37,6 @@ def html_sentence(sent: SentenceScore) -> str:
 
 def markdown_sentence(sent: SentenceScore) -> str:
     def esc(t: str) -> str:
-        return html.escape(t).replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+        return html.escape(t, quote=False).replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
     return "".join(esc(t) if sp is None else f"**{esc(t)}**" for t, sp in _pieces(sent))

@@ -80,9 +80,9 @@ class RunStats:
     """What one run did: counts, wall time, and per actor (pid) its peak resident memory."""
 
     def __init__(self, docs: int, sentences: int, seconds: float, workers: int, peak_rss_kb: dict[int, int],
-                 failures: int, out: str, fmt: str):
+                 busy_s: dict[int, float], failures: int, out: str, fmt: str):
         self.docs, self.sentences, self.seconds, self.workers = docs, sentences, seconds, workers
-        self.peak_rss_kb, self.failures, self.out, self.fmt = peak_rss_kb, failures, out, fmt
+        self.peak_rss_kb, self.busy_s, self.failures, self.out, self.fmt = peak_rss_kb, busy_s, failures, out, fmt
 
     @property
     def sentences_per_s(self) -> float:
@@ -110,9 +110,9 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     workers = workers or _positive_int(getattr(args, "workers", None), "--workers") \
         or _positive_int(os.environ.get(ENV_WORKERS), ENV_WORKERS)
 
+    _quiet_ray_logging()
     started_here = not ray.is_initialized()
     if started_here:
-        _quiet_ray_logging()
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
@@ -172,8 +172,8 @@ def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) ->
             raise
     seconds = time.perf_counter() - t0
     snap = ray.get(collector.snapshot.remote(progress.printed))
-    return RunStats(snap["docs"], snap["sentences"], seconds, workers, snap["peak_rss_kb"], snap["failures"],
-                    out, fmt)
+    return RunStats(snap["docs"], snap["sentences"], seconds, workers, snap["peak_rss_kb"], snap["busy_s"],
+                    snap["failures"], out, fmt)
 
 
 def _output(args) -> tuple[str, str]:
@@ -253,8 +253,10 @@ def _positive_int(value: Any, name: str) -> int | None:
 def _quiet_ray_logging() -> None:
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
-    for name in ("ray", "ray.data", "ray.data._internal.progress", "ray.data._internal.util"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("ray").setLevel(logging.ERROR)
+    # Ray Data logs a failure's whole stack before raising it; the exception itself still reaches the
+    # caller (a SlantError from a worker becomes one line, anything else a traceback).
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
 
 
 def _slant_cause(e: BaseException) -> SlantError | None:
@@ -296,7 +298,7 @@ class _ProgressThread:
         self.bar = Progress(TextColumn("scoring with Ray: {task.fields[docs]} documents, {task.fields[sents]} "
                                        "sentences"), TimeElapsedColumn(),
                             console=Console(stderr=True, highlight=False), transient=True,
-                            disable=self.disabled)
+                            disable=self.disabled or not sys.stderr.isatty())
         self.bar.start()
         self.task = self.bar.add_task("ray", total=None, docs=0, sents=0)
         self.thread.start()
@@ -342,20 +344,22 @@ def _collector_class(ray):
                 self.failures = 0
                 self.docs = self.sentences = 0
                 self.peak: dict[int, int] = {}
+                self.busy: dict[int, float] = {}
 
             def problems(self, items: list[tuple[str, str, bool]]) -> None:
                 for level, message, fatal in items:
                     self.messages.append((level, message))
                     self.failures += bool(fatal)
 
-            def progress(self, pid: int, docs: int, sentences: int, peak_kb: int) -> None:
+            def progress(self, pid: int, docs: int, sentences: int, peak_kb: int, busy_s: float) -> None:
                 self.docs += docs
                 self.sentences += sentences
                 self.peak[pid] = max(self.peak.get(pid, 0), peak_kb)
+                self.busy[pid] = self.busy.get(pid, 0.0) + busy_s
 
             def snapshot(self, since: int = 0) -> dict:
                 return {"messages": self.messages[since:], "failures": self.failures, "docs": self.docs,
-                        "sentences": self.sentences, "peak_rss_kb": dict(self.peak)}
+                        "sentences": self.sentences, "peak_rss_kb": dict(self.peak), "busy_s": dict(self.busy)}
 
         _COLLECTOR = Collector
     return _COLLECTOR
@@ -399,6 +403,7 @@ class _ScoreActor:
         from inference.reading import Document
         from inference.score_cli import score_document
 
+        t0 = time.perf_counter()
         cols = {name: batch.column(name).to_pylist() for name in _DOC_FIELDS}
         records: list[dict] = []
         problems = []
@@ -416,8 +421,10 @@ class _ScoreActor:
 
         if problems:
             self.collector.problems.remote(problems)  # ordered before the blocking call below
-        ray.get(self.collector.progress.remote(self.pid, docs, len(records), peak_rss_kb()))
-        return pa.Table.from_pylist(records, schema=record_schema())
+        table = pa.Table.from_pylist(records, schema=record_schema())
+        busy = time.perf_counter() - t0
+        ray.get(self.collector.progress.remote(self.pid, docs, len(records), peak_rss_kb(), busy))
+        return table
 
 
 def _corpus_datasource_class():

@@ -58,6 +58,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
                          id_col=getattr(args, "id_col", None) or "id",
                          on_bad_row=getattr(args, "on_bad_row", None) or "skip",
                          warn=lambda m: say("warning", m))
+    corpus.check()
     if corpus.kind == "folder" and by != "outlet":
         say("warning", f"{args.corpus}: a folder corpus is grouped by its sub-folders; --by {by} is ignored")
 
@@ -93,7 +94,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     os.replace(tmp, output)
     console.print(f"slant: wrote {output}: {len(collector.articles):,} articles in {len(report.groups)} groups "
                   f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})", markup=False,
-                  soft_wrap=True)
+                  highlight=False, soft_wrap=True)
     return 0
 
 

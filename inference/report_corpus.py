@@ -77,6 +77,24 @@ class Corpus:
             raise SlantError(f"{path}: not a .jsonl or .csv corpus; convert it, or pass a folder with one "
                              "sub-folder of .txt/.html files per outlet")
 
+    def check(self) -> None:
+        """Fail now, before the model loads, if a named column is missing (reads one row at most)."""
+        if self.kind == "csv":
+            with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
+                header = next(csv.reader(f), None)
+            if header:
+                self._check_columns(header)
+        elif self.kind == "jsonl":
+            with open(self.path, encoding="utf-8-sig", errors="replace") as f:
+                for line in f:
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    if isinstance(row, dict):
+                        self._check_columns(row.keys())
+                        return
+
     # ---- counting, for the progress bar ------------------------------------------------
     def count(self) -> int | None:
         """Rows or files to expect (a cheap pre-pass; blank lines not counted)."""

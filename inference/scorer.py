@@ -23,7 +23,7 @@ from models.errors import SlantError
 from models.model_folder import LoadedModel, load_model
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
-from training.loop import autocast, cpu_has_bf16
+from models.precision import autocast, cpu_has_bf16
 
 
 @dataclass

@@ -51,9 +51,11 @@ class FramingModel(nn.Module):
         return cfg.hidden_size
 
     @classmethod
-    def build(cls, arch: Architecture, *, pretrained: bool = True) -> "FramingModel":
+    def build(cls, arch: Architecture, *, pretrained: bool = True, adapter: bool = True) -> "FramingModel":
+        """``adapter=False`` builds a plain encoder even for a LoRA architecture, for loading
+        with the adapter merged in (no peft needed at inference)."""
         encoder = load_encoder(arch.base, pretrained=pretrained or arch.adapter == "lora")
-        if arch.adapter == "lora":
+        if arch.adapter == "lora" and adapter:
             from peft import LoraConfig, get_peft_model
 
             lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
@@ -79,3 +81,30 @@ class FramingModel(nn.Module):
         """Fold LoRA weights into the encoder for inference (same outputs, faster)."""
         if self.arch.adapter == "lora" and hasattr(self.encoder, "merge_and_unload"):
             self.encoder = self.encoder.merge_and_unload()
+
+    def merge_lora_state(self, state: dict[str, torch.Tensor]) -> list[str]:
+        """Add saved LoRA deltas (W += B @ A * alpha / r) to a plain encoder and load the heads.
+        Returns the keys that matched nothing (a mismatched folder)."""
+        scale = self.arch.lora_alpha / self.arch.lora_r
+        unmatched = []
+        heads = {}
+        with torch.no_grad():
+            for key, a in state.items():
+                if ".lora_B." in key:
+                    continue
+                if ".lora_A." not in key:
+                    heads[key] = a
+                    continue
+                b = state.get(key.replace(".lora_A.", ".lora_B."))
+                path = "encoder." + key.split(".lora_A.")[0].removeprefix("encoder.base_model.model.")
+                try:
+                    layer = self.get_submodule(path)
+                except AttributeError:
+                    unmatched.append(key)
+                    continue
+                if b is None or layer.weight.shape != (b.shape[0], a.shape[1]):
+                    unmatched.append(key)
+                    continue
+                layer.weight += (b @ a) * scale
+        result = self.load_state_dict(heads, strict=False)
+        return unmatched + list(result.unexpected_keys)

@@ -126,18 +126,22 @@ def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
         state = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as e:
         raise SlantError(f"model folder {folder}: {WEIGHTS} is corrupt or truncated ({str(e)[:80]}); re-copy the folder or retrain") from None
-    model = FramingModel.build(arch, pretrained=arch.adapter == "lora")
-    result = model.load_state_dict(state, strict=False)
-    expected = set(weights_to_save(model))
-    missing = expected - set(state)
-    if result.unexpected_keys or missing:
+    if arch.adapter == "lora" and merge:
+        # merge the adapter by hand: same weights as peft's merge_and_unload, without importing peft
+        model = FramingModel.build(arch, pretrained=True, adapter=False)
+        unexpected = model.merge_lora_state(state)
+        head_keys = {k for k in model.state_dict() if not k.startswith("encoder.")}
+        missing = head_keys - set(state)
+    else:
+        model = FramingModel.build(arch, pretrained=arch.adapter == "lora")
+        unexpected = model.load_state_dict(state, strict=False).unexpected_keys
+        missing = set(weights_to_save(model)) - set(state)
+    if unexpected or missing:
         raise SlantError(
             f"model folder {folder}: weights do not fit the architecture in config.json "
-            f"({len(missing)} missing, {len(result.unexpected_keys)} unexpected); the folder is mixed up — retrain"
+            f"({len(missing)} missing, {len(unexpected)} unexpected); the folder is mixed up — retrain"
         )
     model.eval()
-    if merge:
-        model.merge_adapter()
     try:
         tokenizer = load_tokenizer(folder)
     except Exception as e:  # tokenizer files are from transformers; any failure means a broken folder

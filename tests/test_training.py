@@ -115,4 +115,14 @@ def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl
     full = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3}))
     full_best = train(full, tmp_path / "full")
     assert (best / "model.safetensors").stat().st_size < (full_best / "model.safetensors").stat().st_size / 5
-    assert len(Scorer.load(best).score_sentences(["A plain sentence."])) == 1
+    # merging the adapter by hand at load gives the same scores as peft's unmerged model
+    sents = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
+    merged = Scorer.load(best, bf16=False).score_sentences(sents)
+    raw = load_model(best, merge=False)
+    enc = raw.tokenizer(sents, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        logits = raw.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
+    from training.calibration import apply_temperature
+
+    for a, b in zip(apply_temperature(logits, raw.temperature), merged):
+        assert abs(a - b.score) < 1e-5

@@ -1,4 +1,1 @@
-"""Data, configs and the training loop."""
-import datasets as _datasets
-
-_datasets.disable_progress_bars()
+"""Data, configs, the training loop and evaluation."""

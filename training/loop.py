@@ -7,10 +7,8 @@ lets ``--resume`` skip the batches already seen and land on the same weights.
 """
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -18,26 +16,9 @@ import torch
 from datasets import Dataset
 from torch import nn
 
+from models.precision import autocast, use_bf16
 from training.config import TrainConfig
 from training.features import IGNORE, collate
-
-
-@functools.cache
-def cpu_has_bf16() -> bool:
-    """AMX or AVX512-BF16 make bf16 matmuls fast; elsewhere bf16 emulation is slower than fp32."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
-
-
-def use_bf16(setting: str) -> bool:
-    return setting == "on" or (setting == "auto" and cpu_has_bf16())
-
-
-def autocast(enabled: bool):
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import datasets
 import torch
 from datasets import Dataset, concatenate_datasets
 from rich.console import Console
@@ -35,6 +36,7 @@ from training.model_card import model_card
 from training.splits import drop_overlap, membership, split_dataset
 
 console = Console(stderr=True)
+datasets.disable_progress_bars()
 
 
 @dataclass
