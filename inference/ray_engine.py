@@ -37,7 +37,7 @@ RAY_INPUT_EXTS = (".jsonl", ".csv", ".parquet")
 DOCS_PER_BATCH = 8
 #: A read block is cut after this many documents or characters of text. Ray Data hands whole blocks
 #: to actors, so blocks must be small for several actors to share one corpus file.
-BLOCK_DOCS, BLOCK_CHARS = 4 * DOCS_PER_BATCH, 1_000_000
+BLOCK_DOCS, BLOCK_CHARS = DOCS_PER_BATCH, 1_000_000
 #: Environment variables read when the CLI has no such flag.
 ENV_WORKERS, ENV_CPUS = "SLANT_RAY_WORKERS", "SLANT_RAY_CPUS_PER_WORKER"
 
@@ -396,6 +396,9 @@ class _ScoreActor:
         self.scorer = Scorer.load(model, **kwargs)
         self.collector = collector
         self.pid = os.getpid()
+        import ray
+
+        ray.get(collector.progress.remote(self.pid, 0, 0, peak_rss_kb(), 0.0))  # counts actors that get no work
 
     def __call__(self, batch):
         import pyarrow as pa

@@ -14,7 +14,7 @@ from inference.report_stats import Estimate, GroupStats, TopicCell
 
 __all__ = ["ci_chart", "distribution_chart", "heatmap", "fmt_value"]
 
-_LABEL_W = 170      # room for group names on the left
+_LABEL_W = 180      # room for group names on the left (22 characters)
 _ROW_H = 26
 _PLOT_W = 460
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
@@ -32,7 +32,7 @@ def fmt_value(value: float | None, metric: str) -> str:
     return f"{value:.3f}"
 
 
-def _short(name: str, n: int = 24) -> str:
+def _short(name: str, n: int = 22) -> str:
     return name if len(name) <= n else name[:n - 1] + "…"
 
 

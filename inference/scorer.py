@@ -20,7 +20,8 @@ from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span
 from inference.segment import Segment, segment
 from models.errors import SlantError
-from models.model_folder import LoadedModel, load_model
+from models.fast_load import load_for_scoring
+from models.model_folder import LoadedModel
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
 from models.precision import autocast, cpu_has_bf16
@@ -52,7 +53,7 @@ class Scorer:
             from models import default_model_path
 
             path = default_model_path()
-        return cls(load_model(path), **kwargs)
+        return cls(load_for_scoring(path), **kwargs)
 
     @property
     def spans_available(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from transformers import AutoTokenizer, BertConfig, BertModel, PreTrainedTokenizerBase
 
 from models.errors import SlantError
 
@@ -53,22 +52,26 @@ def resolve_base(name: str) -> Path | None:
     )
 
 
-def tiny_config() -> BertConfig:
+def tiny_config():
+    from transformers import BertConfig
+
     return BertConfig(
         vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=512,
     )
 
 
-def load_tokenizer(name_or_folder: str | Path) -> PreTrainedTokenizerBase:
+def load_tokenizer(name_or_folder: str | Path):
     """The tiny model borrows MiniLM's (uncased WordPiece) vocabulary."""
+    from transformers import AutoTokenizer
+
     folder = _minilm_path() if name_or_folder == TINY else (
         resolve_base(str(name_or_folder)) if not Path(name_or_folder).is_dir() else Path(name_or_folder)
     )
     return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
 
 
-def load_encoder(name: str, *, pretrained: bool = True) -> BertModel:
+def load_encoder(name: str, *, pretrained: bool = True):
     """The encoder module. ``pretrained=False`` builds the architecture only
     (used when a model folder carries all weights itself)."""
     from transformers.utils import logging as hf_logging
@@ -76,6 +79,8 @@ def load_encoder(name: str, *, pretrained: bool = True) -> BertModel:
     hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
     path = resolve_base(name)
     if path is None:
+        from transformers import BertModel
+
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             return BertModel(tiny_config(), add_pooling_layer=False)

@@ -30,6 +30,7 @@ from models.errors import SlantError
 from models.framing_model import Architecture, FramingModel
 
 WEIGHTS = "model.safetensors"
+ENCODER_CONFIG = "encoder_config.json"
 REQUIRED = ("config.json", WEIGHTS, "meta.json", "tokenizer.json")
 
 
@@ -63,6 +64,15 @@ def versions() -> dict:
             "datasets": datasets.__version__, "peft": peft.__version__, "scikit-learn": sklearn.__version__}
 
 
+def encoder_config(model: FramingModel) -> dict:
+    """The encoder's hyper-parameters, so the fast inference encoder can be built without transformers."""
+    cfg = model.encoder.config
+    d = cfg.to_dict() if hasattr(cfg, "to_dict") else dict(vars(cfg))
+    keys = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+            "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act", "position_embedding_type")
+    return {k: d[k] for k in keys if k in d}
+
+
 def weights_to_save(model: FramingModel) -> dict[str, torch.Tensor]:
     """LoRA models save only what training changed; full fine-tunes save everything."""
     if model.arch.adapter == "lora":
@@ -79,6 +89,7 @@ def save_model(model: FramingModel, tokenizer, folder: Path, meta: dict, *, conf
     tmp.mkdir(parents=True, exist_ok=True)
     save_file(weights_to_save(model), str(tmp / WEIGHTS), metadata={"format": "pt"})
     (tmp / "config.json").write_text(json.dumps(model.arch.to_dict(), indent=2))
+    (tmp / ENCODER_CONFIG).write_text(json.dumps(encoder_config(model), indent=2))
     tokenizer.save_pretrained(str(tmp))
     (tmp / "meta.json").write_text(json.dumps({**meta, "versions": versions()}, indent=2, default=float))
     if config_yaml:

@@ -1,0 +1,78 @@
+"""A compact BERT encoder for inference: plain torch, the same parameter names as HF's ``BertModel``.
+
+Why: importing ``transformers`` costs several seconds, which dominated the cold
+start of ``slant score`` on a short article. Scoring needs only the forward
+pass of a standard post-LayerNorm BERT, which is this file; weights load from
+safetensors with the same keys, and ``tests/test_fast_bert.py`` checks the
+outputs against ``transformers.BertModel``. Training keeps using transformers.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class _Container(nn.Module):
+    """An empty module used only to reproduce HF's parameter paths."""
+
+
+class _Layer(nn.Module):
+    def __init__(self, hidden: int, inter: int, eps: float):
+        super().__init__()
+        self.attention = _Container()
+        self.attention.self = _Container()
+        self.attention.self.query = nn.Linear(hidden, hidden)
+        self.attention.self.key = nn.Linear(hidden, hidden)
+        self.attention.self.value = nn.Linear(hidden, hidden)
+        self.attention.output = _Container()
+        self.attention.output.dense = nn.Linear(hidden, hidden)
+        self.attention.output.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+        self.intermediate = _Container()
+        self.intermediate.dense = nn.Linear(hidden, inter)
+        self.output = _Container()
+        self.output.dense = nn.Linear(inter, hidden)
+        self.output.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, heads: int) -> torch.Tensor:
+        b, n, h = x.shape
+        att = self.attention.self
+
+        def split(t):
+            return t.view(b, n, heads, h // heads).transpose(1, 2)
+
+        ctx = F.scaled_dot_product_attention(split(att.query(x)), split(att.key(x)), split(att.value(x)), attn_mask=mask)
+        ctx = ctx.transpose(1, 2).reshape(b, n, h)
+        x = self.attention.output.LayerNorm(self.attention.output.dense(ctx) + x)
+        y = self.output.dense(F.gelu(self.intermediate.dense(x)))
+        return self.output.LayerNorm(y + x)
+
+
+class FastBert(nn.Module):
+    def __init__(self, config: dict):
+        super().__init__()
+        c = self.config = SimpleNamespace(**config)
+        if getattr(c, "hidden_act", "gelu") != "gelu" or getattr(c, "position_embedding_type", "absolute") != "absolute":
+            raise ValueError("FastBert supports BERT with gelu and absolute positions only")
+        eps = getattr(c, "layer_norm_eps", 1e-12)
+        self.embeddings = _Container()
+        self.embeddings.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size)
+        self.embeddings.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
+        self.embeddings.token_type_embeddings = nn.Embedding(getattr(c, "type_vocab_size", 2), c.hidden_size)
+        self.embeddings.LayerNorm = nn.LayerNorm(c.hidden_size, eps=eps)
+        self.encoder = _Container()
+        self.encoder.layer = nn.ModuleList(
+            _Layer(c.hidden_size, c.intermediate_size, eps) for _ in range(c.num_hidden_layers))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids=None):
+        emb = self.embeddings
+        n = input_ids.shape[1]
+        x = (emb.word_embeddings(input_ids) + emb.position_embeddings.weight[:n].unsqueeze(0)
+             + emb.token_type_embeddings.weight[0])
+        x = emb.LayerNorm(x)
+        mask = attention_mask[:, None, None, :].bool()
+        for layer in self.encoder.layer:
+            x = layer(x, mask, self.config.num_attention_heads)
+        return SimpleNamespace(last_hidden_state=x)

