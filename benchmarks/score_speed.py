@@ -47,12 +47,16 @@ def timed(fn, *args):
     return out, time.perf_counter() - start
 
 
-def pipeline_scores(scorer: Scorer, sentences: list[str], batch_size: int) -> tuple[np.ndarray, float]:
+def pipeline_scores(folder: Path, sentences: list[str], batch_size: int) -> tuple[np.ndarray, float]:
+    """The stock HF pipeline over the same weights, loaded the transformers way (BertModel + merged LoRA)."""
     from transformers import BertConfig, PreTrainedModel, pipeline
     from transformers.modeling_outputs import SequenceClassifierOutput
 
-    net = scorer.loaded.model
-    temperature = scorer.loaded.temperature
+    from models.model_folder import load_model
+
+    loaded = load_model(folder)
+    net = loaded.model
+    temperature = loaded.temperature
 
     class Wrapped(PreTrainedModel):
         config_class = BertConfig
@@ -68,10 +72,9 @@ def pipeline_scores(scorer: Scorer, sentences: list[str], batch_size: int) -> tu
     cfg = BertConfig(**{**net.encoder.config.to_dict(), "id2label": {0: "neutral", 1: "framing"},
                         "label2id": {"neutral": 0, "framing": 1}})
     model = Wrapped(cfg).eval()
-    pipe = pipeline("text-classification", model=model, tokenizer=scorer.loaded.tokenizer, device=-1, top_k=None)
-    _, seconds = timed(lambda: None)
+    pipe = pipeline("text-classification", model=model, tokenizer=loaded.tokenizer, device=-1, top_k=None)
     start = time.perf_counter()
-    out = pipe(sentences, batch_size=batch_size, truncation=True, max_length=scorer.loaded.arch.max_length)
+    out = pipe(sentences, batch_size=batch_size, truncation=True, max_length=loaded.arch.max_length)
     seconds = time.perf_counter() - start
     probs = np.array([next(d["score"] for d in row if d["label"] == "framing") for row in out])
     return probs, seconds
@@ -115,7 +118,7 @@ def main() -> None:
     res["label_agreement_bf16_vs_fp32"] = float(np.mean((s_fast >= fast.threshold) == (s_32 >= fast.threshold)))
 
     for bs in (1, 32):
-        probs, t_pipe = pipeline_scores(fp32, sentences, bs)
+        probs, t_pipe = pipeline_scores(folder, sentences, bs)
         res[f"pipeline_bs{bs}"] = {"sent_per_s": n / t_pipe, "max_abs_diff_vs_slant_fp32": float(np.abs(probs - s_32).max())}
     res["speedup_vs_pipeline_default"] = res["slant"]["sent_per_s"] / res["pipeline_bs1"]["sent_per_s"]
     res["speedup_vs_pipeline_bs32"] = res["slant"]["sent_per_s"] / res["pipeline_bs32"]["sent_per_s"]

@@ -57,6 +57,8 @@ def score_inputs(args) -> int:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
     scorer = Scorer.load(args.model, **kwargs)
     fmt = _choose_format(args)
+    if not scorer.spans_available:
+        _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")
     failures = 0
     out_ctx = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
     with out_ctx as out:
