@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")
     s.add_argument("--engine", choices=("local", "ray"), default="local", help="local (default) or ray")
     s.add_argument("--address", help="Ray cluster address for --engine ray")
-    s.add_argument("--out", help="output folder for --engine ray")
+    s.add_argument("--out", help="output folder for --engine ray (end in .parquet for Parquet)")
+    s.add_argument("--workers", type=int, help="Ray workers for --engine ray (default: one per CPU)")
     s.set_defaults(func=_score)
 
     r = sub.add_parser("report", help="compare how groups (outlets) frame the news in an HTML/MD/JSON/CSV report")
