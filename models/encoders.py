@@ -19,8 +19,6 @@ _ALIASES = {
     MINILM: MINILM,
     "sentence-transformers/all-MiniLM-L6-v2": MINILM,
     "minilm": MINILM,
-    "all-mpnet-base-v2": "all-mpnet-base-v2",
-    "sentence-transformers/all-mpnet-base-v2": "all-mpnet-base-v2",
 }
 
 
@@ -39,16 +37,12 @@ def resolve_base(name: str) -> Path | None:
     canonical = _ALIASES.get(name)
     if canonical == MINILM:
         return _minilm_path()
-    if canonical == "all-mpnet-base-v2":
-        from models.mpnet_parts import mpnet_path
-
-        return mpnet_path()
     path = Path(name).expanduser()
     if (path / "config.json").is_file():
         return path
     raise SlantError(
         f"base model '{name}': unknown name and not a folder with config.json; "
-        f"use {MINILM}, all-mpnet-base-v2, {TINY} or a local Hugging Face folder"
+        f"use {MINILM}, {TINY} or a local Hugging Face BERT folder"
     )
 
 
