@@ -28,7 +28,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;ma
 h1{margin-bottom:.2em} h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 .meta,.note{color:#666;font-size:.9em} table{border-collapse:collapse;margin:1em 0;font-size:.92em}
 th,td{padding:.3em .6em;border-bottom:1px solid #eee;text-align:right;vertical-align:top}
-th{background:#f6f6f6} td.name,th.name{text-align:left} .ci{color:#777;font-size:.85em;white-space:nowrap}
+th{background:#f6f6f6} td.name,th.name{text-align:left} #group-table td.name{white-space:nowrap} .ci{color:#777;font-size:.85em;white-space:nowrap}
 .sig{font-weight:600;color:#c0392b} .chart{max-width:100%;height:auto;display:block;margin:1em 0}
 .scroll{overflow-x:auto} blockquote{margin:.6em 0;padding:.4em .8em;border-left:4px solid #e76f51;background:#fcf8f6}
 blockquote .src{display:block;color:#666;font-size:.85em;margin-top:.2em} mark{padding:0 .1em;border-radius:2px}
@@ -49,7 +49,7 @@ def safe_url(url: str) -> str | None:
 def _ci(e: Estimate, metric: str) -> str:
     if e.value is None:
         return '<span class="ci">n/a</span>'
-    ci = (f"{fmt_value(e.low, metric)}–{fmt_value(e.high, metric)}" if e.has_ci else "n/a")
+    ci = (f"{fmt_value(e.low, metric)} to {fmt_value(e.high, metric)}" if e.has_ci else "n/a")
     return f'{fmt_value(e.value, metric)}<br><span class="ci">95% CI {ci}</span>'
 
 

@@ -15,7 +15,9 @@ Why the choices:
 * The same-story comparison asks whether an outlet frames more than the others
   *on the stories they both covered*: per shared story, the outlet's rate
   minus the others' rate, averaged over stories; labels are permuted within
-  each story only, so story choice cannot masquerade as framing.
+  each story only, so story choice cannot masquerade as framing. Its interval
+  resamples stories, then articles within each story (two stages), since an
+  outlet often has a single article per story.
 * A group with a single article has a value but no interval ("n/a"): one
   article cannot show how much articles vary.
 
@@ -43,6 +45,8 @@ METRICS: dict[str, tuple[str, str, float, str]] = {
 }
 #: The metric groups are compared on.
 PRIMARY = "author_rate"
+#: Shared stories from which a same-story interval is given even when an outlet has one article per story.
+MIN_STORIES_FOR_CI = 5
 _CHUNK_CELLS = 2_000_000  # bootstrap/permutation matrices are built in chunks of about this many cells
 
 
@@ -252,15 +256,18 @@ def same_story(arts: list[ArticleStats], group: str, *, resamples: int, rng: np.
     result = StoryComparison(group, len(cells), n_g, n_o, Estimate(scale * observed))
     if resamples < 10:
         return result
-    # CI: resample articles within each (story, side) cell; needs 2+ articles on each side of every story.
-    if all(c[2].sum() >= 2 and (~c[2]).sum() >= 2 for c in cells):
+    # CI: two-stage bootstrap — stories drawn with replacement, then articles within each (story, side) cell.
+    # With a single article per cell the inner stage adds no spread, so the interval is only given when the
+    # story stage can carry it (MIN_STORIES_FOR_CI stories) or every cell has 2+ articles on both sides.
+    if len(cells) >= MIN_STORIES_FOR_CI or all(c[2].sum() >= 2 and (~c[2]).sum() >= 2 for c in cells):
         boots = []
         for size in _chunks(resamples, sum(len(c[0]) for c in cells)):
-            draws = []
+            per_story = []
             for num, den, is_g in cells:
                 idx = np.concatenate([_draw(np.flatnonzero(is_g), size, rng), _draw(np.flatnonzero(~is_g), size, rng)], 1)
-                draws.append((num[idx], den[idx], is_g[idx]))
-            boots.append(_mean_over_stories([_ratio_diff(n, d, m) for n, d, m in draws]))
+                per_story.append(_ratio_diff(num[idx], den[idx], is_g[idx]))
+            picked = rng.integers(0, len(cells), size=(len(cells), size))
+            boots.append(_mean_over_stories(list(np.stack(per_story)[picked, np.arange(size)])))
         lo, hi = _interval(scale * np.concatenate(boots))
         result.diff = Estimate(scale * observed, lo, hi)
     # p-value: permute group labels within each story.

@@ -84,7 +84,7 @@ def ci_chart(groups: list[GroupStats], metric: str, title: str, ident: str) -> s
         tip = f"{g.name}: {fmt_value(e.value, metric)}"
         if e.has_ci:
             xl, xh = (x0 + _PLOT_W * v / top for v in (e.low, e.high))
-            tip += f" (95% CI {fmt_value(e.low, metric)}–{fmt_value(e.high, metric)}, {g.articles} articles)"
+            tip += f" (95% CI {fmt_value(e.low, metric)} to {fmt_value(e.high, metric)}, {g.articles} articles)"
             body.append(f'<line x1="{xl:.1f}" y1="{y:.1f}" x2="{xh:.1f}" y2="{y:.1f}" stroke="{_INK}" stroke-width="2"/>'
                         f'<line x1="{xl:.1f}" y1="{y - 5:.1f}" x2="{xl:.1f}" y2="{y + 5:.1f}" stroke="{_INK}"/>'
                         f'<line x1="{xh:.1f}" y1="{y - 5:.1f}" x2="{xh:.1f}" y2="{y + 5:.1f}" stroke="{_INK}"/>')

@@ -27,7 +27,7 @@ def _md(text: str) -> str:
 def _md_ci(e: Estimate, metric: str) -> str:
     if e.value is None:
         return "n/a"
-    ci = f"{fmt_value(e.low, metric)}–{fmt_value(e.high, metric)}" if e.has_ci else "n/a"
+    ci = f"{fmt_value(e.low, metric)} to {fmt_value(e.high, metric)}" if e.has_ci else "n/a"
     return f"{fmt_value(e.value, metric)} [{ci}]"
 
 

@@ -93,3 +93,8 @@ def test_same_story_with_no_shared_story_or_single_articles():
     row = same_story(arts, "x", resamples=200, rng=np.random.default_rng(0))
     assert row.diff.value == pytest.approx(0.75) and not row.diff.has_ci and row.p is not None
     assert topic_cells([art("x", 1)]) == []
+    # one article per story, but enough stories: the story stage of the bootstrap gives an interval
+    arts = [a for k in range(6) for a in (art("x", 6 + k % 3, story=f"s{k}"), art("y", 2, story=f"s{k}"),
+                                          art("y", 3, story=f"s{k}"))]
+    row = same_story(arts, "x", resamples=300, rng=np.random.default_rng(0))
+    assert row.stories == 6 and row.diff.has_ci and 0 < row.diff.low < row.diff.value < row.diff.high
