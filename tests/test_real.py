@@ -48,8 +48,12 @@ def test_seed_plain_attribution_scores_neutral(seed_scores):
 
 @pytest.mark.parametrize("phrase", ["pariah", "thumbing their noses", "ultra-provocative"])
 def test_seed_loaded_phrases_come_out_as_spans(seed_scores, phrase):
-    spans = [sp.text.lower() for s in seed_scores.sentences for sp in s.spans]
-    assert any(phrase.split()[0] in sp or phrase in sp for sp in spans), spans
+    """A predicted span lies on the phrase (for the idiom, on at least one of its words)."""
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index(phrase)
+    end = start + len(phrase)
+    spans = [(sp.start, sp.end, sp.text) for s in seed_scores.sentences for sp in s.spans]
+    assert any(a < end and start < b for a, b, _ in spans), spans
 
 
 @pytest.mark.skipif(not DATA_ROOT, reason="set SLANT_DATA_ROOT to the datasets folder")
