@@ -108,14 +108,21 @@ def main() -> None:
     no_spans = Scorer.load(folder, spans=False)
     _, t_ns = timed(no_spans.score_sentences, sentences)
     res["slant_no_spans"] = {"sent_per_s": n / t_ns}
-    fp32 = Scorer.load(folder, bf16=False)
+    fp32 = Scorer.load(folder, precision="fp32")
     recs32, t32 = timed(fp32.score_sentences, sentences)
     res["slant_fp32"] = {"sent_per_s": n / t32}
+    int8 = Scorer.load(folder, precision="int8")
+    int8.score_sentences(sentences[:64])
+    recs8, t8 = timed(int8.score_sentences, sentences)
+    s_8 = np.array([r.score for r in recs8])
     s_fast = np.array([r.score for r in recs])
     s_32 = np.array([r.score for r in recs32])
     res["max_abs_diff_bf16_vs_fp32"] = float(np.abs(s_fast - s_32).max())
     res["mean_abs_diff_bf16_vs_fp32"] = float(np.abs(s_fast - s_32).mean())
     res["label_agreement_bf16_vs_fp32"] = float(np.mean((s_fast >= fast.threshold) == (s_32 >= fast.threshold)))
+    res["slant_int8"] = {"sent_per_s": n / t8, "max_abs_diff_vs_fp32": float(np.abs(s_8 - s_32).max()),
+                         "mean_abs_diff_vs_fp32": float(np.abs(s_8 - s_32).mean()),
+                         "label_agreement_vs_fp32": float(np.mean((s_8 >= fast.threshold) == (s_32 >= fast.threshold)))}
 
     for bs in (1, 32):
         probs, t_pipe = pipeline_scores(folder, sentences, bs)

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (default: terminal view on a terminal, jsonl when piped)")
     s.add_argument("-o", "--output", help="write to this file instead of stdout")
     s.add_argument("--threshold", type=float, help="framing threshold (default: the model folder's)")
+    s.add_argument("--precision", choices=("auto", "bf16", "fp32", "int8"), default="auto",
+                   help="auto: bf16 on CPUs with AVX512-BF16/AMX, else fp32")
     s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
     s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")

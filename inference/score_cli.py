@@ -55,7 +55,7 @@ def score_inputs(args) -> int:
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
-    scorer = Scorer.load(args.model, **kwargs)
+    scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"), **kwargs)
     fmt = _choose_format(args)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")

@@ -35,13 +35,25 @@ class _Piece:
     offsets: list[tuple[int, int]]
 
 
+PRECISIONS = ("auto", "bf16", "fp32", "int8")
+
+
 class Scorer:
-    def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, bf16: bool | None = None,
-                 spans: bool = True, token_budget: int = 4096, max_batch: int = 128):
+    """``precision``: "auto" (bf16 on CPUs with AVX512-BF16/AMX, else fp32), "bf16", "fp32", or
+    "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py)."""
+
+    def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
+                 bf16: bool | None = None, spans: bool = True, token_budget: int = 4096, max_batch: int = 128):
+        if precision not in PRECISIONS:
+            raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+        if bf16 is not None:
+            precision = "bf16" if bf16 else "fp32"
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
-        self.bf16 = cpu_has_bf16() if bf16 is None else bf16
+        self.precision = precision
+        self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
+        self._quantized = None
         self.spans = spans
         self.token_budget = token_budget
         self.max_batch = max_batch
@@ -114,7 +126,7 @@ class Scorer:
         if not texts:
             return np.zeros(0), []
         pieces = self._pieces(texts)
-        model = self.loaded.model
+        model = self._model()
         want_spans = self.spans and self.spans_available
         logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
         tag_probs: list = [None] * len(pieces)
@@ -145,8 +157,22 @@ class Scorer:
                 spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
         return best, spans
 
+    def _model(self):
+        """The network to run; int8 quantisation happens on first use, not in the constructor."""
+        if self.precision != "int8":
+            return self.loaded.model
+        if self._quantized is None:
+            import warnings
+
+            from torch import nn
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
+        return self._quantized
+
     def _sentence_only(self, ids, mask):
-        model = self.loaded.model
+        model = self._model()
         hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         m = mask.unsqueeze(-1).to(hidden.dtype)
         return {"logits": model.sentence_head((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))}

@@ -82,3 +82,12 @@ def test_every_format_writes_and_escapes_html(tiny_model, fmt):
         assert len(list(csv.DictReader(io.StringIO(out)))) == len(art.sentences)
     if fmt in ("html", "md"):
         assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_int8_precision_stays_close_to_fp32(tiny_model):
+    sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move."] * 3
+    a = Scorer.load(tiny_model, precision="fp32").score_sentences(sents)
+    b = Scorer.load(tiny_model, precision="int8").score_sentences(sents)
+    assert max(abs(x.score - y.score) for x, y in zip(a, b)) < 0.05
+    with pytest.raises(SlantError, match="precision"):
+        Scorer.load(tiny_model, precision="fp8")
