@@ -44,12 +44,14 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out")
     ap.add_argument("--name")
+    ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
+                    "a final run without --only collects every fold")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides")
     args = ap.parse_args()
     name = args.name or Path(args.config).stem
     out = Path(args.out or f"runs/cv_{name}")
     rows = []
-    for k in range(args.folds):
+    for k in (args.only if args.only is not None else range(args.folds)):
         cfg = load_config(args.config, [*args.overrides, "data.split=kfold", f"data.folds={args.folds}", f"data.fold={k}"])
         best = out / f"fold{k}" / "best"
         if not (best / "meta.json").is_file() or json.loads((best / "meta.json").read_text()).get("kind") != "model":
@@ -61,6 +63,8 @@ def main() -> None:
             print(f"fold {k}: {time.time() - started:.0f} s", file=sys.stderr)
         rows.append(fold_result(best, cfg.data.eval_source))
         print(f"fold {k}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in rows[-1].items() if isinstance(v, float)))
+    if args.only is not None:
+        return
     result = {"config": args.config, "overrides": args.overrides, "folds": rows, "summary": summary(rows),
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     for key, s in result["summary"].items():
