@@ -18,7 +18,7 @@ import torch
 
 from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span
-from inference.segment import Segment, segment
+from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
 from models.fast_load import load_for_scoring
 from models.model_folder import LoadedModel
@@ -89,7 +89,8 @@ class Scorer:
             raise SlantError(f"{doc}: empty text; nothing to score")
         segs = segment(text)
         probs, spans = self._infer([s.text for s in segs])
-        voice = voices(text, segs)
+        # embedded social-media posts speak in someone else's voice, like quotations
+        voice = ["quote" if embed else v for v, embed in zip(voices(text, segs), embed_flags(segs))]
         quoted = quoted_ranges(text)
         records = []
         for i, (seg, p, sp) in enumerate(zip(segs, probs, spans)):

@@ -33,7 +33,11 @@ class TerminalWriter:
                 f"[bold]{summary.framing_rate_author:.0%}[/] of {summary.author_sentences}, in quotes "
                 f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}")
         if summary.top_phrases:
-            c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases))
+            c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases), markup=False)
+        if summary.most_framed:
+            c.print("Most framed sentences:")
+        for ex in summary.most_framed[:3]:
+            c.print(f"  {ex['score']:.2f} #{ex['index']} {ex['text'][:110]}{'…' if len(ex['text']) > 110 else ''}", markup=False)
         if not article.spans_available:
             c.print("[dim]This model has no span head: loaded words are not highlighted.[/]")
         legend = Text("Legend: ")
