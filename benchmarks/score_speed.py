@@ -27,7 +27,6 @@ import torch
 
 from inference.scorer import Scorer
 from models import default_model_path
-from training.calibration import apply_temperature
 from training.data import load_source
 from training.data_root import resolve_data_root
 

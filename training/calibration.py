@@ -134,7 +134,6 @@ def expected_calibration_error(probs_pos: np.ndarray, labels: np.ndarray, n_bins
     correct = (preds == labels).astype(np.float64)
     conf = np.maximum(probs, 1.0 - probs)
     n = probs.shape[0]
-    counts = np.bincount(bins, minlength=n_bins)
     acc_sum = np.bincount(bins, weights=correct, minlength=n_bins)
     conf_sum = np.bincount(bins, weights=conf, minlength=n_bins)
     return float(np.abs(acc_sum - conf_sum).sum() / n)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datasets import Dataset, Features, Sequence, Value
+from datasets import Dataset, Features, Value
 
 from models.errors import SlantError
 from training import data_babe, data_extra, data_ptc

@@ -71,7 +71,3 @@ def drop_overlap(extra: Dataset, held_out: list[Dataset]) -> Dataset:
     banned = {norm_text(t) for d in held_out for t in d["text"]}
     keep = [i for i, t in enumerate(extra["text"]) if norm_text(t) not in banned]
     return extra.select(keep)
-
-
-def membership(splits: dict[str, Dataset]) -> dict[str, list[str]]:
-    return {name: list(d["id"]) for name, d in splits.items()}

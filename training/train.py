@@ -33,7 +33,7 @@ from training.evaluation import evaluate_all, sentence_scores
 from training.features import encode_rows
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
-from training.splits import drop_overlap, membership, split_dataset
+from training.splits import drop_overlap, split_dataset
 
 console = Console(stderr=True)
 datasets.disable_progress_bars()
