@@ -4,7 +4,7 @@ Prints macro-F1 mean ± sd for the model and, on the same folds, the TF-IDF + LR
 and TextBlob baselines; writes ``benchmarks/results/cv_<name>.json``. Folds
 already finished in ``--out`` are reused, so an interrupted run resumes.
 
-    python benchmarks/cv.py configs/default.yaml --folds 5 [--out runs/cv_default] [key=value ...]
+    python benchmarks/cv.py configs/default.yaml [key=value ...] --folds 5 [--out runs/cv_default] [--only 0 2 4]
 """
 from __future__ import annotations
 
