@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     warnings.formatwarning = lambda msg, *a, **k: f"slant: warning: {msg}\n"
+    # library deprecation notices are for us, not for users
+    warnings.filterwarnings("ignore", category=FutureWarning)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     try:

@@ -71,6 +71,7 @@ def load_encoder(name: str, *, pretrained: bool = True):
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
+    hf_logging.disable_progress_bar()
     path = resolve_base(name)
     if path is None:
         from transformers import BertModel
