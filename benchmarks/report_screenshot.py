@@ -1,6 +1,6 @@
 """Screenshot an HTML report in headless Chromium (for the README), Chromium's own PNG, no image library.
 
-    python benchmarks/report_screenshot.py report.html docs/report_demo.png [--width 1100] [--height 1700]
+    python benchmarks/report_screenshot.py report.html benchmarks/results/report_demo.png [--width 1100] [--height 1700]
 
 Needs the Debian packages ``chromium`` and ``chromium-driver`` and ``pip install selenium``.
 The shot is the top ``--height`` pixels of the page (the group table and the rate charts),
