@@ -163,8 +163,6 @@ class Scorer:
         if self.precision != "int8":
             return self.loaded.model
         if self._quantized is None:
-            import warnings
-
             from torch import nn
 
             with warnings.catch_warnings():
@@ -201,9 +199,3 @@ def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:
             out[out.index(clash)] = sp
     return sorted(out, key=lambda s: s["start"])
 
-
-def warn_if_not_english(text: str, doc: str) -> None:
-    from inference.reading import looks_english
-
-    if not looks_english(text):
-        warnings.warn(f"{doc}: the text does not look like English; the model was trained on English news, scores may be meaningless")

@@ -140,7 +140,6 @@ class FitState:
     epoch: int = 0
     best_score: float = -1.0
     evals_since_best: int = 0
-    history: list | None = None
 
     def to_dict(self) -> dict:
         return {"step": self.step, "epoch": self.epoch, "best_score": self.best_score,
