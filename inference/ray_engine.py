@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from models.errors import SlantError
+from models.errors import SlantError, say as _say
 
 INSTALL_HINT = "--engine ray needs Ray: pip install -e '.[ray]'"
 #: File types the Ray engine reads (folders are searched for these).
@@ -277,10 +277,6 @@ def _slant_cause(e: BaseException) -> SlantError | None:
     if marker in text:
         return SlantError(text.split(marker, 1)[1].splitlines()[0])
     return None
-
-
-def _say(level: str, message: str) -> None:
-    print(f"slant: {level}: {message}", file=sys.stderr, flush=True)
 
 
 class _ProgressThread:

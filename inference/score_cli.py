@@ -18,7 +18,7 @@ from inference.records import ArticleScore
 from inference.scorer import Scorer
 from inference.summary import summarize
 from inference.terminal import TerminalWriter
-from models.errors import SlantError
+from models.errors import SlantError, say as _say
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -86,8 +86,3 @@ def score_inputs(args) -> int:
                 bar.update(task, advance=1, doc=item.doc_id[-40:])
         writer.close()
     return 1 if failures else 0
-
-
-def _say(level: str, message: str) -> None:
-    """One unwrapped line per problem, so scripts can grep it."""
-    print(f"slant: {level}: {message}", file=sys.stderr, flush=True)

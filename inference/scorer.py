@@ -141,7 +141,7 @@ class Scorer:
                 ids[r, :n] = torch.tensor(pieces[k].ids)
                 mask[r, :n] = 1
             with autocast(self.bf16):
-                out = model(ids, mask) if want_spans else self._sentence_only(ids, mask)
+                out = model(ids, mask, spans=want_spans)
             logits[batch] = out["logits"].float().numpy()
             if want_spans:
                 probs = out["token_logits"].float().softmax(-1).numpy()
@@ -169,12 +169,6 @@ class Scorer:
                 warnings.simplefilter("ignore")
                 self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
         return self._quantized
-
-    def _sentence_only(self, ids, mask):
-        model = self._model()
-        hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        m = mask.unsqueeze(-1).to(hidden.dtype)
-        return {"logits": model.sentence_head((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))}
 
     def _batches(self, order: list[int], pieces: list[_Piece]):
         batch: list[int] = []

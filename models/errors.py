@@ -6,5 +6,13 @@ code, so every message must name the problem *and* the fix, e.g.
 """
 
 
+import sys
+
+
 class SlantError(Exception):
     """A user-facing problem: bad input, bad config, missing model files."""
+
+
+def say(level: str, message: str) -> None:
+    """One unwrapped ``slant: LEVEL: message`` line on stderr per problem, so scripts can grep it."""
+    print(f"slant: {level}: {message}", file=sys.stderr, flush=True)

@@ -65,13 +65,14 @@ class FramingModel(nn.Module):
             torch.manual_seed(1)
             return cls(arch, encoder)
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None) -> dict[str, torch.Tensor]:
+    def forward(self, input_ids, attention_mask, token_type_ids=None, *, spans: bool = True) -> dict[str, torch.Tensor]:
+        """``spans=False`` skips the token head (scoring without highlights)."""
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         hidden = out.last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         result = {"logits": self.sentence_head(self.dropout(pooled))}
-        if self.token_head is not None:
+        if self.token_head is not None and spans:
             result["token_logits"] = self.token_head(self.dropout(hidden))
         if self.opinion_head is not None:
             result["opinion_logits"] = self.opinion_head(self.dropout(pooled))

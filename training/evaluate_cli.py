@@ -18,18 +18,14 @@ from training.calibration import apply_temperature
 from training.config import load_config
 from training.data import load_source
 from training.evaluation import evaluate_all
-from training.features import encode_rows
 from training.loop import predict, use_bf16
 from training.metrics import classification_metrics, format_metrics
 
 
 def _encoder(loaded):
-    arch = loaded.arch
+    from training.train import encode
 
-    def encode(ds):
-        return ds.map(encode_rows, batched=True, fn_kwargs={"tokenizer": loaded.tokenizer,
-                                                            "max_length": arch.max_length, "tags": arch.tags})
-    return encode
+    return lambda ds: encode(ds, loaded.tokenizer, loaded.arch)
 
 
 def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None = None, overrides=None) -> dict:
