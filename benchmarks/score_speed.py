@@ -2,7 +2,8 @@
 
 Scores ≥ 2,000 real news sentences (BABE + PTC lines from the data root) with:
 - the Slant scorer (length-bucketed batches, merged LoRA, bf16 autocast where the CPU has
-  AVX512-BF16/AMX), with and without the span head, and in fp32;
+  AVX512-BF16/AMX), with and without the span head, with and without targets + stance
+  (named-entity recognition and one stance pass per target), and in fp32;
 - the stock pipeline (fp32, its default batch size 1, and batch size 32) over a thin
   ``PreTrainedModel`` wrapper around the very same network.
 Prints sentences/s, the ratios and the largest score differences, and writes
@@ -105,17 +106,23 @@ def main() -> None:
     n = len(sentences)
     res: dict = {"sentences": n, "threads": torch.get_num_threads(), "model": str(folder), "cold_start": cold}
 
-    fast = Scorer.load(folder)  # bf16 where supported, spans on
-    fast.score_sentences(sentences[:64])  # warm-up
+    full = Scorer.load(folder)  # everything on: spans, and targets + stance when the model has a stance head
+    full.score_sentences(sentences[:64])  # warm-up (loads the NER pipeline too)
+    full_recs, t_full = timed(full.score_sentences, sentences)
+    pairs = sum(len(r.targets) for r in full_recs)
+    res["slant_with_targets"] = {"sent_per_s": n / t_full, "targets_available": full.targets_available,
+                                 "sentences_with_targets": sum(bool(r.targets) for r in full_recs), "targets": pairs}
+    fast = Scorer.load(folder, targets=False)  # framing + spans: the pipeline's task plus highlights
+    fast.score_sentences(sentences[:64])
     recs, t_fast = timed(fast.score_sentences, sentences)
     res["slant"] = {"sent_per_s": n / t_fast, "bf16": fast.bf16, "spans": fast.spans_available}
-    no_spans = Scorer.load(folder, spans=False)
+    no_spans = Scorer.load(folder, spans=False, targets=False)
     _, t_ns = timed(no_spans.score_sentences, sentences)
     res["slant_no_spans"] = {"sent_per_s": n / t_ns}
-    fp32 = Scorer.load(folder, precision="fp32")
+    fp32 = Scorer.load(folder, precision="fp32", targets=False)
     recs32, t32 = timed(fp32.score_sentences, sentences)
     res["slant_fp32"] = {"sent_per_s": n / t32}
-    int8 = Scorer.load(folder, precision="int8")
+    int8 = Scorer.load(folder, precision="int8", targets=False)
     int8.score_sentences(sentences[:64])
     recs8, t8 = timed(int8.score_sentences, sentences)
     s_8 = np.array([r.score for r in recs8])
@@ -134,6 +141,7 @@ def main() -> None:
     res["speedup_vs_pipeline_default"] = res["slant"]["sent_per_s"] / res["pipeline_bs1"]["sent_per_s"]
     res["speedup_vs_pipeline_bs32"] = res["slant"]["sent_per_s"] / res["pipeline_bs32"]["sent_per_s"]
     res["span_head_cost"] = res["slant_no_spans"]["sent_per_s"] / res["slant"]["sent_per_s"] - 1
+    res["targets_and_stance_cost"] = res["slant"]["sent_per_s"] / res["slant_with_targets"]["sent_per_s"] - 1
     for k, v in res.items():
         print(f"{k}: {v}")
     target = Path(__file__).parent / "results" / "score_speed.json"

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
     s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")
+    s.add_argument("--no-targets", action="store_true",
+                   help="skip targets and stance (faster; no named-entity recognition)")
     s.add_argument("--engine", choices=("local", "ray"), default="local", help="local (default) or ray")
     s.add_argument("--address", help="Ray cluster address for --engine ray")
     s.add_argument("--out", help="output folder for --engine ray (end in .parquet for Parquet)")
@@ -90,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--id-col", default="id")
     r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip")
     r.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    r.add_argument("--stance-min-mentions", type=int, default=3, metavar="N",
+                   help="author-voice mentions an outlet needs for a cell of the stance table (default 3)")
+    r.add_argument("--stance-targets", type=int, default=10, metavar="N",
+                   help="targets in the stance table, most widely covered first (default 10)")
     r.set_defaults(func=_report)
     return p
 

@@ -13,9 +13,10 @@ from typing import TextIO
 from inference.highlight import COLOURS, html_sentence, markdown_sentence
 from inference.records import ArticleScore
 from inference.summary import ArticleSummary
+from inference.terminal import target_line
 
 FORMATS = ("json", "jsonl", "csv", "md", "html")
-CSV_FIELDS = ("doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans")
+CSV_FIELDS = ("doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans", "targets")
 
 
 class JsonlWriter:
@@ -37,6 +38,7 @@ class JsonWriter:
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         doc = {"doc": article.doc, "threshold": article.threshold, "spans_available": article.spans_available,
+               "targets_available": article.targets_available,
                "summary": summary.to_dict(), "sentences": article.records()}
         self.out.write(("" if self.first else ",\n") + json.dumps(doc, ensure_ascii=False, indent=1))
         self.first = False
@@ -52,7 +54,8 @@ class CsvWriter:
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         for rec in article.records():
-            self.w.writerow({**rec, "spans": json.dumps(rec["spans"], ensure_ascii=False)})
+            self.w.writerow({**rec, "spans": json.dumps(rec["spans"], ensure_ascii=False),
+                             "targets": json.dumps(rec["targets"], ensure_ascii=False)})
 
     def close(self) -> None:
         pass
@@ -69,6 +72,8 @@ class MarkdownWriter:
                 f"in quotes {summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}.\n\n")
         if summary.top_phrases:
             o.write("Top loaded phrases: " + ", ".join(f"{html.escape(p)} ({n})" for p, n in summary.top_phrases) + "\n\n")
+        if summary.main_targets:
+            o.write("Main targets (author's stance): " + "; ".join(target_line(t) for t in summary.main_targets) + "\n\n")
         o.write("| # | score | label | voice | sentence |\n|---|---|---|---|---|\n")
         for s in article.sentences:
             o.write(f"| {s.index} | {s.score:.2f} | {s.label} | {s.voice} | {markdown_sentence(s)} |\n")
@@ -81,7 +86,7 @@ class MarkdownWriter:
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.5;color:#222}
 .s{padding:.2rem .4rem;border-left:4px solid transparent;margin:.15rem 0}.s.framing{border-color:#e76f51;background:#fff5f2}
 .sc{font-variant-numeric:tabular-nums;color:#666;font-size:.85em;margin-right:.5rem}.q{font-style:italic}
-.legend mark{padding:0 .3rem;margin-right:.5rem}"""
+.legend mark{padding:0 .3rem;margin-right:.5rem}.st.negative{color:#b5312a}.st.positive{color:#2a7f3f}"""
 
 
 class HtmlWriter:
@@ -96,6 +101,10 @@ class HtmlWriter:
         o.write(f"<section><h2>{html.escape(article.doc)}</h2><p>Framing rate (author voice) "
                 f"<b>{summary.framing_rate_author:.0%}</b> of {summary.author_sentences} sentences; in quotes "
                 f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}.</p>\n")
+        if summary.main_targets:
+            o.write("<p>Main targets (author's stance): " + "; ".join(
+                f'<span class="st {t["author_stance"] or ""}">{html.escape(target_line(t))}</span>'
+                for t in summary.main_targets) + "</p>\n")
         if not article.spans_available:
             o.write("<p><i>This model has no span head: loaded words are not highlighted.</i></p>\n")
         for s in article.sentences:

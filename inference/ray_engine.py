@@ -62,15 +62,18 @@ def _doc_schema():
 
 
 def record_schema():
-    """Arrow schema of one output row: the fields of ``SentenceScore``, spans as a list of structs."""
+    """Arrow schema of one output row: the fields of ``SentenceScore``, spans and targets as lists of structs."""
     import pyarrow as pa
 
     span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
                       ("score", pa.float64()), ("technique", pa.string())])
+    target = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("entity", pa.string()),
+                        ("type", pa.string()), ("stance", pa.string()), ("score", pa.float64()),
+                        ("polarity", pa.float64()), ("voice", pa.string())])
     return pa.schema([("doc", pa.string()), ("index", pa.int64()), ("paragraph", pa.int64()),
                       ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
                       ("score", pa.float64()), ("label", pa.string()), ("voice", pa.string()),
-                      ("spans", pa.list_(span))])
+                      ("spans", pa.list_(span)), ("targets", pa.list_(target))])
 
 
 # ---- the driver ------------------------------------------------------------------------------
@@ -156,6 +159,7 @@ def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) ->
     # memory) would fail again, and the restart option makes Ray core log a scary line on every run.
     restarts = {} if getattr(args, "address", None) else {"max_restarts": 0}
     ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "threshold": args.threshold,
+                                                            "targets": not getattr(args, "no_targets", False),
                                                             "threads": cpus, "collector": collector},
                         batch_size=DOCS_PER_BATCH, batch_format="pyarrow", num_cpus=cpus, zero_copy_batch=True,
                         compute=ray.data.ActorPoolStrategy(size=workers), **restarts)

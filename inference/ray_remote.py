@@ -66,7 +66,7 @@ def peak_rss_kb() -> int:
 class _ScoreActor:
     """One per Ray worker: loads the scorer once, then scores a batch of documents per call."""
 
-    def __init__(self, model: str | None, threshold: float | None, threads: int, collector):
+    def __init__(self, model: str | None, threshold: float | None, threads: int, collector, targets: bool = True):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
@@ -76,7 +76,7 @@ class _ScoreActor:
 
         torch.set_num_threads(max(1, threads))
         kwargs = {} if threshold is None else {"threshold": threshold}
-        self.scorer = Scorer.load(model, **kwargs)
+        self.scorer = Scorer.load(model, targets=targets, **kwargs)
         self.collector = collector
         self.pid = os.getpid()
         import ray

@@ -18,6 +18,20 @@ class Span:
 
 
 @dataclass
+class Target:
+    """A person, organisation or country a sentence talks about, and the stance toward it."""
+    start: int          # character offsets of the mention in the document
+    end: int
+    text: str           # the mention as written ("Kim")
+    entity: str         # the article-level entity it was grouped into ("Kim Jong Un")
+    type: str           # PERSON | ORG | GPE (spaCy's labels)
+    stance: str         # negative | neutral | positive
+    score: float        # calibrated probability of that stance
+    polarity: float     # P(positive) - P(negative), in [-1, 1]: what reports average
+    voice: str          # "author" | "quote": whose stance it is (the sentence's voice)
+
+
+@dataclass
 class SentenceScore:
     doc: str            # document id (file path, corpus id, or "-" for stdin)
     index: int          # sentence number within the document, from 0
@@ -29,6 +43,7 @@ class SentenceScore:
     label: str          # "framing" | "neutral" (score >= threshold)
     voice: str          # "author" | "quote"
     spans: list[Span] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +55,7 @@ class ArticleScore:
     sentences: list[SentenceScore]
     threshold: float
     spans_available: bool = True
+    targets_available: bool = False
 
     def records(self) -> list[dict]:
         return [s.to_dict() for s in self.sentences]

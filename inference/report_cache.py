@@ -11,9 +11,14 @@ where it stopped. The key holds a fingerprint of the weights file as well as
 scores. Labels are not stored: they are recomputed from the score and the
 scorer's threshold on the way out.
 
-Rows are compact: sentence and span texts are not stored (they are slices of
-the article text, which the caller has anyway), and the JSON is zlib-packed,
-so a 10,000-article corpus costs tens of MB, not hundreds.
+Rows are compact: sentence, span and mention texts are not stored (they are
+slices of the article text, which the caller has anyway), and the JSON is
+zlib-packed, so a 10,000-article corpus costs tens of MB, not hundreds.
+
+Each row carries its format version (:data:`FORMAT`). A row written by an
+older version (version 1 had no stance targets) is treated as missing, so
+the article is scored again and the row replaced: an old cache can never
+hand back records that silently lack their targets.
 """
 from __future__ import annotations
 
@@ -28,16 +33,19 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from inference.records import ArticleScore, SentenceScore, Span
+from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.report_corpus import Article
 from models.errors import SlantError
 
 if TYPE_CHECKING:  # torch is slow to import; the CLI loads the scorer only once the arguments are checked
     from inference.scorer import Scorer
 
-__all__ = ["CACHE_NAME", "ScoreCache", "ScoringRun", "cache_path_for", "model_key", "text_key"]
+__all__ = ["CACHE_NAME", "FORMAT", "ScoreCache", "ScoringRun", "cache_path_for", "model_key", "text_key"]
 
 CACHE_NAME = "slant-cache.sqlite"
+#: Version of the packed row; bump it whenever a field is added, so older rows are rescored, not misread.
+#: 1: sentences and spans; 2: stance targets and ``targets_available``.
+FORMAT = 2
 _SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     model TEXT NOT NULL, text_sha256 TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (model, text_sha256))"""
@@ -68,20 +76,32 @@ def model_key(scorer: "Scorer") -> str:
 
 def _encode(article: ArticleScore) -> bytes:
     sents = [[s.index, s.paragraph, s.start, s.end, s.score, s.voice,
-              [[sp.start, sp.end, sp.score, sp.technique] for sp in s.spans]] for s in article.sentences]
-    return zlib.compress(json.dumps({"spans": article.spans_available, "s": sents},
+              [[sp.start, sp.end, sp.score, sp.technique] for sp in s.spans],
+              [[t.start, t.end, t.entity, t.type, t.stance, t.score, t.polarity, t.voice] for t in s.targets]]
+             for s in article.sentences]
+    return zlib.compress(json.dumps({"v": FORMAT, "spans": article.spans_available,
+                                     "targets": article.targets_available, "s": sents},
                                     separators=(",", ":")).encode("utf-8"))
+
+
+class _Stale(ValueError):
+    """A row in an older format: score the article again rather than guess the missing fields."""
 
 
 def _decode(blob: bytes, text: str, doc: str, threshold: float) -> ArticleScore:
     data = json.loads(zlib.decompress(blob))
+    if data.get("v") != FORMAT:
+        raise _Stale(f"cache row format {data.get('v', 1)}, expected {FORMAT}")
     sentences = [
         SentenceScore(doc=doc, index=i, paragraph=p, start=a, end=b, text=text[a:b], score=sc,
                       label="framing" if sc >= threshold else "neutral", voice=v,
-                      spans=[Span(start=x, end=y, text=text[x:y], score=ps, technique=t) for x, y, ps, t in spans])
-        for i, p, a, b, sc, v, spans in data["s"]
+                      spans=[Span(start=x, end=y, text=text[x:y], score=ps, technique=t) for x, y, ps, t in spans],
+                      targets=[Target(start=x, end=y, text=text[x:y], entity=e, type=ty, stance=st, score=ts,
+                                      polarity=pol, voice=tv) for x, y, e, ty, st, ts, pol, tv in targets])
+        for i, p, a, b, sc, v, spans, targets in data["s"]
     ]
-    return ArticleScore(doc=doc, sentences=sentences, threshold=threshold, spans_available=data["spans"])
+    return ArticleScore(doc=doc, sentences=sentences, threshold=threshold, spans_available=data["spans"],
+                        targets_available=data["targets"])
 
 
 class ScoreCache:
@@ -106,7 +126,7 @@ class ScoreCache:
         try:
             return _decode(row[0], text, doc, threshold)
         except (zlib.error, ValueError, TypeError, KeyError):
-            return None  # a damaged row is simply scored again
+            return None  # a damaged or older-format row is simply scored again
 
     def put(self, text: str, article: ArticleScore) -> None:
         self.db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)", (self.model, text_key(text), _encode(article)))

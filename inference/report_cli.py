@@ -53,6 +53,12 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     resamples = getattr(args, "bootstrap", 1000)
     if resamples is None or resamples < 0:
         raise SlantError(f"--bootstrap {resamples}: must be 0 (no intervals) or more; 1000 is a good default")
+    stance_min = getattr(args, "stance_min_mentions", None)
+    stance_top = getattr(args, "stance_targets", None)
+    if stance_min is not None and stance_min < 1:
+        raise SlantError(f"--stance-min-mentions {stance_min}: must be 1 or more; 3 is a good default")
+    if stance_top is not None and stance_top < 1:
+        raise SlantError(f"--stance-targets {stance_top}: must be 1 or more; 10 is a good default")
     by, story = getattr(args, "by", None) or "outlet", getattr(args, "story", None)
     corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
                          id_col=getattr(args, "id_col", None) or "id",
@@ -87,7 +93,8 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
             "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "scored": run.scored, "from_cache": run.cached, "failed": run.failed, "skipped_rows": corpus.skipped,
             "cache": str(cache.path), "scoring_seconds": round(time.perf_counter() - started, 2)}
-    report = build_report(collector, resamples=resamples, seed=0, stories=bool(story), meta=meta)
+    report = build_report(collector, resamples=resamples, seed=0, stories=bool(story), meta=meta,
+                          stance_min_mentions=stance_min, stance_targets=stance_top)
     text = FORMATS[fmt](report, by=by, story=story)
     tmp = output.with_name(output.name + ".tmp")
     tmp.write_text(text, encoding="utf-8", newline="")

@@ -9,20 +9,30 @@ articles, not with their length.
 
 Only author-voice sentences feed the phrases and examples: an outlet is not
 shown as framing because of what a quoted source said (quoted framing is
-still counted, in its own rate).
+still counted, in its own rate). Stance targets follow the same rule: only
+author-voice mentions are summed per entity (:func:`author_target_sums`), at
+most :data:`MAX_TARGETS` entities per article, so an article costs a few
+hundred bytes however many names it mentions.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 from inference.records import ArticleScore, SentenceScore
 from inference.report_corpus import Article
 
-__all__ = ["ArticleStats", "Example", "Collector"]
+__all__ = ["ArticleStats", "Example", "Collector", "author_target_sums", "entity_key"]
 
 #: Phrase counters are pruned to this many entries per group (keeping the most frequent).
 MAX_PHRASES = 20_000
+#: Entities kept per article (the most mentioned ones): bounds memory on articles that list hundreds of names.
+MAX_TARGETS = 50
+_STANCES = {"negative": 2, "neutral": 3, "positive": 4}  # index into an author_target_sums tuple
+
+#: Per-entity sums of one article: (mentions, sum of polarity, negative, neutral, positive).
+TargetSums = tuple[int, float, int, int, int]
 
 
 @dataclass(slots=True)
@@ -40,6 +50,7 @@ class ArticleStats:
     quote_framed: int
     framed: int            # framed sentences, either voice
     score_sum: float       # sum of framing probabilities over all sentences
+    targets: dict[str, TargetSums] = field(default_factory=dict)  # entity_key -> author-voice sums
 
     @property
     def author_rate(self) -> float | None:
@@ -77,6 +88,8 @@ class Collector:
     phrases: dict[str, Counter] = field(default_factory=dict)
     examples: dict[str, dict[str, Example]] = field(default_factory=dict)
     spans_available: bool = True
+    targets_available: bool = False   # some article came from a model with a stance head (or had targets)
+    entity_names: dict[str, Counter] = field(default_factory=dict)  # entity_key -> Counter of written forms
     threshold: float | None = None
 
     def add(self, article: Article, scores: ArticleScore) -> ArticleStats:
@@ -99,6 +112,8 @@ class Collector:
         if len(phrases) > MAX_PHRASES:
             self.phrases[article.group] = Counter(dict(phrases.most_common(MAX_PHRASES // 2)))
         self._keep_examples(article, [s for s in author if s.label == "framing"])
+        stats.targets = author_target_sums(sents, self.entity_names)
+        self.targets_available = self.targets_available or scores.targets_available or any(s.targets for s in sents)
         return stats
 
     def _keep_examples(self, article: Article, framed: list[SentenceScore]) -> None:
@@ -122,3 +137,39 @@ class Collector:
 
     def top_phrases(self, group: str, k: int = 10) -> list[tuple[str, int]]:
         return self.phrases.get(group, Counter()).most_common(k)
+
+
+def entity_key(entity: str) -> str:
+    """How entities are matched across articles: the grouped name, case- and spacing-insensitive."""
+    return " ".join(entity.split()).casefold()
+
+
+def author_target_sums(sentences: list[SentenceScore],
+                       names: dict[str, Counter] | None = None) -> dict[str, TargetSums]:
+    """Author-voice stance targets of one article, summed per entity (at most :data:`MAX_TARGETS`).
+
+    Quoted mentions are left out: what a source says about someone is not the
+    outlet's stance. Entities are keyed by :func:`entity_key` of the
+    article-level grouped name, so "Kim" and "Kim Jong Un" in one article are
+    already one entity and match "kim jong un" elsewhere. When ``names`` is
+    given, the written forms of the kept entities are counted into it (the
+    report shows the most common one).
+    """
+    sums: dict[str, list] = {}
+    written: dict[str, Counter] = {}
+    for s in sentences:
+        for t in s.targets:
+            if t.voice == "quote" or not t.entity.strip() or not math.isfinite(t.polarity):
+                continue
+            key = entity_key(t.entity)
+            row = sums.setdefault(key, [0, 0.0, 0, 0, 0])
+            row[0] += 1
+            row[1] += t.polarity
+            if t.stance in _STANCES:
+                row[_STANCES[t.stance]] += 1
+            written.setdefault(key, Counter())[" ".join(t.entity.split())] += 1
+    keep = sorted(sums, key=lambda k: (-sums[k][0], k))[:MAX_TARGETS]
+    if names is not None:
+        for k in keep:
+            names.setdefault(k, Counter()).update(written[k])
+    return {k: (sums[k][0], float(sums[k][1]), sums[k][2], sums[k][3], sums[k][4]) for k in keep}

@@ -14,6 +14,7 @@ from html import escape
 from urllib.parse import urlparse
 
 from inference.highlight import COLOURS, html_sentence
+from inference.report_stance import StanceCell, fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import ci_chart, distribution_chart, fmt_value, heatmap
 
@@ -33,6 +34,7 @@ th{background:#f6f6f6} td.name,th.name{text-align:left} #group-table td.name{whi
 .scroll{overflow-x:auto} blockquote{margin:.6em 0;padding:.4em .8em;border-left:4px solid #e76f51;background:#fcf8f6}
 blockquote .src{display:block;color:#666;font-size:.85em;margin-top:.2em} mark{padding:0 .1em;border-radius:2px}
 .group{margin-top:1.5em} .phrases{color:#444} .legend mark{margin-right:.6em}
+#stance-table td{text-align:center} #stance-table td.name{text-align:left}
 """
 
 
@@ -119,6 +121,47 @@ def _examples(report: CorpusReport) -> str:
     return "".join(out)
 
 
+def _stance_colour(value: float | None) -> str:
+    """Cell background by the sign of the mean polarity (reddish negative, greenish positive), deeper when larger."""
+    if not value:
+        return ""
+    alpha = 0.12 + 0.45 * min(1.0, abs(value))
+    rgb = "192,57,43" if value < 0 else "39,174,96"
+    return f' style="background:rgba({rgb},{alpha:.2f})"'
+
+
+def _stance_cell(c: StanceCell | None) -> str:
+    if c is None:
+        return '<td class="ci">–</td>'
+    e = c.polarity
+    ci = f"{fmt_polarity(e.low)} to {fmt_polarity(e.high)}" if e.has_ci else "n/a"
+    tip = f"{c.negative} negative · {c.neutral} neutral · {c.positive} positive"
+    return (f'<td{_stance_colour(e.value)} title="{tip}">{fmt_polarity(e.value)}<br><span class="ci">95% CI {ci}'
+            f'</span><br><span class="ci">{c.mentions} mentions · {c.articles} articles</span></td>')
+
+
+def _stance(report: CorpusReport, by: str) -> str:
+    """The group × target stance section (empty when the report has no stance table at all)."""
+    st = report.stance
+    if st is None:
+        return ""
+    head = ("<h2>Stance toward people, organisations and countries</h2><p>Mean polarity (P(positive) − "
+            f"P(negative), from −1 to +1) of each {escape(by)}'s mentions of a target in its own voice; quotes are "
+            "left out. Red: negative on average, green: positive. The 95% interval comes from resampling the "
+            f"articles that name the target. Shown: targets named {st.min_mentions}+ times by {st.min_groups}+ "
+            f"groups; – means fewer mentions in that group.</p>")
+    if not st.targets:
+        return head + f'<p class="note" id="stance-note">{escape(st.note or "")}.</p>'
+    cols = "".join(f'<th>{escape(t.entity)}</th>' for t in st.targets)
+    rows = []
+    for g in report.groups:
+        cells = [st.cell(g.name, t.entity) for t in st.targets]
+        if any(cells):
+            rows.append(f'<tr><td class="name">{escape(g.name)}</td>{"".join(_stance_cell(c) for c in cells)}</tr>')
+    return (head + f'<div class="scroll"><table id="stance-table"><thead><tr><th class="name">{escape(by)}</th>'
+            f"{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
 def render_html(report: CorpusReport, *, by: str, story: str | None = None, title: str | None = None) -> str:
     """The whole report page as a string."""
     m = report.meta
@@ -159,6 +202,7 @@ quotation marks are counted apart: a group is not charged for what its sources s
 permutation test on articles, Holm-corrected for the {len(report.pairwise)} comparisons. Rows in red: Holm p &lt; 0.05.</p>
 <div class="scroll">{_pairwise(report)}</div>
 {story_html}
+{_stance(report, by)}
 <h2>Loaded phrases and the most framed sentences</h2>
 <p class="legend">{legend}</p>{spans_note}
 {_examples(report)}

@@ -28,10 +28,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inference.report_collect import ArticleStats, Collector
+
+if TYPE_CHECKING:  # report_stance builds on this module's estimates, so it is imported where it is used
+    from inference.report_stance import StanceTable
 
 __all__ = ["Estimate", "GroupStats", "Comparison", "StoryComparison", "TopicCell", "CorpusReport",
            "METRICS", "PRIMARY", "ratio_estimate", "holm", "compare_pair", "same_story", "build_report"]
@@ -113,6 +117,7 @@ class CorpusReport:
     same_story: list[StoryComparison]
     topics: list[TopicCell]
     meta: dict
+    stance: "StanceTable | None" = None     # group × target stance (inference.report_stance)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -306,8 +311,14 @@ def topic_cells(arts: list[ArticleStats], max_topics: int = 40) -> list[TopicCel
 # ---- the whole report ---------------------------------------------------------------------
 
 def build_report(collector: Collector, *, resamples: int = 1000, seed: int = 0, stories: bool = False,
-                 phrases: int = 10, meta: dict | None = None) -> CorpusReport:
-    """Every figure of the report from the collected articles (groups sorted by author-voice rate, highest first)."""
+                 phrases: int = 10, meta: dict | None = None, stance_min_mentions: int | None = None,
+                 stance_targets: int | None = None) -> CorpusReport:
+    """Every figure of the report from the collected articles (groups sorted by author-voice rate, highest first).
+
+    ``stance_min_mentions`` / ``stance_targets``: see :func:`inference.report_stance.stance_table` (None: its defaults).
+    """
+    from inference.report_stance import MIN_MENTIONS, TOP_TARGETS, stance_table
+
     rng = np.random.default_rng(seed)
     by_group: dict[str, list[ArticleStats]] = defaultdict(list)
     for a in collector.articles:
@@ -344,4 +355,8 @@ def build_report(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
     info = {"bootstrap": resamples, "seed": seed, "metric": PRIMARY, "metrics": {k: v[3] for k, v in METRICS.items()},
             "articles": len(collector.articles), "groups": len(groups), "spans_available": collector.spans_available,
             "threshold": collector.threshold, **(meta or {})}
-    return CorpusReport(groups, pairwise, story_rows, topics, info)
+    stance = stance_table(collector, resamples=resamples, seed=seed, by=str(info.get("by") or "outlet"),
+                          min_mentions=MIN_MENTIONS if stance_min_mentions is None else stance_min_mentions,
+                          top=TOP_TARGETS if stance_targets is None else stance_targets)
+    info["targets_available"] = collector.targets_available
+    return CorpusReport(groups, pairwise, story_rows, topics, info, stance)

@@ -2,7 +2,8 @@
 
 HTML is for reading; these are for pasting into a paper (Markdown), for further
 analysis (JSON has everything, CSV is one tidy long table: one row per figure,
-with its interval and p-values, so a spreadsheet or pandas can pivot it).
+with its interval and p-values, so a spreadsheet or pandas can pivot it; the
+stance table's rows are ``section=stance``, ``other`` = the target).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import json
 from html import escape
 
 from inference.highlight import markdown_sentence
+from inference.report_stance import fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import fmt_value
 
@@ -72,6 +74,7 @@ def render_markdown(report: CorpusReport, *, by: str, story: str | None = None) 
                 row = [f"{fmt_value(c.rate, PRIMARY)} ({c.articles})" if (c := cells.get((g, t))) else ""
                        for t in topics]
                 lines.append(f"| {_md(g) if g else '**all**'} | " + " | ".join(row) + " |")
+    lines += _md_stance(report, by)
     lines += ["", "## Loaded phrases and most framed sentences", ""]
     for g in report.groups:
         lines.append(f"### {_md(g.name)}")
@@ -82,6 +85,34 @@ def render_markdown(report: CorpusReport, *, by: str, story: str | None = None) 
                          + (f" <{_md(e.url)}>" if e.url else ""))
         lines.append("")
     return "\n".join(lines)
+
+
+def _md_stance(report: CorpusReport, by: str) -> list[str]:
+    """The group × target stance table (one row per group, one column per target)."""
+    st = report.stance
+    if st is None:
+        return []
+    lines = ["", "## Stance toward people, organisations and countries (author's voice)", ""]
+    if not st.targets:
+        return lines + [f"{_md(st.note)}."]
+    lines += [f"Mean polarity (P(positive) − P(negative), from −1 to +1) of each {_md(by)}'s mentions in its own "
+              f"voice, [95% CI] from resampling articles, (mentions/articles). Targets named {st.min_mentions}+ "
+              f"times by {st.min_groups}+ groups; blank: fewer mentions in that group. Quotes are left out.", "",
+              f"| {_md(by)} | " + " | ".join(_md(t.entity) for t in st.targets) + " |",
+              "|---|" + "---|" * len(st.targets)]
+    for g in report.groups:
+        cells = [st.cell(g.name, t.entity) for t in st.targets]
+        if any(cells):
+            lines.append(f"| {_md(g.name)} | " + " | ".join(_md_stance_cell(c) for c in cells) + " |")
+    return lines
+
+
+def _md_stance_cell(c) -> str:
+    if c is None:
+        return ""
+    e = c.polarity
+    ci = f"{fmt_polarity(e.low)} to {fmt_polarity(e.high)}" if e.has_ci else "n/a"
+    return f"{fmt_polarity(e.value)} [{ci}] ({c.mentions}/{c.articles})"
 
 
 def render_json(report: CorpusReport, **_) -> str:
@@ -114,4 +145,7 @@ def render_csv(report: CorpusReport, **_) -> str:
         w.writerow(_row("same_story", r.group, "others", PRIMARY, r.diff, p=r.p, p_holm=r.p_holm, articles=r.articles))
     for t in report.topics:
         w.writerow(_row("topic", t.group or "(all)", t.topic, PRIMARY, value=t.rate, articles=t.articles))
+    for c in report.stance.cells if report.stance else []:
+        w.writerow(_row("stance", c.group, c.entity, "polarity", c.polarity, articles=c.articles))
+        w.writerow(_row("stance", c.group, c.entity, "mentions", value=c.mentions, articles=c.articles))
     return buf.getvalue()

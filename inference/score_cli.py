@@ -43,7 +43,7 @@ def score_document(scorer: Scorer, doc: Document) -> ArticleScore:
         lines = [ln for ln in doc.text.split("\n")]
         sentences = scorer.score_sentences([ln for ln in lines if ln.strip()], doc=doc.doc_id)
         return ArticleScore(doc=doc.doc_id, sentences=sentences, threshold=scorer.threshold,
-                            spans_available=scorer.spans_available)
+                            spans_available=scorer.spans_available, targets_available=scorer.targets_available)
     return scorer.score(doc.text, doc=doc.doc_id, offset=doc.offset)
 
 
@@ -55,7 +55,8 @@ def score_inputs(args) -> int:
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
-    scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"), **kwargs)
+    scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"),
+                         targets=not getattr(args, "no_targets", False), **kwargs)
     fmt = _choose_format(args)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")

@@ -16,8 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.batching import length_batches
 from inference.quotes import quoted_ranges, voices
-from inference.records import ArticleScore, SentenceScore, Span
+from inference.records import ArticleScore, SentenceScore, Span, Target
+from inference.stance import stance_inputs, stance_probs
+from inference.targets import article_targets
 from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
 from models.fast_load import load_for_scoring
@@ -43,7 +46,8 @@ class Scorer:
     "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py)."""
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
-                 bf16: bool | None = None, spans: bool = True, token_budget: int = 4096, max_batch: int = 128):
+                 bf16: bool | None = None, spans: bool = True, targets: bool = True, token_budget: int = 4096,
+                 max_batch: int = 128):
         if precision not in PRECISIONS:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
@@ -55,6 +59,7 @@ class Scorer:
         self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
         self._quantized = None
         self.spans = spans
+        self.targets = targets
         self.token_budget = token_budget
         self.max_batch = max_batch
 
@@ -72,6 +77,11 @@ class Scorer:
         return bool(self.loaded.arch.tags)
 
     @property
+    def targets_available(self) -> bool:
+        """Targets and stance need a stance head (and the NER package, checked on first use)."""
+        return self.targets and bool(self.loaded.arch.stance_head)
+
+    @property
     def model_id(self) -> str:
         """Identifies the weights, for caches keyed by model."""
         return str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())
@@ -81,7 +91,9 @@ class Scorer:
         """Each string is one sentence (no segmentation); voice is left as the author's."""
         segs = [Segment(0, len(s), s, i) for i, s in enumerate(sentences)]
         probs, spans = self._infer([s.text for s in segs])
-        return [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
+        records = [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
+        self._attach_targets(records, 0)
+        return records
 
     def score(self, text: str, doc: str = "-", *, offset: int = 0) -> ArticleScore:
         """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``)."""
@@ -97,7 +109,31 @@ class Scorer:
             for s in sp:
                 s["quoted"] = any(a <= seg.start + s["start"] and seg.start + s["end"] <= b for a, b in quoted)
             records.append(self._record(doc, i, seg, p, sp, voice[i], offset))
-        return ArticleScore(doc=doc, sentences=records, threshold=self.threshold, spans_available=self.spans_available)
+        self._attach_targets(records, offset)
+        return ArticleScore(doc=doc, sentences=records, threshold=self.threshold, spans_available=self.spans_available,
+                            targets_available=self.targets_available)
+
+    def _attach_targets(self, records: list[SentenceScore], offset: int) -> None:
+        """Find the article's targets, group their mentions, and give each a stance in the
+        sentence's voice. ``offset`` is already inside the records' ``start``."""
+        if not self.targets_available or not records:
+            return
+        texts = [r.text for r in records]
+        mentions = article_targets(texts)
+        pairs = [m for row in mentions for m in row]
+        if not pairs:
+            return
+        arch = self.loaded.arch
+        inputs = stance_inputs(self.loaded.tokenizer, texts, pairs, arch.max_length)
+        probs = stance_probs(self._model(), inputs, float(self.loaded.meta.get("stance_temperature", 1.0)), self.bf16,
+                             self.token_budget, self.max_batch)
+        neg, pos = arch.stances.index("negative"), arch.stances.index("positive")
+        for m, p in zip(pairs, probs):
+            rec = records[m.sentence]
+            k = int(p.argmax())
+            rec.targets.append(Target(start=rec.start + m.start, end=rec.start + m.end, text=m.text, entity=m.entity,
+                                      type=m.type, stance=arch.stances[k], score=round(float(p[k]), 4),
+                                      polarity=round(float(p[pos] - p[neg]), 4), voice=rec.voice))
 
     def _record(self, doc, i, seg: Segment, prob: float, spans: list[dict], voice: str, offset: int) -> SentenceScore:
         return SentenceScore(
@@ -131,8 +167,7 @@ class Scorer:
         want_spans = self.spans and self.spans_available
         logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
         tag_probs: list = [None] * len(pieces)
-        order = sorted(range(len(pieces)), key=lambda k: len(pieces[k].ids))
-        for batch in self._batches(order, pieces):
+        for batch in length_batches([len(p.ids) for p in pieces], self.token_budget, self.max_batch):
             width = len(pieces[batch[-1]].ids)
             ids = torch.zeros((len(batch), width), dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -169,17 +204,6 @@ class Scorer:
                 warnings.simplefilter("ignore")
                 self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
         return self._quantized
-
-    def _batches(self, order: list[int], pieces: list[_Piece]):
-        batch: list[int] = []
-        for k in order:
-            width = len(pieces[k].ids)
-            if batch and ((len(batch) + 1) * width > self.token_budget or len(batch) >= self.max_batch):
-                yield batch
-                batch = []
-            batch.append(k)
-        if batch:
-            yield batch
 
 
 def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:

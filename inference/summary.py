@@ -22,6 +22,8 @@ class ArticleSummary:
     mean_score: float              # mean framing probability over all sentences
     top_phrases: list[tuple[str, int]] = field(default_factory=list)
     most_framed: list[dict] = field(default_factory=list)
+    main_targets: list[dict] = field(default_factory=list)
+    """The most mentioned targets with the author's stance toward them (quoted stance apart)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,4 +50,38 @@ def summarize(article: ArticleScore, top: int = 5) -> ArticleSummary:
         top_phrases=phrases.most_common(top),
         most_framed=[{"index": s.index, "score": s.score, "voice": s.voice, "text": s.text}
                      for s in ranked[:top] if s.label == "framing"],
+        main_targets=main_targets(article, top),
     )
+
+
+def main_targets(article: ArticleScore, top: int = 5) -> list[dict]:
+    """Per entity: mentions, author-voice mentions, the author's majority stance and mean
+    polarity (P(positive) − P(negative)); the quoted stance is given apart."""
+    by_entity: dict[str, list] = {}
+    for s in article.sentences:
+        for t in s.targets:
+            by_entity.setdefault(t.entity, []).append(t)
+    rows = []
+    for entity, ts in sorted(by_entity.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]:
+        author = [t for t in ts if t.voice == "author"]
+        quoted = [t for t in ts if t.voice != "author"]
+        rows.append({"entity": entity, "type": Counter(t.type for t in ts).most_common(1)[0][0], "mentions": len(ts),
+                     "author_mentions": len(author), "author_stance": _majority(author),
+                     "author_polarity": _mean([t.polarity for t in author]),
+                     "quote_stance": _majority(quoted), "quote_polarity": _mean([t.polarity for t in quoted])})
+    return rows
+
+
+def _majority(targets: list) -> str | None:
+    """Most frequent stance; a tie goes to the stance of the larger summed probability."""
+    if not targets:
+        return None
+    counts = Counter(t.stance for t in targets)
+    weight = Counter()
+    for t in targets:
+        weight[t.stance] += t.score
+    return max(counts, key=lambda k: (counts[k], weight[k]))
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None

@@ -38,6 +38,8 @@ class TerminalWriter:
             c.print("Most framed sentences:")
         for ex in summary.most_framed[:3]:
             c.print(f"  {ex['score']:.2f} #{ex['index']} {ex['text'][:110]}{'…' if len(ex['text']) > 110 else ''}", markup=False)
+        if summary.main_targets:
+            c.print("Main targets (author's stance): " + "; ".join(target_line(t) for t in summary.main_targets), markup=False)
         if not article.spans_available:
             c.print("[dim]This model has no span head: loaded words are not highlighted.[/]")
         legend = Text("Legend: ")
@@ -48,3 +50,11 @@ class TerminalWriter:
 
     def close(self) -> None:
         pass
+
+
+def target_line(t: dict) -> str:
+    """'Kim Jong Un: negative (-0.71, 4 mentions; quoted: positive)'."""
+    stance = t["author_stance"] or "only quoted"
+    pol = f"{t['author_polarity']:+.2f}, " if t["author_polarity"] is not None else ""
+    quoted = f"; quoted: {t['quote_stance']}" if t["quote_stance"] else ""
+    return f"{t['entity']}: {stance} ({pol}{t['mentions']} mention{'s' if t['mentions'] != 1 else ''}{quoted})"

@@ -28,11 +28,22 @@ class Architecture:
     tags: list[str] = field(default_factory=list)
     """BIO tags of the token head; empty means no token head."""
     opinion_head: bool = False
+    stance_head: bool = False
+    """Target-dependent stance (negative/neutral/positive) from a marked target mention."""
+    stances: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
     max_length: int = 128
     dropout: float = 0.1
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: torch.Tensor) -> torch.Tensor:
+    """[vector at the target's opening marker ; sentence mean] per row (rows without a
+    target read position 0; their stance loss is masked)."""
+    rows = torch.arange(hidden.shape[0], device=hidden.device)
+    marker = hidden[rows, target_index.clamp(min=0)]
+    return torch.cat([marker, pooled], dim=-1)
 
 
 class FramingModel(nn.Module):
@@ -45,6 +56,7 @@ class FramingModel(nn.Module):
         self.sentence_head = nn.Linear(hidden, len(arch.labels))
         self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
         self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
+        self.stance_head = nn.Linear(2 * hidden, len(arch.stances)) if arch.stance_head else None
 
     def _hidden_size(self) -> int:
         cfg = getattr(self.encoder, "config", None)
@@ -65,8 +77,11 @@ class FramingModel(nn.Module):
             torch.manual_seed(1)
             return cls(arch, encoder)
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None, *, spans: bool = True) -> dict[str, torch.Tensor]:
-        """``spans=False`` skips the token head (scoring without highlights)."""
+    def forward(self, input_ids, attention_mask, token_type_ids=None, *, spans: bool = True,
+                target_index: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``spans=False`` skips the token head (scoring without highlights). With
+        ``target_index`` (the opening target marker's position per row, -1 for none) the
+        stance head reads that marker's vector beside the sentence mean."""
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         hidden = out.last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -76,6 +91,8 @@ class FramingModel(nn.Module):
             result["token_logits"] = self.token_head(self.dropout(hidden))
         if self.opinion_head is not None:
             result["opinion_logits"] = self.opinion_head(self.dropout(pooled))
+        if self.stance_head is not None and target_index is not None:
+            result["stance_logits"] = self.stance_head(self.dropout(stance_features(hidden, pooled, target_index)))
         return result
 
     def merge_adapter(self) -> None:

@@ -72,3 +72,43 @@ def tiny_model(tmp_path_factory):
     path = root / "synthetic.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")
     return train(load_config(None, tiny_overrides(path, **{"train.max_steps": 6})), root / "run")
+
+
+PEOPLE = ["Anna Berg", "Carl Dunn", "Eva Frost", "Gus Hale"]
+STANCE_TEMPLATES = {
+    2.0: "{name} was slammed as a disgraceful failure by critics.",
+    4.0: "{name} met officials in the capital on Tuesday.",
+    6.0: "{name} was praised for a brilliant, heroic rescue.",
+}
+
+
+def write_newsmtsc(root, n: int = 60, seed: int = 0):
+    """A synthetic NewsMTSC folder (three files, NewsMTSC's JSONL layout) under ``root``."""
+    rng = random.Random(seed)
+    folder = root / "newsmtsc"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, size in (("train", n), ("devtest_rw", n // 4), ("devtest_mt", n // 4)):
+        lines = []
+        for i in range(size):
+            pol, name = rng.choice(sorted(STANCE_TEMPLATES)), rng.choice(PEOPLE)
+            text = STANCE_TEMPLATES[pol].format(name=name) + f" ({part} {i})"
+            lines.append(json.dumps({"primary_gid": f"x_{part}_{i}", "sentence_normalized": text,
+                                     "targets": [{"from": 0, "to": len(name), "mention": name, "polarity": pol}]}))
+        (folder / f"{part}.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_stance_model(tmp_path_factory):
+    """A tiny random BERT with sentence, token and stance heads, trained a few steps on
+    the synthetic corpus plus a synthetic NewsMTSC folder."""
+    from training.config import load_config
+    from training.train import train
+
+    root = tmp_path_factory.mktemp("tiny_stance")
+    path = root / "synthetic.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")
+    write_newsmtsc(root / "data")
+    overrides = tiny_overrides(path, **{"train.max_steps": 8, "data.train": f"{path},newsmtsc",
+                                        "model.stance_head": "true", "data.root": str(root / "data")})
+    return train(load_config(None, overrides), root / "run")

@@ -101,3 +101,18 @@ def test_console_script_runs_without_traceback(tmp_path):
     proc = subprocess.run([exe, "score", str(tmp_path / "nothing.txt"), "--model", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr and proc.stderr.startswith("slant: error")
+
+
+def test_score_jsonl_carries_targets_and_no_targets_drops_them(tiny_stance_model, tmp_path, capsys):
+    doc = tmp_path / "a.txt"
+    doc.write_text("Critics called Vladimir Putin a pariah on Monday. Putin did not reply.\n")
+    code, out, err = run(capsys, "score", str(doc), "--model", str(tiny_stance_model), "--format", "jsonl")
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.splitlines()]
+    targets = [t for r in recs for t in r["targets"]]
+    assert {t["entity"] for t in targets} == {"Vladimir Putin"}
+    assert set(targets[0]) == {"start", "end", "text", "entity", "type", "stance", "score", "polarity", "voice"}
+    code, out, err = run(capsys, "score", str(doc), "--model", str(tiny_stance_model), "--format", "jsonl", "--no-targets")
+    assert code == 0 and all(json.loads(line)["targets"] == [] for line in out.splitlines())
+    code, out, err = run(capsys, "score", str(doc), "--model", str(tiny_stance_model), "--format", "md")
+    assert "Main targets (author's stance): Vladimir Putin" in out

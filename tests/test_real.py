@@ -56,6 +56,26 @@ def test_seed_loaded_phrases_come_out_as_spans(seed_scores, phrase):
     assert any(a < end and start < b for a, b, _ in spans), spans
 
 
+def test_seed_pariah_leader_kim_gets_a_negative_author_stance(seed_scores):
+    """"'pariah' leader Kim Jong Un": the author casts Kim negatively."""
+    [sent] = [s for s in seed_scores.sentences if "pariah" in s.text]
+    [kim] = [t for t in sent.targets if t.text == "Kim Jong Un"]
+    assert (kim.entity, kim.type, kim.voice, kim.stance) == ("Kim Jong Un", "PERSON", "author", "negative"), kim
+
+
+def test_seed_kim_mentions_are_one_target(seed_scores):
+    kims = {t.entity for s in seed_scores.sentences for t in s.targets if t.text.startswith("Kim")}
+    assert kims == {"Kim Jong Un"}
+
+
+@pytest.mark.skipif(not DATA_ROOT, reason="set SLANT_DATA_ROOT to the datasets folder")
+def test_real_newsmtsc_loads_with_its_documented_counts():
+    from training.data import load_source
+
+    counts = {p: len(load_source("newsmtsc", Path(DATA_ROOT), part=p)) for p in ("train", "devtest_rw", "devtest_mt")}
+    assert counts == {"train": 8739, "devtest_rw": 1146, "devtest_mt": 1476}
+
+
 @pytest.mark.skipif(not DATA_ROOT, reason="set SLANT_DATA_ROOT to the datasets folder")
 def test_real_datasets_load_with_their_documented_counts():
     from training.data import load_source

@@ -20,7 +20,7 @@ _GRID_POINTS = 81
 _GOLDEN_ITERS = 60
 
 
-def _check_binary(labels: np.ndarray, n: int, what: str) -> np.ndarray:
+def _check_binary(labels: np.ndarray, n: int, what: str, classes: int = 2) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n:
         raise SlantError(
@@ -29,8 +29,10 @@ def _check_binary(labels: np.ndarray, n: int, what: str) -> np.ndarray:
         )
     if n == 0:
         raise SlantError(f"{what}: no rows given (evaluate on a non-empty dev split)")
-    if not np.isin(labels, (0, 1)).all():
-        raise SlantError(f"{what}: labels must be 0 (neutral) or 1 (framing); got {np.unique(labels)[:5]}")
+    if not np.isin(labels, range(classes)).all():
+        if classes == 2:
+            raise SlantError(f"{what}: labels must be 0 (neutral) or 1 (framing); got {np.unique(labels)[:5]}")
+        raise SlantError(f"{what}: labels must be class ids 0..{classes - 1}; got {np.unique(labels)[:5]}")
     return labels.astype(np.int64)
 
 
@@ -70,7 +72,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
         raise SlantError(f"fit_temperature: logits must have shape (n, 2), got {logits.shape}")
     if not np.isfinite(logits).all():
         raise SlantError("fit_temperature: logits contain NaN/inf (check the model outputs)")
-    labels = _check_binary(labels, logits.shape[0], "fit_temperature")
+    labels = _check_binary(labels, logits.shape[0], "fit_temperature", classes=logits.shape[1])
     if labels.max() >= logits.shape[1]:
         raise SlantError("fit_temperature: a label exceeds the number of logit columns")
 

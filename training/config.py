@@ -35,6 +35,8 @@ class ModelConfig:
     """Train a BIO token head for loaded-word spans beside the sentence head."""
     opinion_head: bool = False
     """Multi-task: also predict BABE's 3-way opinion label (auxiliary only)."""
+    stance_head: bool = False
+    """Target-dependent stance head (needs a stance source such as newsmtsc in data.train)."""
     max_length: int = 128
     dropout: float = 0.1
 
@@ -78,6 +80,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     token_loss_weight: float = 0.5
     opinion_loss_weight: float = 0.3
+    stance_loss_weight: float = 1.0
     bf16: str = "auto"
     """"auto" uses bf16 autocast on CPUs with AMX/AVX512-BF16, "on", "off"."""
     eval_every: int = 0
@@ -182,6 +185,10 @@ def _validate(cfg: Config) -> None:
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
+        (m.stance_head == ("newsmtsc" in d.train),
+         "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
+        (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
+         "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]
     for ok, msg in checks:
         if not ok:

@@ -10,10 +10,12 @@ from pathlib import Path
 from datasets import Dataset, Features, Value
 
 from models.errors import SlantError
-from training import data_babe, data_extra, data_ptc
+from training import data_babe, data_extra, data_newsmtsc, data_ptc
 from training.data_generic import load_generic
 
-SOURCES = ("babe", "ptc", "hube2019", "lim2020")
+SOURCES = ("babe", "ptc", "hube2019", "lim2020", "newsmtsc")
+STANCE_SOURCES = ("newsmtsc",)
+"""Sources of (sentence, target) stance rows rather than framing-labelled sentences."""
 
 FEATURES = Features({
     "id": Value("string"),
@@ -26,17 +28,23 @@ FEATURES = Features({
     "group": Value("string"),
     "source": Value("string"),
     "opinion": Value("int64"),
+    "target_start": Value("int64"),
+    "target_end": Value("int64"),
+    "stance": Value("int64"),
 })
+NOT_STANCE = {"target_start": -1, "target_end": -1, "stance": -1}
 
 LICENCES = {
     "babe": data_babe.LICENSE,
     "ptc": data_ptc.LICENSE,
     "hube2019": data_extra.HUBE_LICENSE,
     "lim2020": data_extra.LIM_LICENSE,
+    "newsmtsc": data_newsmtsc.LICENSE,
 }
 
 
-def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, seed: int = 0) -> Dataset:
+def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, seed: int = 0, part: str = "train") -> Dataset:
+    """``part`` picks a NewsMTSC file (train, devtest_rw, devtest_mt); other sources have one."""
     if name in SOURCES and root is None:
         raise SlantError(f"source '{name}' needs a data root; set SLANT_DATA_ROOT or --data.root")
     if name == "babe":
@@ -47,11 +55,13 @@ def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, see
         rows = data_extra.load_hube(root)
     elif name == "lim2020":
         rows = data_extra.load_lim(root)
+    elif name == "newsmtsc":
+        rows = data_newsmtsc.load_newsmtsc(root, part)
     elif name.endswith((".csv", ".jsonl")):
         rows = load_generic(Path(name))
     else:
         raise SlantError(f"unknown data source '{name}'; use one of {', '.join(SOURCES)} or a .csv/.jsonl path")
-    return Dataset.from_list(rows, features=FEATURES)
+    return Dataset.from_list([{**NOT_STANCE, **r} for r in rows], features=FEATURES)
 
 
 def licence_of(name: str) -> str:

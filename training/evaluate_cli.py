@@ -48,12 +48,12 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
         cfg = load_config(cfg_path, overrides or [])
         run = make_data(cfg)
         saved = json.loads((folder / "splits.json").read_text())
-        for name, test in run.tests.items():
+        for name, test in {**run.tests, **run.stance_tests}.items():
             if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json; the data under the data root changed — point --data.root at the original files")
         report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded))
         result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"],
-                  "span_threshold": report["span_threshold"]}
+                  "span_threshold": report["span_threshold"], "stance_temperature": report.get("stance_temperature")}
         for name, block in report["metrics"]["test"].items():
             print(format_metrics(block, title=f"{name} test ({folder})"))
             for base, m in block.get("baselines", {}).items():

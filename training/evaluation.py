@@ -17,7 +17,7 @@ from training.baselines import run_baselines
 from training.calibration import apply_temperature, best_threshold, expected_calibration_error, fit_temperature
 from training.loop import predict
 from training.metrics import classification_metrics
-from training.schema import TECHNIQUES
+from training.schema import STANCES, TECHNIQUES
 from training.span_metrics import LexiconBaseline, span_prf, span_report
 
 
@@ -53,11 +53,41 @@ def tune_span_threshold(model, tokenizer, dev: Dataset, bf16: bool, encode) -> f
     return max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
 
 
+def stance_scores(logits: np.ndarray, labels, temperature: float | None = None) -> dict:
+    """F1m (macro-F1 over negative/neutral/positive, NewsMTSC's measure) and the rest;
+    with a temperature also the calibrated probabilities' ECE on the predicted class."""
+    labels = np.asarray(labels)
+    block = classification_metrics(labels, logits.argmax(-1), label_names=STANCES)
+    if temperature is not None:
+        z = logits / temperature
+        probs = np.exp(z - z.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        hit = (probs.argmax(-1) == labels).astype(int)
+        block["ece_top_class"] = float(expected_calibration_error(probs.max(-1), hit))
+    return block
+
+
+def evaluate_stance(model, data, *, bf16: bool, encode) -> dict:
+    """Stance temperature from the NewsMTSC dev rows, F1m on devtest_rw and devtest_mt."""
+    dev_logits = predict(model, encode(data.stance_dev), bf16).stance_logits
+    temperature = fit_temperature(dev_logits, np.asarray(data.stance_dev["stance"]))
+    blocks = {"stance_dev": stance_scores(dev_logits, data.stance_dev["stance"], temperature)}
+    for name, test in data.stance_tests.items():
+        blocks[name] = stance_scores(predict(model, encode(test), bf16).stance_logits, test["stance"], temperature)
+    return {"stance_temperature": float(temperature), "blocks": blocks}
+
+
 def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
+    stance = evaluate_stance(model, data, bf16=bf16, encode=encode) if data.stance_dev is not None else None
+    if data.dev is None:  # a stance-only model
+        return {"temperature": 1.0, "threshold": 0.5, "span_threshold": 0.5, "lexicon": None,
+                "stance_temperature": stance["stance_temperature"],
+                "metrics": {"dev": stance["blocks"].pop("stance_dev"), "test": stance["blocks"]}}
     dev_enc = encode(data.dev)
     dev_logits = predict(model, dev_enc, bf16).logits
     temperature, threshold = calibrate(dev_logits, data.dev["label"])
     metrics = {"dev": _sentence_block(dev_logits, data.dev["label"], temperature, threshold), "test": {}}
+    framing_train = data.train.filter(lambda r: r["label"] >= 0)
     lexicon = None
     span_threshold = tune_span_threshold(model, tokenizer, data.span_dev, bf16, encode) if model.arch.tags else 0.5
     span_rows = data.train.filter(lambda r: r["has_spans"] and len(r["spans"]) > 0)
@@ -68,7 +98,7 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
         block = _sentence_block(preds.logits, test["label"], temperature, threshold)
         if name == data.eval_source:
             # same training rows as the model, same dev set for TextBlob's threshold, same test rows
-            block["baselines"] = run_baselines(list(data.train["text"]), list(data.train["label"]),
+            block["baselines"] = run_baselines(list(framing_train["text"]), list(framing_train["label"]),
                                                list(data.dev["text"]), list(data.dev["label"]),
                                                list(test["text"]), list(test["label"]))
         if model.arch.tags and any(test["has_spans"]):
@@ -80,8 +110,13 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
             if lexicon is not None:
                 block["spans_lexicon_baseline"] = span_report(gold, lexicon.predict(texts), texts, TECHNIQUES)
         metrics["test"][name] = block
-    return {"temperature": temperature, "threshold": threshold, "span_threshold": span_threshold, "metrics": metrics,
-            "lexicon": lexicon.to_json() if lexicon is not None else None}
+    result = {"temperature": temperature, "threshold": threshold, "span_threshold": span_threshold, "metrics": metrics,
+              "lexicon": lexicon.to_json() if lexicon is not None else None}
+    if stance is not None:
+        metrics["stance_dev"] = stance["blocks"].pop("stance_dev")
+        metrics["test"].update(stance["blocks"])
+        result["stance_temperature"] = stance["stance_temperature"]
+    return result
 
 
 def _sentence_block(logits: np.ndarray, labels, temperature: float, threshold: float) -> dict:

@@ -8,7 +8,28 @@ from __future__ import annotations
 
 import torch
 
+from training.schema import TARGET_MARKERS
+
 IGNORE = -100
+STANCE_WINDOW = 250
+"""Characters kept on each side of a target in a long stance sentence, so the markers
+are never cut off by ``max_length``."""
+
+
+def mark_target(text: str, start: int, end: int) -> tuple[str, int]:
+    """The text with markers around ``text[start:end]`` (cropped to a window around it
+    when long), and the character offset of the opening marker."""
+    lo = max(0, start - STANCE_WINDOW)
+    hi = min(len(text), end + STANCE_WINDOW)
+    left, right = TARGET_MARKERS
+    marked = f"{text[lo:start]}{left} {text[start:end]} {right}{text[end:hi]}"
+    return marked, start - lo
+
+
+def target_token_index(offsets: list[tuple[int, int]], marker_at: int) -> int:
+    """The word piece holding the opening marker (the stance head reads its vector);
+    -1 when truncation cut it off."""
+    return next((i for i, (s, e) in enumerate(offsets) if s <= marker_at < e), -1)
 
 
 def bio_for_offsets(offsets: list[tuple[int, int]], spans: list[dict], tag_index: dict[str, int]) -> list[int]:
@@ -31,17 +52,28 @@ def bio_for_offsets(offsets: list[tuple[int, int]], spans: list[dict], tag_index
 
 
 def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str]) -> dict:
-    """Batched ``datasets.map`` function."""
-    enc = tokenizer(rows["text"], truncation=True, max_length=max_length, return_offsets_mapping=True)
+    """Batched ``datasets.map`` function. Stance rows get their target marked in the text."""
+    texts, marker_at = [], []
+    for text, start, end in zip(rows["text"], rows["target_start"], rows["target_end"]):
+        if start >= 0:
+            text, at = mark_target(text, start, end)
+        else:
+            at = -1
+        texts.append(text)
+        marker_at.append(at)
+    enc = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
     tag_index = {t: i for i, t in enumerate(tags)}
-    token_labels = []
-    for offsets, spans, has in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"]):
+    token_labels, target_index = [], []
+    for offsets, spans, has, at in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"], marker_at):
         if tags and has:
             token_labels.append(bio_for_offsets(offsets, spans, tag_index))
         else:
             token_labels.append([IGNORE] * len(offsets))
+        target_index.append(target_token_index(offsets, at) if at >= 0 else -1)
+    stance = [s if t >= 0 else -1 for s, t in zip(rows["stance"], target_index)]
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
-            "token_labels": token_labels, "labels": rows["label"], "opinion_labels": rows["opinion"]}
+            "token_labels": token_labels, "labels": rows["label"], "opinion_labels": rows["opinion"],
+            "target_index": target_index, "stance_labels": stance}
 
 
 def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
@@ -57,4 +89,6 @@ def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
         "token_labels": pad("token_labels", IGNORE),
         "labels": torch.tensor([b["labels"] for b in batch]),
         "opinion_labels": torch.tensor([b["opinion_labels"] for b in batch]),
+        "target_index": torch.tensor([b.get("target_index", -1) for b in batch]),
+        "stance_labels": torch.tensor([b.get("stance_labels", -1) for b in batch]),
     }

@@ -80,8 +80,15 @@ def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int, rank: int
     return batches
 
 
+COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels", "target_index", "stance_labels"]
+
+
 def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
-    loss = nn.functional.cross_entropy(out["logits"].float(), batch["labels"])
+    """Sum of the task losses present in this batch; rows of another task are masked
+    (label -1), and a task absent from the whole batch adds nothing (not NaN)."""
+    loss = out["logits"].float().sum() * 0.0
+    if (batch["labels"] >= 0).any():
+        loss = loss + nn.functional.cross_entropy(out["logits"].float(), batch["labels"], ignore_index=-1)
     if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
         tl = out["token_logits"].float()
         loss = loss + cfg.token_loss_weight * nn.functional.cross_entropy(
@@ -89,6 +96,9 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
         loss = loss + cfg.opinion_loss_weight * nn.functional.cross_entropy(
             out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
+    if "stance_logits" in out and (batch["stance_labels"] >= 0).any():
+        loss = loss + cfg.stance_loss_weight * nn.functional.cross_entropy(
+            out["stance_logits"].float(), batch["stance_labels"], ignore_index=-1)
     return loss
 
 
@@ -96,7 +106,7 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:
     """One optimiser step; ``model`` may be a DistributedDataParallel wrapper."""
     model.train()
     with autocast(bf16):
-        out = model(batch["input_ids"], batch["attention_mask"])
+        out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
     loss = compute_loss(out, batch, cfg)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -110,6 +120,7 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:
 class Predictions:
     logits: np.ndarray            # (n, 2) sentence logits, fp32
     token_probs: list[np.ndarray]  # per row (n_pieces, n_tags); empty without a token head
+    stance_logits: np.ndarray | None = None  # (n, 3) for models with a stance head
 
 
 @torch.no_grad()
@@ -120,18 +131,21 @@ def predict(model, encoded: Dataset, bf16: bool, batch_size: int = 64) -> Predic
     order = np.argsort(lengths, kind="stable")
     logits = np.zeros((len(encoded), len(model.arch.labels)), dtype=np.float32)
     token_probs: list = [None] * len(encoded)
-    rows = encoded.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
+    stance = np.zeros((len(encoded), len(model.arch.stances)), dtype=np.float32) if model.arch.stance_head else None
+    rows = encoded.select_columns(COLUMNS)
     for i in range(0, len(order), batch_size):
         idx = order[i:i + batch_size].tolist()
         batch = collate([rows[j] for j in idx])
         with autocast(bf16):
-            out = model(batch["input_ids"], batch["attention_mask"])
+            out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
         logits[idx] = out["logits"].float().numpy()
+        if stance is not None:
+            stance[idx] = out["stance_logits"].float().numpy()
         if "token_logits" in out:
             probs = out["token_logits"].float().softmax(-1).numpy()
             for k, j in enumerate(idx):
                 token_probs[j] = probs[k, :lengths[j]]
-    return Predictions(logits=logits, token_probs=[t for t in token_probs if t is not None])
+    return Predictions(logits=logits, token_probs=[t for t in token_probs if t is not None], stance_logits=stance)
 
 
 @dataclass
@@ -158,7 +172,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     per_epoch = len(epoch_batches(train_enc, cfg.batch_size, cfg.seed, 0, rank, world, lengths))
     total = cfg.max_steps or cfg.epochs * per_epoch
     warmup = int(cfg.warmup_ratio * total)
-    rows = train_enc.select_columns(["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels"])
+    rows = train_enc.select_columns(COLUMNS)
     task = progress.add_task("train", total=total, completed=state.step, loss=float("nan"))
     started, start_step = time.time(), state.step
     try:

@@ -20,6 +20,9 @@ def model_card(meta: dict, cfg: Config) -> str:
         f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
         f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)",
         f"- Split: `{cfg.data.split}` on `{cfg.data.eval_source}` (seed {cfg.train.seed}); ids in `splits.json`",
+        *([f"- Stance head: {', '.join(meta['stances'])} toward a marked target; temperature "
+           f"{meta['stance_temperature']:.3f}; `newsmtsc_*` rows below are NewsMTSC's devtest sets (macro-F1 = F1m)"]
+          if meta.get("stances") else []),
         "",
         "## Test metrics",
         "",

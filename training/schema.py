@@ -33,7 +33,19 @@ COLUMNS = (
     "group",         # str: unit that must not be split across train/test (article id, or the id)
     "source",        # str: dataset name
     "opinion",       # int: -1 unknown, 0 factual, 1 somewhat, 2 opinion (BABE multi-task)
+    "target_start",  # int: -1, or the char offset of the target mention of a stance row
+    "target_end",    # int: -1, or the end of that mention
+    "stance",        # int: -1 (not a stance row), else an index into STANCES
 )
+"""Stance rows (NewsMTSC) are one (sentence, target) pair each and carry ``label`` -1:
+the framing loss skips them, and framing rows carry ``stance`` -1."""
+
+STANCES = ("negative", "neutral", "positive")
+"""Stance toward a target; NewsMTSC's 2.0 / 4.0 / 6.0 polarities in that order."""
+
+TARGET_MARKERS = ("«", "»")
+"""Marker characters put around the target mention of a stance input. Each is one word
+piece of MiniLM's vocabulary that news text rarely uses, so no embedding is added."""
 
 
 def bio_tags() -> list[str]:

@@ -71,3 +71,10 @@ def drop_overlap(extra: Dataset, held_out: list[Dataset]) -> Dataset:
     banned = {norm_text(t) for d in held_out for t in d["text"]}
     keep = [i for i, t in enumerate(extra["text"]) if norm_text(t) not in banned]
     return extra.select(keep)
+
+
+def stance_dev_split(ds: Dataset, dev_size: float, seed: int) -> tuple[Dataset, Dataset]:
+    """Train/dev of stance rows: stratified by stance, grouped by sentence (a sentence's
+    targets stay on one side)."""
+    rest, dev = _fold(np.array(ds["stance"]), np.array(ds["group"]), max(2, round(1 / dev_size)), 0, seed + 1)
+    return ds.select(rest), ds.select(dev)

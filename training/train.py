@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
@@ -26,14 +26,14 @@ from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, save_model
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
-from training.data import SOURCES, licence_of, load_source
+from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
-from training.evaluation import evaluate_all, sentence_scores
+from training.evaluation import evaluate_all, sentence_scores, stance_scores
 from training.features import encode_rows
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
-from training.splits import drop_overlap, split_dataset
+from training.splits import drop_overlap, split_dataset, stance_dev_split
 
 console = Console(stderr=True)
 datasets.disable_progress_bars()
@@ -42,11 +42,13 @@ datasets.disable_progress_bars()
 @dataclass
 class RunData:
     train: Dataset
-    dev: Dataset                      # the eval source's dev split (model selection, calibration)
+    dev: Dataset | None               # the eval source's dev split (model selection, calibration)
     tests: dict[str, Dataset]         # per source
     splits: dict[str, list[str]]      # ids per split, saved with the run
     eval_source: str = ""
     span_dev: Dataset | None = None   # span-annotated dev rows of every source (tunes the span threshold)
+    stance_dev: Dataset | None = None  # NewsMTSC rows held out of its train file
+    stance_tests: dict[str, Dataset] = field(default_factory=dict)  # NewsMTSC devtest_rw / devtest_mt
 
 
 def make_data(cfg: Config) -> RunData:
@@ -55,22 +57,49 @@ def make_data(cfg: Config) -> RunData:
     root = resolve_data_root(d.root) if any(n in SOURCES for n in names) else None
     parts: dict[str, dict[str, Dataset]] = {}
     for name in names:
+        if name in STANCE_SOURCES:
+            continue
         ds = load_source(name, root, ptc_negatives=d.ptc_negatives, seed=cfg.train.seed)
         if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
             ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
         how = d.split if name == d.eval_source else "random"
         parts[name] = split_dataset(ds, how=how, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
                                     folds=d.folds, fold=d.fold, test_outlets=d.test_outlets)
-    held = [parts[d.eval_source]["dev"], parts[d.eval_source]["test"]]
-    train_parts = [parts[n]["train"] if n == d.eval_source else drop_overlap(parts[n]["train"], held)
-                   for n in names if n in d.train or n == d.eval_source]
+    framing = d.eval_source if d.eval_source in parts else ""
+    held = [parts[framing]["dev"], parts[framing]["test"]] if framing else []
+    train_parts = [parts[n]["train"] if n == framing else drop_overlap(parts[n]["train"], held)
+                   for n in parts if n in d.train or n == framing]
+    stance = make_stance_data(root, cfg) if any(n in STANCE_SOURCES for n in names) else None
+    if stance is not None:
+        train_parts.append(stance["train"])
     train = concatenate_datasets(train_parts)
-    splits = {"train": list(train["id"]), "dev": list(parts[d.eval_source]["dev"]["id"]),
+    splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
-    span_dev = concatenate_datasets([p["dev"] for p in parts.values()]).filter(lambda r: r["has_spans"])
-    splits["dev_spans"] = list(span_dev["id"])
-    return RunData(train=train, dev=parts[d.eval_source]["dev"], tests={n: p["test"] for n, p in parts.items()},
-                   splits=splits, eval_source=d.eval_source, span_dev=span_dev)
+    span_dev = None
+    if parts:
+        span_dev = concatenate_datasets([p["dev"] for p in parts.values()]).filter(lambda r: r["has_spans"])
+        splits["dev_spans"] = list(span_dev["id"])
+    if stance is not None:
+        splits["dev_stance"] = list(stance["dev"]["id"])
+        splits.update({f"test:{n}": list(t["id"]) for n, t in stance["tests"].items()})
+    return RunData(train=train, dev=parts[framing]["dev"] if framing else None,
+                   tests={n: p["test"] for n, p in parts.items()}, splits=splits, eval_source=d.eval_source,
+                   span_dev=span_dev, stance_dev=stance["dev"] if stance else None,
+                   stance_tests=stance["tests"] if stance else {})
+
+
+def make_stance_data(root, cfg: Config) -> dict:
+    """NewsMTSC: its train file split into train/dev (grouped by sentence, stratified by
+    stance); the two published test files as tests, their sentences kept out of training."""
+    d = cfg.data
+    ds = load_source("newsmtsc", root)
+    if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
+        ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
+    tests = {f"newsmtsc_{p.removeprefix('devtest_')}": load_source("newsmtsc", root, part=p)
+             for p in ("devtest_rw", "devtest_mt")}
+    ds = drop_overlap(ds, list(tests.values()))
+    rest, dev = stance_dev_split(ds, d.dev_size, cfg.train.seed)
+    return {"train": rest, "dev": dev, "tests": tests}
 
 
 def architecture(cfg: Config) -> Architecture:
@@ -80,6 +109,7 @@ def architecture(cfg: Config) -> Architecture:
     return Architecture(base=m.base, adapter=m.adapter, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
                         tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
+                        stance_head=m.stance_head,
                         max_length=m.max_length, dropout=m.dropout)
 
 
@@ -119,7 +149,9 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg)
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    train_enc, dev_enc = encode(data.train, tokenizer, arch), encode(data.dev, tokenizer, arch)
+    train_enc = encode(data.train, tokenizer, arch)
+    dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
+    stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
     bf16 = use_bf16(cfg.train.bf16)
     main = rank == 0
@@ -144,7 +176,13 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
             save_trainer_state(out / name, optimizer, s.to_dict())
 
     def evaluate_dev() -> float:
-        return sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"]
+        """Dev macro-F1 of framing, of stance, or their mean when both are trained."""
+        scores = []
+        if dev_enc is not None:
+            scores.append(sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"])
+        if stance_dev_enc is not None:
+            scores.append(stance_scores(predict(model, stance_dev_enc, bf16).stance_logits, stance_dev_enc["stance"])["macro_f1"])
+        return sum(scores) / len(scores)
 
     def on_eval(s: FitState, score: float, improved: bool) -> None:
         barrier(world)
@@ -182,9 +220,13 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "temperature": report["temperature"],
         "threshold": report["threshold"],
         "span_threshold": report.get("span_threshold", 0.5),
+        "stances": arch.stances if arch.stance_head else [],
+        "stance_temperature": report.get("stance_temperature", 1.0),
         "metrics": report["metrics"],
-        "data": [{"source": n, "licence": licence_of(n), "n_test": len(t)} for n, t in data.tests.items()]
-                + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev)}],
+        "data": [{"source": n, "licence": licence_of(n.split("_")[0]), "n_test": len(t)}
+                 for n, t in {**data.tests, **data.stance_tests}.items()]
+                + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev) if data.dev is not None else 0,
+                    "n_dev_stance": len(data.stance_dev) if data.stance_dev is not None else 0}],
         "train": {"steps": state.step, "best_dev_macro_f1": state.best_score, "processes": world,
                   "seconds": round(time.time() - started, 1), "bf16": bf16},
         "lexicon": report.get("lexicon"),

@@ -1,0 +1,56 @@
+"""Stance toward each target: one extra forward pass per (sentence, target) pair.
+
+The input is the sentence with the target mention between markers, exactly as in
+training (``training.features.mark_target``); the stance head reads the
+opening marker's vector beside the sentence mean. Only sentences with targets
+pay for it, and pairs are batched by length like sentences are.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from inference.batching import length_batches
+from inference.targets import Mention
+from models.precision import autocast
+from training.features import mark_target
+
+
+def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int) -> list[tuple[list[int], int]]:
+    """(word-piece ids with [CLS]/[SEP], index of the opening marker) per pair. A sentence
+    too long for the window keeps the word pieces around the marker."""
+    texts, marks = [], []
+    for m in pairs:
+        text, at = mark_target(sentences[m.sentence], m.start, m.end)
+        texts.append(text)
+        marks.append(at)
+    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+    window = max_length - 2
+    out = []
+    for ids, offs, at in zip(enc["input_ids"], enc["offset_mapping"], marks):
+        pos = next((i for i, (s, e) in enumerate(offs) if s <= at < e), 0)
+        lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0
+        out.append(([tokenizer.cls_token_id, *ids[lo:lo + window], tokenizer.sep_token_id], pos - lo + 1))
+    return out
+
+
+@torch.inference_mode()
+def stance_probs(model, inputs: list[tuple[list[int], int]], temperature: float, bf16: bool,
+                 token_budget: int = 4096, max_batch: int = 128) -> np.ndarray:
+    """Calibrated (n, 3) probabilities over the model's stances."""
+    probs = np.zeros((len(inputs), len(model.arch.stances)), dtype=np.float64)
+    for batch in length_batches([len(ids) for ids, _ in inputs], token_budget, max_batch):
+        width = len(inputs[batch[-1]][0])
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for r, j in enumerate(batch):
+            n = len(inputs[j][0])
+            ids[r, :n] = torch.tensor(inputs[j][0])
+            mask[r, :n] = 1
+        target = torch.tensor([inputs[j][1] for j in batch])
+        with autocast(bf16):
+            logits = model(ids, mask, spans=False, target_index=target)["stance_logits"].float().numpy()
+        z = logits / temperature
+        e = np.exp(z - z.max(-1, keepdims=True))
+        probs[batch] = e / e.sum(-1, keepdims=True)
+    return probs

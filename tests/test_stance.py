@@ -1,0 +1,153 @@
+"""Stance: NewsMTSC rows, target markers, the stance head in training and scoring, targets."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from models.errors import SlantError
+from training.config import load_config
+from training.features import encode_rows, mark_target, target_token_index
+from training.schema import TARGET_MARKERS
+from tests.conftest import write_newsmtsc
+
+
+def test_newsmtsc_loader_maps_polarity_and_offsets(tmp_path):
+    from training.data import load_source
+
+    write_newsmtsc(tmp_path, n=12)
+    ds = load_source("newsmtsc", tmp_path)
+    assert len(ds) == 12 and set(ds["label"]) == {-1}
+    row = ds[0]
+    assert row["text"][row["target_start"]:row["target_end"]] in ("Anna Berg", "Carl Dunn", "Eva Frost", "Gus Hale")
+    assert set(ds["stance"]) <= {0, 1, 2}
+    assert len(load_source("newsmtsc", tmp_path, part="devtest_mt")) == 3
+
+
+def test_newsmtsc_bad_row_is_one_line_error(tmp_path):
+    from training.data import load_source
+
+    write_newsmtsc(tmp_path, n=4)
+    (tmp_path / "newsmtsc" / "train.jsonl").write_text('{"sentence_normalized": "x", "targets": [{"from": 0, "to": 9, "polarity": 4.0}]}\n')
+    with pytest.raises(SlantError, match="bad offsets"):
+        load_source("newsmtsc", tmp_path)
+
+
+def test_mark_target_and_marker_index():
+    text = "Critics said Kim Jong Un was a pariah."
+    s = text.index("Kim")
+    marked, at = mark_target(text, s, s + len("Kim Jong Un"))
+    assert marked[at] == TARGET_MARKERS[0] and f"{TARGET_MARKERS[0]} Kim Jong Un {TARGET_MARKERS[1]}" in marked
+    assert target_token_index([(0, 0), (0, 7), (at, at + 1), (at + 2, at + 5)], at) == 2
+    assert target_token_index([(0, 0), (0, 7)], at) == -1
+
+
+def test_long_sentence_keeps_the_marker_inside_the_window():
+    from models.encoders import load_tokenizer
+
+    tok = load_tokenizer("tiny-random-bert")
+    text = "word " * 400 + "Anna Berg was praised." + " word" * 400
+    s = text.index("Anna")
+    rows = {"text": [text], "target_start": [s], "target_end": [s + 9], "spans": [[]], "has_spans": [False],
+            "label": [-1], "opinion": [-1], "stance": [2]}
+    enc = encode_rows(rows, tok, 64, [])
+    assert 0 < enc["target_index"][0] < 64 and enc["stance_labels"] == [2]
+
+
+def test_stance_head_needs_newsmtsc_and_back():
+    with pytest.raises(SlantError, match="stance_head"):
+        load_config(None, ["model.stance_head=true"])
+    with pytest.raises(SlantError, match="stance_head"):
+        load_config(None, ["data.train=babe,newsmtsc"])
+
+
+def test_loss_is_finite_for_a_batch_of_one_task_only():
+    from training.config import TrainConfig
+    from training.loop import compute_loss
+
+    out = {"logits": torch.randn(2, 2, requires_grad=True), "stance_logits": torch.randn(2, 3, requires_grad=True)}
+    batch = {"labels": torch.tensor([-1, -1]), "token_labels": torch.full((2, 4), -100),
+             "opinion_labels": torch.tensor([-1, -1]), "stance_labels": torch.tensor([0, 2])}
+    loss = compute_loss(out, batch, TrainConfig())
+    assert torch.isfinite(loss) and loss.item() > 0
+    loss.backward()
+    assert out["logits"].grad is not None and float(out["logits"].grad.abs().sum()) == 0.0
+
+
+def test_training_with_stance_reports_newsmtsc_and_saves_the_head(tiny_stance_model):
+    meta = json.loads((tiny_stance_model / "meta.json").read_text())
+    assert meta["stances"] == ["negative", "neutral", "positive"] and meta["stance_temperature"] > 0
+    for name in ("newsmtsc_rw", "newsmtsc_mt"):
+        block = meta["metrics"]["test"][name]
+        assert 0.0 <= block["macro_f1"] <= 1.0 and len(block["confusion"]) == 3
+    assert "babe" not in meta["metrics"]["test"] and "stance_dev" in meta["metrics"]
+    splits = json.loads((tiny_stance_model / "splits.json").read_text())
+    trained = set(splits["train"])
+    assert trained.isdisjoint(splits["test:newsmtsc_rw"]) and trained.isdisjoint(splits["dev_stance"])
+
+
+def test_saved_stance_model_loads_to_the_same_stance_predictions(tiny_stance_model):
+    from models.fast_load import load_for_scoring
+    from models.model_folder import load_model
+
+    a, b = load_model(tiny_stance_model), load_for_scoring(tiny_stance_model)
+    ids = torch.tensor([[2, 40, 50, 60, 70, 3]])
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        x = a.model(ids, mask, target_index=torch.tensor([2]))["stance_logits"]
+        y = b.model(ids, mask, target_index=torch.tensor([2]))["stance_logits"]
+    assert torch.allclose(x, y, atol=1e-4)
+
+
+def test_group_mentions_joins_surnames_and_possessives():
+    from inference.targets import Mention, group_mentions
+
+    rows = [[Mention(0, 0, 11, "Kim Jong Un", "PERSON"), Mention(0, 20, 26, "Russia", "GPE")],
+            [Mention(1, 0, 3, "Kim", "PERSON"), Mention(1, 10, 16, "Shoigu", "GPE")],
+            [Mention(2, 0, 13, "Sergei Shoigu", "PERSON"), Mention(2, 20, 28, "Russia's", "GPE")],
+            [Mention(3, 0, 16, "the Soviet Union", "GPE")]]
+    group_mentions(rows)
+    assert rows[1][0].entity == "Kim Jong Un"
+    assert rows[1][1].entity == "Sergei Shoigu" and rows[1][1].type == "PERSON"
+    assert rows[2][1].entity == "Russia" and rows[3][0].entity == "Soviet Union"
+
+
+def test_find_mentions_caps_and_filters_with_spacy():
+    from inference.targets import MAX_TARGETS_PER_SENTENCE, find_mentions
+
+    names = ", ".join(f"{n} Smith" for n in ["Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan", "Jill"])
+    found = find_mentions([f"{names} met Joe Biden in Paris.", "nothing here at all.", ""])
+    assert len(found) == 3 and len(found[0]) == MAX_TARGETS_PER_SENTENCE
+    assert found[1] == [] and found[2] == []
+
+
+def test_scorer_attaches_targets_with_document_offsets(tiny_stance_model):
+    from inference.scorer import Scorer
+    from inference.summary import summarize
+
+    text = "Officials met on Monday.\n\nCritics called Vladimir Putin a pariah. Putin said \"Russia will win this battle for justice.\""
+    article = Scorer.load(tiny_stance_model).score(text, doc="d", offset=100)
+    assert article.targets_available
+    targets = [t for s in article.sentences for t in s.targets]
+    assert targets, "Putin is a PERSON for spaCy"
+    for t in targets:
+        assert text[t.start - 100:t.end - 100] == t.text
+        assert t.stance in ("negative", "neutral", "positive") and 0 <= t.score <= 1 and -1 <= t.polarity <= 1
+    assert {t.entity for t in targets if t.text == "Putin"} == {"Vladimir Putin"}
+    summary = summarize(article)
+    assert summary.main_targets[0]["entity"] == "Vladimir Putin" and summary.main_targets[0]["mentions"] >= 2
+    probs = [t.score for t in targets]
+    again = [t.score for s in Scorer.load(tiny_stance_model).score(text, doc="d", offset=100).sentences for t in s.targets]
+    assert np.allclose(probs, again)
+
+
+def test_targets_off_and_models_without_a_stance_head(tiny_stance_model, tiny_model):
+    from inference.scorer import Scorer
+
+    text = "Critics called Vladimir Putin a pariah."
+    off = Scorer.load(tiny_stance_model, targets=False).score(text)
+    assert not off.targets_available and all(not s.targets for s in off.sentences)
+    plain = Scorer.load(tiny_model).score(text)
+    assert not plain.targets_available and all(not s.targets for s in plain.sentences)

@@ -1,0 +1,51 @@
+"""NewsMTSC (Hamborg & Donnay, EACL 2021): sentiment toward named persons in news sentences.
+
+One row per (sentence, target mention): the row keeps the raw sentence and the
+mention's character offsets; ``training.features`` puts the target markers in.
+``train.jsonl`` trains (and gives a dev split); ``devtest_rw`` (real-world class
+balance) and ``devtest_mt`` (several targets per sentence) are the published test
+sets, never trained on.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from models.errors import SlantError
+from training.data_root import require_file
+
+DIR = Path("newsmtsc")
+PARTS = ("train", "devtest_rw", "devtest_mt")
+LICENSE = "NewsMTSC (Hamborg & Donnay 2021): MIT-style repository licence; sentences from third-party news"
+POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}
+"""NewsMTSC polarity -> index into ``training.schema.STANCES``."""
+
+
+def load_newsmtsc(root: Path, part: str = "train") -> list[dict]:
+    if part not in PARTS:
+        raise SlantError(f"NewsMTSC: unknown part '{part}'; use one of {', '.join(PARTS)}")
+    path = require_file(root / DIR / f"{part}.jsonl", "NewsMTSC")
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = record["sentence_normalized"]
+                targets = record["targets"]
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise SlantError(f"{path}:{line_no}: not a NewsMTSC record ({e}); re-download the file") from None
+            for k, t in enumerate(targets):
+                start, end, polarity = t.get("from"), t.get("to"), t.get("polarity")
+                if polarity not in POLARITY or not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+                    raise SlantError(f"{path}:{line_no}: target {k} has bad offsets or polarity; re-download the file")
+                rows.append({
+                    "id": f"newsmtsc:{part}:{line_no}:{k}", "text": text, "label": -1, "spans": [],
+                    "has_spans": False, "outlet": "", "topic": "", "group": f"newsmtsc:{part}:{line_no}",
+                    "source": "newsmtsc" if part == "train" else f"newsmtsc_{part.removeprefix('devtest_')}",
+                    "opinion": -1, "target_start": start, "target_end": end, "stance": POLARITY[polarity],
+                })
+    if not rows:
+        raise SlantError(f"{path}: no targets found; re-download NewsMTSC into the data root")
+    return rows
