@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
     s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")
+    s.add_argument("--stance-model", help="stance model folder for targets, or 'default' for the shipped one "
+                                          "(default: the model's own stance head; the default model pairs with "
+                                          "the shipped stance model)")
     s.add_argument("--no-targets", action="store_true",
                    help="skip targets and stance (faster; no named-entity recognition)")
     s.add_argument("--engine", choices=("local", "ray"), default="local", help="local (default) or ray")
@@ -88,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="report file (report.html, report.md, …)")
     r.add_argument("--format", choices=("html", "md", "json", "csv"), help="default: from the output's extension")
     r.add_argument("--model", help="model folder (default: the shipped default model)")
+    r.add_argument("--stance-model", help="stance model folder for the stance table, or 'default' (default: the "
+                                          "model's own stance head; the default model pairs with the shipped one)")
     r.add_argument("--text-col", default="text")
     r.add_argument("--id-col", default="id")
     r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip")

@@ -63,14 +63,14 @@ def text_key(text: str) -> str:
 def model_key(scorer: "Scorer") -> str:
     """``scorer.model_id`` plus a digest of the weights file (when the folder has one)."""
     key = scorer.model_id
-    weights = getattr(getattr(scorer, "loaded", None), "folder", None)
-    weights = Path(weights) / "model.safetensors" if weights else None
-    if weights is not None and weights.is_file():
-        h = hashlib.sha256()
-        with open(weights, "rb") as f:
-            while block := f.read(1 << 20):
-                h.update(block)
-        key += f"#{h.hexdigest()[:16]}"
+    for folder in getattr(scorer, "model_folders", []):
+        weights = Path(folder) / "model.safetensors"
+        if weights.is_file():
+            h = hashlib.sha256()
+            with open(weights, "rb") as f:
+                while block := f.read(1 << 20):
+                    h.update(block)
+            key += f"#{h.hexdigest()[:16]}"
     return key
 
 

@@ -70,7 +70,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
 
     from inference.scorer import Scorer   # torch is slow to import: only once the arguments are known good
 
-    scorer = Scorer.load(getattr(args, "model", None))
+    scorer = Scorer.load(getattr(args, "model", None), stance_model=getattr(args, "stance_model", None))
     output.parent.mkdir(parents=True, exist_ok=True)
     cache = ScoreCache(cache_path_for(output), model_key(scorer))
     collector = Collector()

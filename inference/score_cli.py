@@ -56,10 +56,14 @@ def score_inputs(args) -> int:
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
     scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"),
-                         targets=not getattr(args, "no_targets", False), **kwargs)
+                         targets=not getattr(args, "no_targets", False),
+                         stance_model=getattr(args, "stance_model", None), **kwargs)
     fmt = _choose_format(args)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")
+    if not scorer.targets_available and not getattr(args, "no_targets", False):
+        _say("warning", f"model {scorer.loaded.folder} has no stance head: targets are unavailable; "
+                        "add --stance-model default for the shipped stance model")
     failures = 0
     out_ctx = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
     with out_ctx as out:

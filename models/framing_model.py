@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from models.encoders import load_encoder
+from models.encoders import LORA_TARGETS, load_encoder
+from models.errors import SlantError
 
 
 @dataclass
@@ -46,6 +47,18 @@ def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: to
     return torch.cat([marker, pooled], dim=-1)
 
 
+def _check_lora_targets(encoder: nn.Module, arch: Architecture) -> None:
+    """Every target must name a module (peft's suffix rule). peft only fails when *none* match, so
+    BERT's names on MPNet would silently adapt the feed-forward layers alone."""
+    names = [n for n, _ in encoder.named_modules()]
+    unmatched = [t for t in arch.lora_targets if not any(n == t or n.endswith("." + t) for n in names)]
+    if unmatched:
+        kind = getattr(encoder.config, "model_type", "?")
+        hint = LORA_TARGETS.get(kind)
+        fix = f"set model.lora_targets: [{', '.join(hint)}]" if hint else "use this encoder's module names"
+        raise SlantError(f"model.lora_targets {unmatched} name no module of base {arch.base} ({kind}); {fix}")
+
+
 class FramingModel(nn.Module):
     def __init__(self, arch: Architecture, encoder: nn.Module):
         super().__init__()
@@ -72,6 +85,7 @@ class FramingModel(nn.Module):
 
             lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
                               target_modules=list(arch.lora_targets), bias="none")
+            _check_lora_targets(encoder, arch)
             encoder = get_peft_model(encoder, lora)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(1)

@@ -65,10 +65,11 @@ def versions() -> dict:
 
 
 def encoder_config(model: FramingModel) -> dict:
-    """The encoder's hyper-parameters, so the fast inference encoder can be built without transformers."""
+    """The encoder's hyper-parameters, so the fast inference encoder can be built without transformers
+    (``model_type`` tells ``fast_load`` whether that BERT-only encoder applies)."""
     cfg = model.encoder.config
     d = cfg.to_dict() if hasattr(cfg, "to_dict") else dict(vars(cfg))
-    keys = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+    keys = ("model_type", "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
             "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act", "position_embedding_type")
     return {k: d[k] for k in keys if k in d}
 

@@ -75,7 +75,7 @@ def test_every_format_writes_and_escapes_html(tiny_model, fmt):
     out = buf.getvalue()
     if fmt == "jsonl":
         recs = [json.loads(line) for line in out.splitlines()]
-        assert set(recs[0]) == {"doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans"}
+        assert set(recs[0]) == {"doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans", "targets"}
     elif fmt == "json":
         assert json.loads(out)[0]["summary"]["sentences"] == len(art.sentences)
     elif fmt == "csv":

@@ -151,3 +151,42 @@ def test_targets_off_and_models_without_a_stance_head(tiny_stance_model, tiny_mo
     assert not off.targets_available and all(not s.targets for s in off.sentences)
     plain = Scorer.load(tiny_model).score(text)
     assert not plain.targets_available and all(not s.targets for s in plain.sentences)
+    with pytest.raises(SlantError, match="no stance head"):
+        Scorer.load(tiny_model, stance_model=tiny_model).score(text)
+
+
+def test_a_separate_stance_model_gives_the_targets(tiny_stance_model, tiny_model):
+    from inference.scorer import Scorer
+
+    text = "Critics called Vladimir Putin a pariah."
+    own = Scorer.load(tiny_stance_model).score(text)
+    paired = Scorer.load(tiny_model, stance_model=tiny_stance_model)
+    article = paired.score(text)
+    assert [t.stance for s in article.sentences for t in s.targets] == [t.stance for s in own.sentences for t in s.targets]
+    assert len(paired.model_folders) == 2 and "stance:" in paired.model_id
+
+
+def test_a_stance_only_model_trains_and_is_refused_as_the_framing_model(tmp_path):
+    from inference.scorer import Scorer
+    from training.train import train
+
+    write_newsmtsc(tmp_path / "data")
+    cfg = load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
+                             "model.stance_head=true", "model.token_head=false", f"data.root={tmp_path / 'data'}",
+                             "train.max_steps=4", "train.batch_size=8", "train.bf16=off", "train.threads=1"])
+    best = train(cfg, tmp_path / "run")
+    meta = json.loads((best / "meta.json").read_text())
+    assert meta["tasks"] == ["stance"] and set(meta["metrics"]["test"]) == {"newsmtsc_rw", "newsmtsc_mt"}
+    with pytest.raises(SlantError, match="stance-only"):
+        Scorer.load(best)
+    assert Scorer.load(None, stance_model=best).targets_available
+
+
+def test_evaluate_rebuilds_the_stance_tests(tiny_stance_model, tmp_path, capsys):
+    from training.evaluate_cli import evaluate_model
+
+    result = evaluate_model(str(tiny_stance_model), out=str(tmp_path / "e.json"))
+    meta = json.loads((tiny_stance_model / "meta.json").read_text())
+    for name in ("newsmtsc_rw", "newsmtsc_mt"):
+        assert result["metrics"]["test"][name]["macro_f1"] == pytest.approx(meta["metrics"]["test"][name]["macro_f1"])
+    assert "newsmtsc_mt test" in capsys.readouterr().out

@@ -214,6 +214,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch))
     meta = {
         "kind": "model",
+        "tasks": (["framing"] if data.dev is not None else []) + (["spans"] if arch.tags else [])
+                 + (["stance"] if arch.stance_head else []),
         "base": arch.base,
         "labels": arch.labels,
         "tags": arch.tags,
