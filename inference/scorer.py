@@ -20,7 +20,7 @@ from inference.batching import length_batches
 from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.stance import stance_inputs, stance_probs
-from inference.targets import article_targets
+from inference.targets import article_targets, load_ner
 from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
 from models.fast_load import load_for_scoring
@@ -63,6 +63,7 @@ class Scorer:
         # the stance model: the framing model's own stance head, else a separate stance model folder
         # (loaded on first use, so `--no-targets` and target-free text never pay for it)
         self._stance = loaded if loaded.arch.stance_head else stance_model
+        self._target_models = None  # a Future: the NER pipeline and stance model, loading in the background
         self.token_budget = token_budget
         self.max_batch = max_batch
 
@@ -89,6 +90,22 @@ class Scorer:
     def targets_available(self) -> bool:
         """Targets and stance need a stance model (and the NER package, checked on first use)."""
         return self.targets and self._stance is not None
+
+    def _load_target_models(self):
+        """Start loading spaCy and the stance model on a second thread while the framing pass
+        runs (torch releases the GIL in its kernels), so a cold ``slant score`` pays for the
+        slower of the two, not the sum."""
+        if self._target_models is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            def load():
+                load_ner()
+                return self.stance_loaded()
+
+            pool = ThreadPoolExecutor(1, thread_name_prefix="slant-targets")
+            self._target_models = pool.submit(load)
+            pool.shutdown(wait=False)  # the thread ends when ``load`` returns
+        return self._target_models
 
     def stance_loaded(self) -> LoadedModel:
         if not isinstance(self._stance, LoadedModel):
@@ -127,6 +144,8 @@ class Scorer:
         """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``)."""
         if not text.strip():
             raise SlantError(f"{doc}: empty text; nothing to score")
+        if self.targets_available:
+            self._load_target_models()
         segs = segment(text)
         probs, spans = self._infer([s.text for s in segs])
         # embedded social-media posts speak in someone else's voice, like quotations
@@ -147,6 +166,7 @@ class Scorer:
         if not self.targets_available or not records:
             return
         texts = [r.text for r in records]
+        self._load_target_models().result()
         mentions = article_targets(texts)
         pairs = [m for row in mentions for m in row]
         if not pairs:

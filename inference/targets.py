@@ -17,6 +17,7 @@ one-word mention joins the multi-word PERSON name whose first or last word it is
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -44,10 +45,17 @@ class Mention:
 
 
 _NLP = None
+_NLP_LOCK = threading.Lock()
 
 
 def load_ner():
-    """The spaCy pipeline (tok2vec + ner only), loaded once per process on first use."""
+    """The spaCy pipeline (tok2vec + ner only), loaded once per process on first use
+    (thread-safe: the scorer may start loading it in the background)."""
+    with _NLP_LOCK:
+        return _load_ner()
+
+
+def _load_ner():
     global _NLP
     if _NLP is None:
         try:

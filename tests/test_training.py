@@ -126,3 +126,18 @@ def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl
 
     for a, b in zip(apply_temperature(logits, raw.temperature), merged):
         assert abs(a - b.score) < 1e-5
+
+
+def test_plain_progress_lines_when_stderr_is_not_a_terminal():
+    import io
+
+    from training.progress import PlainProgress
+
+    out = io.StringIO()
+    with PlainProgress(out, every_share=0.25, min_gap_s=0.0) as bar:
+        task = bar.add_task("train", total=8, completed=0, loss=float("nan"))
+        for _ in range(8):
+            bar.update(task, advance=1, loss=0.5)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 5 and lines[-1].startswith("train: 8/8 steps, loss 0.500")
+    assert "ETA" in lines[0]

@@ -17,7 +17,6 @@ import datasets
 import torch
 from datasets import Dataset, concatenate_datasets
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from safetensors.torch import load_file
 
 from models.encoders import load_tokenizer
@@ -33,6 +32,7 @@ from training.evaluation import evaluate_all, sentence_scores, stance_scores
 from training.features import encode_rows
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
+from training.progress import progress_bar
 from training.splits import drop_overlap, split_dataset, stance_dev_split
 
 console = Console(stderr=True)
@@ -118,12 +118,6 @@ def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
                                                         "tags": arch.tags}, desc=None)
 
 
-def progress_bar(disable: bool = False) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TextColumn("ETA"),
-                    TimeRemainingColumn(), console=console, transient=False, disable=disable)
-
-
 def load_weights(model: FramingModel, folder: Path) -> None:
     model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
 
@@ -200,7 +194,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         save_checkpoint(s, "last")
 
     try:
-        with progress_bar(disable=not main) as bar:
+        with progress_bar(console, disable=not main) as bar:
             state = fit(wrap_for_training(model, world), optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
                         on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world)
     except KeyboardInterrupt:
