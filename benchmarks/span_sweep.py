@@ -1,0 +1,63 @@
+"""Span decoding sweep: can a different in-span threshold, or keeping spans only in sentences
+the model calls framed, lift loaded-language span F1 without retraining?
+
+Rebuilds a model folder's own test split (from its ``config.yaml``), predicts once, then
+decodes loaded-language spans at several in-span thresholds × sentence gates (a span is
+kept only when its sentence's calibrated framing probability reaches the gate) and reports
+overlap precision / recall / F1 on the held-out PTC articles and on BABE's biased words.
+Writes ``benchmarks/results/span_sweep.json``.
+
+    SLANT_DATA_ROOT=../shared/data python benchmarks/span_sweep.py [--model DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from models import default_model_path
+from models.model_folder import load_model
+from training.calibration import apply_temperature
+from training.config import load_config
+from training.evaluation import predicted_spans
+from training.loop import predict, use_bf16
+from training.span_metrics import span_prf
+from training.train import encode, make_data
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+GATES = (0.0, 0.3, 0.5, 0.7)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=default_model_path())
+    args = ap.parse_args()
+    loaded = load_model(args.model, merge=True)
+    data = make_data(load_config(args.model / "config.yaml"))
+    res = {"model": str(args.model), "saved_span_threshold": loaded.meta.get("span_threshold"), "sources": {}}
+    for name, test in data.tests.items():
+        sub = test.select([i for i, h in enumerate(test["has_spans"]) if h])
+        if not len(sub):
+            continue
+        preds = predict(loaded.model, encode(sub, loaded.tokenizer, loaded.arch), use_bf16("auto"))
+        probs = apply_temperature(preds.logits, loaded.temperature)
+        gold = [[s for s in g if s["technique"] == "loaded_language"] for g in sub["spans"]]
+        rows = []
+        for thr in THRESHOLDS:
+            spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr)
+            for gate in GATES:
+                pred = [[s for s in sp if s["technique"] == "loaded_language"] if p >= gate else []
+                        for sp, p in zip(spans, probs)]
+                r = span_prf(gold, pred, mode="overlap")
+                rows.append({"threshold": thr, "gate": gate, "precision": round(r["precision"], 4),
+                             "recall": round(r["recall"], 4), "f1": round(r["f1"], 4)})
+        best = max(rows, key=lambda r: r["f1"])
+        res["sources"][name] = {"sentences": len(sub), "rows": rows, "best": best}
+        print(f"{name}: best overlap F1 {best['f1']} at threshold {best['threshold']}, gate {best['gate']}")
+    out = Path(__file__).parent / "results" / "span_sweep.json"
+    out.write_text(json.dumps(res, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
