@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from models.errors import SlantError
@@ -48,3 +50,18 @@ def test_missing_config_file_and_bad_flags():
         parse_dotted_flags(["--train.lr"])
     with pytest.raises(SlantError, match="unknown option"):
         parse_dotted_flags(["--verbose"])
+
+
+def test_span_sources_must_be_training_sources_and_mask_the_others(tmp_path):
+    from tests.conftest import synthetic_rows
+    from training.train import make_data
+
+    with pytest.raises(SlantError, match="span_sources"):
+        load_config(None, ["data.train=babe", "data.span_sources=ptc"])
+    path = tmp_path / "syn.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join(json.dumps({**r, "id": "o" + r["id"]}) for r in synthetic_rows(seed=1)) + "\n")
+    cfg = load_config(None, [f"data.train={path},{other}", f"data.eval_source={path}", "data.span_sources=syn"])
+    train = make_data(cfg).train
+    assert {s for s, h in zip(train["source"], train["has_spans"]) if h} == {"syn"}

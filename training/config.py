@@ -59,6 +59,9 @@ class DataConfig:
     """For split=outlet; empty picks outlets holding ~test_size of the rows."""
     ptc_negatives: float = 0.5
     """Keep this share of PTC sentences that carry no span at all (they are many)."""
+    span_sources: list[str] = field(default_factory=list)
+    """Sources whose spans train the token head; empty: every source with spans. The others
+    still train the sentence head and are still span-evaluated on their test split."""
     max_rows_per_source: int = 0
     """0 keeps all; >0 caps each training source (quick experiments, tests)."""
 
@@ -187,6 +190,8 @@ def _validate(cfg: Config) -> None:
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
+        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.span_sources),
+         "data.span_sources must name sources listed in data.train"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]

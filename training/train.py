@@ -73,6 +73,9 @@ def make_data(cfg: Config) -> RunData:
     if stance is not None:
         train_parts.append(stance["train"])
     train = concatenate_datasets(train_parts)
+    if d.span_sources:
+        keep = set(d.span_sources)
+        train = train.map(lambda r: {"has_spans": r["has_spans"] and r["source"] in keep})
     splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
     span_dev = None
