@@ -83,9 +83,9 @@ def pipeline_scores(folder: Path, sentences: list[str], batch_size: int) -> tupl
     return probs, seconds
 
 
-def cold_start(model: Path | None) -> dict:
+def cold_start(model: Path | None, *extra: str) -> dict:
     article = ROOT / "seeds" / "000_791fc19b09277c11.txt"
-    cmd = [sys.executable, "-m", "inference.cli", "score", str(article), "--format", "jsonl", "-o", os.devnull]
+    cmd = [sys.executable, "-m", "inference.cli", "score", str(article), "--format", "jsonl", "-o", os.devnull, *extra]
     if model:
         cmd += ["--model", str(model)]
     start = time.perf_counter()
@@ -98,15 +98,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--stance-model", default="default", help="stance model for the targets run (default: the shipped one)")
     args = ap.parse_args()
     folder = args.model or default_model_path()
     # first, while this process is small: a forked child's peak RSS counts the parent's pages too
-    cold = cold_start(args.model)
+    # smaller first: RUSAGE_CHILDREN keeps the largest child's peak so far
+    cold_no_targets = cold_start(args.model, "--no-targets")
+    cold = cold_start(args.model, "--stance-model", args.stance_model)
     sentences = news_sentences(args.n)
     n = len(sentences)
-    res: dict = {"sentences": n, "threads": torch.get_num_threads(), "model": str(folder), "cold_start": cold}
+    res: dict = {"sentences": n, "threads": torch.get_num_threads(), "model": str(folder), "cold_start": cold,
+                 "cold_start_no_targets": cold_no_targets}
 
-    full = Scorer.load(folder)  # everything on: spans, and targets + stance when the model has a stance head
+    full = Scorer.load(folder, stance_model=args.stance_model)  # everything on: spans, and targets + stance when the model has a stance head
     full.score_sentences(sentences[:64])  # warm-up (loads the NER pipeline too)
     full_recs, t_full = timed(full.score_sentences, sentences)
     pairs = sum(len(r.targets) for r in full_recs)

@@ -68,6 +68,19 @@ def _load_ner():
     return _NLP
 
 
+def preload_ner() -> None:
+    """Start loading the NER pipeline on a daemon thread, so importing spaCy overlaps the
+    framing model's load; a failure surfaces, with its message, on first use."""
+    threading.Thread(target=_try_load_ner, daemon=True, name="slant-ner").start()
+
+
+def _try_load_ner() -> None:
+    try:
+        load_ner()
+    except Exception:  # load_ner() raises it again when targets are needed
+        pass
+
+
 _POSSESSIVE = re.compile(r"(?:['’]s?|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 
