@@ -90,6 +90,7 @@ class Collector:
     spans_available: bool = True
     targets_available: bool = False   # some article came from a model with a stance head (or had targets)
     entity_names: dict[str, Counter] = field(default_factory=dict)  # entity_key -> Counter of written forms
+    entity_types: dict[str, Counter] = field(default_factory=dict)  # entity_key -> Counter of NER types
     threshold: float | None = None
 
     def add(self, article: Article, scores: ArticleScore) -> ArticleStats:
@@ -112,7 +113,7 @@ class Collector:
         if len(phrases) > MAX_PHRASES:
             self.phrases[article.group] = Counter(dict(phrases.most_common(MAX_PHRASES // 2)))
         self._keep_examples(article, [s for s in author if s.label == "framing"])
-        stats.targets = author_target_sums(sents, self.entity_names)
+        stats.targets = author_target_sums(sents, self.entity_names, self.entity_types)
         self.targets_available = self.targets_available or scores.targets_available or any(s.targets for s in sents)
         return stats
 
@@ -144,8 +145,8 @@ def entity_key(entity: str) -> str:
     return " ".join(entity.split()).casefold()
 
 
-def author_target_sums(sentences: list[SentenceScore],
-                       names: dict[str, Counter] | None = None) -> dict[str, TargetSums]:
+def author_target_sums(sentences: list[SentenceScore], names: dict[str, Counter] | None = None,
+                       types: dict[str, Counter] | None = None) -> dict[str, TargetSums]:
     """Author-voice stance targets of one article, summed per entity (at most :data:`MAX_TARGETS`).
 
     Quoted mentions are left out: what a source says about someone is not the
@@ -153,10 +154,11 @@ def author_target_sums(sentences: list[SentenceScore],
     article-level grouped name, so "Kim" and "Kim Jong Un" in one article are
     already one entity and match "kim jong un" elsewhere. When ``names`` is
     given, the written forms of the kept entities are counted into it (the
-    report shows the most common one).
+    report shows the most common one), and their NER types into ``types``.
     """
     sums: dict[str, list] = {}
     written: dict[str, Counter] = {}
+    kinds: dict[str, Counter] = {}
     for s in sentences:
         for t in s.targets:
             if t.voice == "quote" or not t.entity.strip() or not math.isfinite(t.polarity):
@@ -168,8 +170,12 @@ def author_target_sums(sentences: list[SentenceScore],
             if t.stance in _STANCES:
                 row[_STANCES[t.stance]] += 1
             written.setdefault(key, Counter())[" ".join(t.entity.split())] += 1
+            kinds.setdefault(key, Counter())[t.type] += 1
     keep = sorted(sums, key=lambda k: (-sums[k][0], k))[:MAX_TARGETS]
     if names is not None:
         for k in keep:
             names.setdefault(k, Counter()).update(written[k])
+    if types is not None:
+        for k in keep:
+            types.setdefault(k, Counter()).update(kinds[k])
     return {k: (sums[k][0], float(sums[k][1]), sums[k][2], sums[k][3], sums[k][4]) for k in keep}

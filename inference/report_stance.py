@@ -18,8 +18,9 @@ Why it is built this way:
   little. The ``top`` targets (default 10) are those covered by the most
   groups, then the most mentioned.
 * Entities are matched across articles by their article-level grouped name,
-  case-insensitively (:func:`inference.report_collect.entity_key`); the most
-  common written form is shown.
+  case-insensitively (:func:`inference.report_collect.entity_key`), and a
+  one-word name joins the one multi-word name of the corpus it ends (or
+  starts) with (:func:`corpus_aliases`); the most common written form is shown.
 * The bootstrap has its own generator, seeded from the report's seed: the
   same corpus and seed give the same table, and this section does not shift
   the random draws of the other figures.
@@ -106,10 +107,11 @@ def stance_table(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
         table.note = NO_STANCE_HEAD
         return table
     # Pass 1: mentions per (entity, group), to choose the targets; only their per-article sums are gathered next.
+    alias = corpus_aliases({key for a in collector.articles for key in a.targets}, collector.entity_types)
     mentions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for a in collector.articles:
         for key, sums in a.targets.items():
-            mentions[key][a.group] += sums[0]
+            mentions[alias.get(key, key)][a.group] += sums[0]
     covered = {key: {g: n for g, n in per.items() if n >= min_mentions} for key, per in mentions.items()}
     covered = {key: per for key, per in covered.items() if len(per) >= min_groups}
     names = {key: _display(collector, key) for key in covered}
@@ -120,10 +122,15 @@ def stance_table(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
 
     # Pass 2: per-article sums of the chosen (entity, group) cells; a cell is bootstrapped over its articles.
     rows: dict[tuple[str, str], list] = defaultdict(list)
+    wanted = set(chosen)
     for a in collector.articles:
-        for key in chosen:
-            if key in a.targets and a.group in covered[key]:
-                rows[(key, a.group)].append(a.targets[key])
+        merged: dict[str, np.ndarray] = {}
+        for key, sums in a.targets.items():
+            canon = alias.get(key, key)
+            if canon in wanted and a.group in covered[canon]:
+                merged[canon] = merged.get(canon, 0) + np.asarray(sums, dtype=np.float64)
+        for canon, sums in merged.items():
+            rows[(canon, a.group)].append(sums)
     rng = np.random.default_rng([seed, _STREAM])
     for key in chosen:
         articles = 0
@@ -135,6 +142,29 @@ def stance_table(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
             articles += len(arr)
         table.targets.append(StanceTarget(names[key], len(covered[key]), sum(covered[key].values()), articles))
     return table
+
+
+def corpus_aliases(keys: set[str], types: dict | None = None) -> dict[str, str]:
+    """People's one-word keys that name exactly one multi-word person of the corpus by its last
+    (else first) word: an article that only says "Trump" joins "Donald Trump" of the others.
+    Ambiguous words ("johnson" with "dan johnson" and "rebecca johnson") stay apart, and only
+    people join (a lone "Cambridge" is not "University of Cambridge"); without ``types`` every
+    key counts as a person."""
+    def person(k: str) -> bool:
+        """Mostly tagged PERSON; a third is enough, as the small NER model often calls a lone
+        surname ("Trump") an ORG."""
+        kinds = (types or {}).get(k)
+        return not kinds or kinds["PERSON"] >= sum(kinds.values()) / 3
+
+    multi = [k for k in keys if len(k.split()) > 1 and person(k)]
+    alias = {}
+    for key in keys:
+        if len(key.split()) != 1 or not person(key):
+            continue
+        candidates = [m for m in multi if m.split()[-1] == key] or [m for m in multi if m.split()[0] == key]
+        if len(candidates) == 1:
+            alias[key] = candidates[0]
+    return alias
 
 
 def _display(collector: Collector, key: str) -> str:

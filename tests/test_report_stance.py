@@ -173,3 +173,35 @@ def test_stance_options_are_checked_before_the_model_loads(tmp_path, capsys):
     corpus.write_text('{"text": "A.", "outlet": "x"}\n')
     assert cli.main(["report", str(corpus), "-o", str(tmp_path / "r.html"), "--stance-min-mentions", "0"]) == 2
     assert "--stance-min-mentions 0: must be 1 or more" in capsys.readouterr().err
+
+
+def test_a_surname_alone_joins_the_one_full_name_of_the_corpus():
+    from inference.report_stance import corpus_aliases
+
+    table = stance_table(collect(
+        scored("a1", "A", [("Donald Trump", -0.5), ("Donald Trump", -0.3), ("Donald Trump", -0.1)]),
+        scored("b1", "B", [("Trump", 0.5), ("Trump", 0.3), ("Trump", 0.1)]),     # this outlet never writes the full name
+    ), resamples=50, seed=0)
+    assert [t.entity for t in table.targets] == ["Donald Trump"]
+    assert table.cell("B", "Donald Trump").polarity.value == pytest.approx(0.3)
+    assert corpus_aliases({"johnson", "dan johnson", "rebecca johnson", "kim", "kim jong un"}) == {"kim": "kim jong un"}
+
+
+def test_only_people_join_by_surname():
+    from collections import Counter
+
+    from inference.report_stance import corpus_aliases
+
+    types = {"cambridge": Counter(ORG=3), "university of cambridge": Counter(ORG=2),
+             "trump": Counter(PERSON=4), "donald trump": Counter(PERSON=9)}
+    assert corpus_aliases(set(types), types) == {"trump": "donald trump"}
+
+
+def test_a_surname_the_ner_half_calls_an_org_still_joins():
+    from collections import Counter
+
+    from inference.report_stance import corpus_aliases
+
+    types = {"trump": Counter(ORG=30, PERSON=29), "donald trump": Counter(PERSON=56), "nfl": Counter(ORG=5),
+             "nfl players association": Counter(ORG=3)}
+    assert corpus_aliases(set(types), types) == {"trump": "donald trump"}
