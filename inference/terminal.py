@@ -11,6 +11,9 @@ STYLES = {"loaded_language": "bold black on dark_orange", "name_calling": "bold 
           "exaggeration": "bold black on yellow3", "lexicon": "bold black on cyan"}
 
 
+STANCE_COLOURS = {"negative": "red", "positive": "green", "neutral": ""}
+
+
 class TerminalWriter:
     def __init__(self, console: Console | None = None):
         self.console = console or Console(highlight=False)
@@ -26,6 +29,8 @@ class TerminalWriter:
             body = Text(s.text, style="italic" if s.voice == "quote" else "")
             for sp in s.spans:
                 body.stylize(STYLES.get(sp.technique, "reverse"), sp.start - s.start, sp.end - s.start)
+            for t in s.targets:  # underlined, coloured by the stance toward it
+                body.stylize(f"underline {STANCE_COLOURS.get(t.stance, '')}".strip(), t.start - s.start, t.end - s.start)
             line.append_text(body)
             c.print(line)
         c.print()
@@ -46,6 +51,11 @@ class TerminalWriter:
         for t, st in STYLES.items():
             legend.append(f" {t} ", style=st)
             legend.append(" ")
+        if article.targets_available:
+            legend.append("targets: ")
+            for stance, colour in STANCE_COLOURS.items():
+                legend.append(stance, style=f"underline {colour}".strip())
+                legend.append(" ")
         c.print(legend, style="dim")
 
     def close(self) -> None:
