@@ -190,3 +190,29 @@ def test_evaluate_rebuilds_the_stance_tests(tiny_stance_model, tmp_path, capsys)
     for name in ("newsmtsc_rw", "newsmtsc_mt"):
         assert result["metrics"]["test"][name]["macro_f1"] == pytest.approx(meta["metrics"]["test"][name]["macro_f1"])
     assert "newsmtsc_mt test" in capsys.readouterr().out
+
+
+def test_pseudo_labels_become_extra_stance_training_rows(tiny_stance_model, tmp_path, monkeypatch):
+    from training.pseudo_stance import main as pseudo_main
+    from training.train import make_data
+
+    root = write_newsmtsc(tmp_path / "data")
+    monkeypatch.setenv("SLANT_DATA_ROOT", str(root))
+    news = tmp_path / "news.jsonl"
+    news.write_text("\n".join(json.dumps({"id": str(i), "text": f"Critics said Vladimir Putin met Angela Merkel in Berlin on day {i}.",
+                                          "label": 0}) for i in range(6)) + "\n")
+    out = tmp_path / "pseudo.jsonl"
+    assert pseudo_main(["--teacher", str(tiny_stance_model), "--out", str(out), "--sources", str(news), "--min-prob", "0"]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines and all(t["polarity"] in (2.0, 4.0, 6.0) for row in lines for t in row["targets"])
+    row = lines[0]
+    assert {row["sentence_normalized"][t["from"]:t["to"]] for t in row["targets"]} <= {"Vladimir Putin", "Angela Merkel"}
+    cfg = load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
+                             "model.stance_head=true", "model.token_head=false", f"data.root={root}",
+                             f"data.stance_extra={out}"])
+    data = make_data(cfg)
+    extra = [i for i, s in zip(data.train["id"], data.train["source"]) if s == "stance_extra"]
+    assert len(extra) == sum(len(r["targets"]) for r in lines)
+    assert set(extra).isdisjoint(data.stance_dev["id"])
+    with pytest.raises(SlantError, match="stance_extra"):
+        load_config(None, [f"data.stance_extra={out}"])

@@ -59,6 +59,9 @@ class DataConfig:
     """For split=outlet; empty picks outlets holding ~test_size of the rows."""
     ptc_negatives: float = 0.5
     """Keep this share of PTC sentences that carry no span at all (they are many)."""
+    stance_extra: list[str] = field(default_factory=list)
+    """Extra stance training files in NewsMTSC's JSONL layout (e.g. pseudo-labelled by a larger
+    stance model with ``python -m training.pseudo_stance``); never used for dev or test."""
     span_sources: list[str] = field(default_factory=list)
     """Sources whose spans train the token head; empty: every source with spans. The others
     still train the sentence head and are still span-evaluated on their test split."""
@@ -192,6 +195,7 @@ def _validate(cfg: Config) -> None:
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
         (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.span_sources),
          "data.span_sources must name sources listed in data.train"),
+        (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]

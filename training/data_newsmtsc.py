@@ -25,6 +25,15 @@ def load_newsmtsc(root: Path, part: str = "train") -> list[dict]:
     if part not in PARTS:
         raise SlantError(f"NewsMTSC: unknown part '{part}'; use one of {', '.join(PARTS)}")
     path = require_file(root / DIR / f"{part}.jsonl", "NewsMTSC")
+    source = "newsmtsc" if part == "train" else f"newsmtsc_{part.removeprefix('devtest_')}"
+    return load_newsmtsc_file(path, source, part)
+
+
+def load_newsmtsc_file(path: Path, source: str, part: str = "extra") -> list[dict]:
+    """Rows from any file in NewsMTSC's layout (also ``data.stance_extra`` files, such as the
+    pseudo-labelled ones ``training.pseudo_stance`` writes)."""
+    if not path.is_file():
+        raise SlantError(f"stance data {path}: no such file; fix the path in data.stance_extra")
     rows = []
     with path.open(encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
@@ -43,7 +52,7 @@ def load_newsmtsc(root: Path, part: str = "train") -> list[dict]:
                 rows.append({
                     "id": f"newsmtsc:{part}:{line_no}:{k}", "text": text, "label": -1, "spans": [],
                     "has_spans": False, "outlet": "", "topic": "", "group": f"newsmtsc:{part}:{line_no}",
-                    "source": "newsmtsc" if part == "train" else f"newsmtsc_{part.removeprefix('devtest_')}",
+                    "source": source,
                     "opinion": -1, "target_start": start, "target_end": end, "stance": POLARITY[polarity],
                 })
     if not rows:

@@ -1,0 +1,72 @@
+"""Pseudo-label stance toward people in unlabelled news sentences with a larger stance model.
+
+Why: the MPNet stance model (configs/stance_quality.yaml) is far better than MiniLM but
+too big to ship. Its confident predictions on other news sentences (BABE, PTC, Lim 2020;
+people found by the same NER step as scoring) become extra training rows for the small
+model (``data.stance_extra``), written in NewsMTSC's JSONL layout. NewsMTSC's test
+sentences are never labelled here, and training drops any overlap again.
+
+    python -m training.pseudo_stance --teacher runs/stance_quality/best --out pseudo.jsonl
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from inference.stance import stance_inputs, stance_probs
+from inference.targets import find_mentions
+from models.fast_load import load_for_scoring
+from models.precision import cpu_has_bf16
+from training.data import load_source
+from training.data_root import resolve_data_root
+from training.splits import norm_text
+
+POLARITY = {0: 2.0, 1: 4.0, 2: 6.0}
+
+
+def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]:
+    banned = {norm_text(t) for p in ("devtest_rw", "devtest_mt") for t in load_source("newsmtsc", root, part=p)["text"]}
+    seen, out = set(), []
+    for name in sources:
+        for text in load_source(name, root)["text"]:
+            key = norm_text(text)
+            if key in seen or key in banned or not 40 <= len(text) <= 400:
+                continue
+            seen.add(key)
+            out.append(text)
+    return out[:limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m training.pseudo_stance")
+    ap.add_argument("--teacher", required=True, help="stance model folder")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--sources", default="babe,ptc,lim2020")
+    ap.add_argument("--min-prob", type=float, default=0.7, help="keep predictions at least this confident")
+    ap.add_argument("--limit", type=int, default=20000, help="at most this many sentences")
+    args = ap.parse_args(argv)
+    root = resolve_data_root("")
+    teacher = load_for_scoring(args.teacher)
+    sentences = candidate_sentences(root, [s.strip() for s in args.sources.split(",") if s.strip()], args.limit)
+    mentions = find_mentions(sentences)
+    pairs = [m for row in mentions for m in row if m.type == "PERSON"]  # NewsMTSC's domain
+    print(f"{len(sentences)} sentences, {len(pairs)} person mentions", file=sys.stderr)
+    probs = stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
+                         float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+    by_sentence: dict[int, list] = {}
+    for m, p in zip(pairs, probs):
+        if p.max() >= args.min_prob:
+            by_sentence.setdefault(m.sentence, []).append(
+                {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[int(p.argmax())]})
+    with open(args.out, "w", encoding="utf-8") as f:
+        for i, targets in sorted(by_sentence.items()):
+            f.write(json.dumps({"primary_gid": f"pseudo_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
+    kept = sum(len(t) for t in by_sentence.values())
+    print(f"wrote {args.out}: {kept} targets in {len(by_sentence)} sentences (p >= {args.min_prob})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
