@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import torch
+
 
 def length_batches(widths: list[int], token_budget: int = 4096, max_batch: int = 128) -> Iterator[list[int]]:
     order = sorted(range(len(widths)), key=lambda k: widths[k])
@@ -19,3 +21,14 @@ def length_batches(widths: list[int], token_budget: int = 4096, max_batch: int =
         batch.append(k)
     if batch:
         yield batch
+
+
+def pad_batch(rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Word-piece ids padded with 0 to the longest row, and the attention mask."""
+    width = max(len(r) for r in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = torch.tensor(r)
+        mask[i, :len(r)] = 1
+    return ids, mask

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inference.batching import length_batches
+from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.stance import stance_inputs, stance_probs
@@ -77,7 +77,7 @@ class Scorer:
         if kwargs.get("targets", True) and (path is None or stance_model is not None):
             preload_ner()
         loaded = load_for_scoring(path or default_model_path())
-        if "framing" not in model_tasks(loaded.meta):
+        if "framing" not in loaded.meta.get("tasks", ["framing"]):
             raise SlantError(f"model folder {loaded.folder} is a stance-only model; pass it as --stance-model "
                              "and keep a framing model (or the default) as --model")
         if stance_model == "default" or (stance_model is None and path is None):
@@ -139,7 +139,7 @@ class Scorer:
         segs = [Segment(0, len(s), s, i) for i, s in enumerate(sentences)]
         probs, spans = self._infer([s.text for s in segs])
         records = [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
-        self._attach_targets(records, 0)
+        self._attach_targets(records)
         return records
 
     def score(self, text: str, doc: str = "-", *, offset: int = 0) -> ArticleScore:
@@ -158,22 +158,20 @@ class Scorer:
             for s in sp:
                 s["quoted"] = any(a <= seg.start + s["start"] and seg.start + s["end"] <= b for a, b in quoted)
             records.append(self._record(doc, i, seg, p, sp, voice[i], offset))
-        self._attach_targets(records, offset)
+        self._attach_targets(records)
         return ArticleScore(doc=doc, sentences=records, threshold=self.threshold, spans_available=self.spans_available,
                             targets_available=self.targets_available)
 
-    def _attach_targets(self, records: list[SentenceScore], offset: int) -> None:
+    def _attach_targets(self, records: list[SentenceScore]) -> None:
         """Find the article's targets, group their mentions, and give each a stance in the
-        sentence's voice. ``offset`` is already inside the records' ``start``."""
+        sentence's voice (offsets from the records' ``start``, which include any offset)."""
         if not self.targets_available or not records:
             return
         texts = [r.text for r in records]
-        self._load_target_models().result()
-        mentions = article_targets(texts)
-        pairs = [m for row in mentions for m in row]
+        stance = self._load_target_models().result()
+        pairs = [m for row in article_targets(texts) for m in row]
         if not pairs:
             return
-        stance = self.stance_loaded()
         arch = stance.arch
         inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length)
         probs = stance_probs(stance.model, inputs, float(stance.meta.get("stance_temperature", 1.0)), self.bf16,
@@ -219,13 +217,7 @@ class Scorer:
         logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
         tag_probs: list = [None] * len(pieces)
         for batch in length_batches([len(p.ids) for p in pieces], self.token_budget, self.max_batch):
-            width = len(pieces[batch[-1]].ids)
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, k in enumerate(batch):
-                n = len(pieces[k].ids)
-                ids[r, :n] = torch.tensor(pieces[k].ids)
-                mask[r, :n] = 1
+            ids, mask = pad_batch([pieces[k].ids for k in batch])
             with autocast(self.bf16):
                 out = model(ids, mask, spans=want_spans)
             logits[batch] = out["logits"].float().numpy()
@@ -255,18 +247,6 @@ class Scorer:
                 warnings.simplefilter("ignore")
                 self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
         return self._quantized
-
-
-def model_tasks(meta: dict) -> list[str]:
-    """What a model folder was trained for. Folders from before ``meta["tasks"]`` existed:
-    a model tested only on NewsMTSC is stance-only; anything else scores framing."""
-    if "tasks" in meta:
-        return list(meta["tasks"])
-    tests = list(meta.get("metrics", {}).get("test", {}))
-    stance = bool(meta.get("stances"))
-    if tests and all(n.startswith("newsmtsc") for n in tests):
-        return ["stance"]
-    return ["framing"] + (["spans"] if meta.get("tags") else []) + (["stance"] if stance else [])
 
 
 def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from inference.batching import length_batches
+from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
 from models.precision import autocast
+from training.calibration import softmax_with_temperature
 from training.features import mark_target
 
 
@@ -40,17 +41,9 @@ def stance_probs(model, inputs: list[tuple[list[int], int]], temperature: float,
     """Calibrated (n, 3) probabilities over the model's stances."""
     probs = np.zeros((len(inputs), len(model.arch.stances)), dtype=np.float64)
     for batch in length_batches([len(ids) for ids, _ in inputs], token_budget, max_batch):
-        width = len(inputs[batch[-1]][0])
-        ids = torch.zeros((len(batch), width), dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for r, j in enumerate(batch):
-            n = len(inputs[j][0])
-            ids[r, :n] = torch.tensor(inputs[j][0])
-            mask[r, :n] = 1
+        ids, mask = pad_batch([inputs[j][0] for j in batch])
         target = torch.tensor([inputs[j][1] for j in batch])
         with autocast(bf16):
             logits = model(ids, mask, spans=False, target_index=target)["stance_logits"].float().numpy()
-        z = logits / temperature
-        e = np.exp(z - z.max(-1, keepdims=True))
-        probs[batch] = e / e.sum(-1, keepdims=True)
+        probs[batch] = softmax_with_temperature(logits, temperature)
     return probs

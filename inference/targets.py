@@ -115,10 +115,10 @@ def find_mentions(sentences: list[str], nlp=None) -> list[list[Mention]]:
 def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     """Fill ``entity`` and settle ``type`` for every mention of an article (in place)."""
     flat = [m for row in mentions for m in row]
-    keys = Counter(normalise(m.text) for m in flat)
-    persons = Counter(normalise(m.text) for m in flat if m.type == "PERSON" and len(normalise(m.text).split()) > 1)
+    norm = [normalise(m.text) for m in flat]
+    persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
     by_key: dict[str, str] = {}
-    for key in keys:
+    for key in set(norm):
         by_key[key] = key
         if len(key.split()) == 1 and key not in persons:
             last = [p for p in persons if p.split()[-1].lower() == key.lower()]
@@ -127,11 +127,10 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
             if candidates:
                 by_key[key] = max(candidates, key=lambda p: (persons[p], len(p), p))
     types: dict[str, Counter] = {}
+    for m, key in zip(flat, norm):
+        m.entity = by_key[key]
+        types.setdefault(m.entity, Counter())[m.type] += 1
     for m in flat:
-        entity = by_key[normalise(m.text)]
-        types.setdefault(entity, Counter())[m.type] += 1
-    for m in flat:
-        m.entity = by_key[normalise(m.text)]
         m.type = "PERSON" if m.entity in persons else types[m.entity].most_common(1)[0][0]
     return mentions
 

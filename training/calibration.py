@@ -102,14 +102,18 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(log_t))
 
 
-def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """Positive-class probability ``softmax(logits / T)[:, 1]`` (numerically stable)."""
+def softmax_with_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(logits / T)`` over the last axis, every class (numerically stable)."""
     if not temperature > 0:
         raise SlantError(f"temperature must be > 0, got {temperature} (refit it with fit_temperature)")
     z = np.asarray(logits, dtype=np.float64) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e[:, 1] / e.sum(axis=1)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Positive-class probability ``softmax(logits / T)[:, 1]``."""
+    return softmax_with_temperature(logits, temperature)[:, 1]
 
 
 def expected_calibration_error(probs_pos: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:

@@ -61,6 +61,11 @@ def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, see
         rows = load_generic(Path(name))
     else:
         raise SlantError(f"unknown data source '{name}'; use one of {', '.join(SOURCES)} or a .csv/.jsonl path")
+    return to_dataset(rows)
+
+
+def to_dataset(rows: list[dict]) -> Dataset:
+    """Loader rows in the one schema (framing rows get the not-a-stance-row defaults)."""
     return Dataset.from_list([{**NOT_STANCE, **r} for r in rows], features=FEATURES)
 
 

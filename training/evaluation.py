@@ -14,7 +14,8 @@ from datasets import Dataset
 
 from models.span_decoding import decode_spans
 from training.baselines import run_baselines
-from training.calibration import apply_temperature, best_threshold, expected_calibration_error, fit_temperature
+from training.calibration import (apply_temperature, best_threshold, expected_calibration_error, fit_temperature,
+                                  softmax_with_temperature)
 from training.loop import predict
 from training.metrics import classification_metrics
 from training.schema import STANCES, TECHNIQUES
@@ -59,9 +60,7 @@ def stance_scores(logits: np.ndarray, labels, temperature: float | None = None) 
     labels = np.asarray(labels)
     block = classification_metrics(labels, logits.argmax(-1), label_names=STANCES)
     if temperature is not None:
-        z = logits / temperature
-        probs = np.exp(z - z.max(-1, keepdims=True))
-        probs /= probs.sum(-1, keepdims=True)
+        probs = softmax_with_temperature(logits, temperature)
         hit = (probs.argmax(-1) == labels).astype(int)
         block["ece_top_class"] = float(expected_calibration_error(probs.max(-1), hit))
     return block

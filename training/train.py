@@ -25,7 +25,7 @@ from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, save_model
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
-from training.data import FEATURES, NOT_STANCE, SOURCES, STANCE_SOURCES, licence_of, load_source
+from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
 from training.data_newsmtsc import load_newsmtsc_file
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
@@ -104,8 +104,7 @@ def make_stance_data(root, cfg: Config) -> dict:
     ds = drop_overlap(ds, list(tests.values()))
     rest, dev = stance_dev_split(ds, d.dev_size, cfg.train.seed)
     for path in d.stance_extra:
-        rows = load_newsmtsc_file(Path(path), "stance_extra", f"extra-{Path(path).stem}")
-        extra = Dataset.from_list([{**NOT_STANCE, **r} for r in rows], features=FEATURES)
+        extra = to_dataset(load_newsmtsc_file(Path(path), "stance_extra", f"extra-{Path(path).stem}"))
         rest = concatenate_datasets([rest, drop_overlap(extra, [dev, *tests.values()])])
     return {"train": rest, "dev": dev, "tests": tests}
 
