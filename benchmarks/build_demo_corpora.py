@@ -17,7 +17,7 @@ licences, AGPL-3.0 and research-use-only):
   characters.
 
 The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. The xlsx is read
-with the standard library (an .xlsx is zipped XML), so openpyxl is not needed.
+by ``training.xlsx`` (standard library only).
 """
 from __future__ import annotations
 
@@ -34,53 +34,8 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
-from xml.etree import ElementTree
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-# ---- a minimal .xlsx reader (first sheet, strings and numbers) -----------------------------
-
-def _col_index(ref: str) -> int:
-    n = 0
-    for ch in re.match(r"[A-Z]+", ref).group(0):
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def read_xlsx(path: Path) -> Iterator[dict]:
-    """Rows of the first worksheet as dicts keyed by the header row."""
-    with zipfile.ZipFile(path) as z:
-        shared = []
-        if "xl/sharedStrings.xml" in z.namelist():
-            root = ElementTree.fromstring(z.read("xl/sharedStrings.xml"))
-            shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)]
-        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-        first = book.find("m:sheets/m:sheet", _NS).get(_REL)
-        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels if r.get("Id") == first)
-        sheet = "xl/" + target.lstrip("/").removeprefix("xl/")
-        header: list[str] | None = None
-        with z.open(sheet) as f:
-            for _, row in ElementTree.iterparse(f):
-                if row.tag != f"{{{_NS['m']}}}row":
-                    continue
-                values: dict[int, str] = {}
-                for c in row.findall("m:c", _NS):
-                    kind, v = c.get("t"), c.find("m:v", _NS)
-                    if kind == "s" and v is not None:
-                        values[_col_index(c.get("r"))] = shared[int(v.text)]
-                    elif kind == "inlineStr":
-                        values[_col_index(c.get("r"))] = "".join(t.text or "" for t in c.iter(f"{{{_NS['m']}}}t"))
-                    elif v is not None:
-                        values[_col_index(c.get("r"))] = v.text or ""
-                row.clear()
-                if header is None:
-                    header = [values.get(i, "") for i in range(max(values) + 1)] if values else []
-                    continue
-                yield {h: values.get(i, "") for i, h in enumerate(header) if h}
-
+from training.xlsx import read_xlsx
 
 # ---- HTML fragment to text ---------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 Speed comes from three things measured in ``benchmarks/score_speed.py``:
 sentences are sorted by length and batched under a token budget (little
-padding), LoRA weights are merged into the encoder at load, and matmuls run in
-bf16 autocast on CPUs with AVX512-BF16/AMX (fp32 elsewhere). A sentence longer
+padding), LoRA weights are merged into the encoder at load, and on CPUs with
+AVX512-BF16/AMX the network runs as a bf16-weight copy (fp32 elsewhere; bf16
+weights beat bf16 autocast over fp32 weights, which casts at every op). A sentence longer
 than the model's window is scored in overlapping windows and gets the highest
 window score, never silently truncated.
 """
@@ -27,7 +28,7 @@ from models.fast_load import load_for_scoring
 from models.model_folder import LoadedModel
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
-from models.precision import autocast, cpu_has_bf16
+from models.precision import bf16_network, cpu_has_bf16
 
 
 @dataclass
@@ -57,7 +58,8 @@ class Scorer:
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
         self.precision = precision
         self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
-        self._quantized = None
+        self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> its bf16 or int8 network, made on first use
+        self._owned: set[int] = set()  # ids of models this scorer loaded itself: cast in place, not copied
         self.spans = spans
         self.targets = targets
         # the stance model: the framing model's own stance head, else a separate stance model folder
@@ -82,7 +84,9 @@ class Scorer:
                              "and keep a framing model (or the default) as --model")
         if stance_model == "default" or (stance_model is None and path is None):
             stance_model = default_stance_path() if default_stance_path().is_dir() else None
-        return cls(loaded, stance_model=stance_model, **kwargs)
+        scorer = cls(loaded, stance_model=stance_model, **kwargs)
+        scorer._owned.add(id(loaded.model))
+        return scorer
 
     @property
     def spans_available(self) -> bool:
@@ -114,6 +118,7 @@ class Scorer:
             stance = load_for_scoring(self._stance)
             if not stance.arch.stance_head:
                 raise SlantError(f"stance model {stance.folder} has no stance head; train one with configs/stance.yaml")
+            self._owned.add(id(stance.model))
             self._stance = stance
         return self._stance
 
@@ -174,8 +179,8 @@ class Scorer:
             return
         arch = stance.arch
         inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length)
-        probs = stance_probs(stance.model, inputs, float(stance.meta.get("stance_temperature", 1.0)), self.bf16,
-                             self.token_budget, self.max_batch)
+        probs = stance_probs(self._network(stance.model), inputs, float(stance.meta.get("stance_temperature", 1.0)),
+                             False, self.token_budget, self.max_batch)
         neg, pos = arch.stances.index("negative"), arch.stances.index("positive")
         for m, p in zip(pairs, probs):
             rec = records[m.sentence]
@@ -212,14 +217,13 @@ class Scorer:
         if not texts:
             return np.zeros(0), []
         pieces = self._pieces(texts)
-        model = self._model()
+        model = self._network(self.loaded.model)
         want_spans = self.spans and self.spans_available
         logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
         tag_probs: list = [None] * len(pieces)
         for batch in length_batches([len(p.ids) for p in pieces], self.token_budget, self.max_batch):
             ids, mask = pad_batch([pieces[k].ids for k in batch])
-            with autocast(self.bf16):
-                out = model(ids, mask, spans=want_spans)
+            out = model(ids, mask, spans=want_spans)
             logits[batch] = out["logits"].float().numpy()
             if want_spans:
                 probs = out["token_logits"].float().softmax(-1).numpy()
@@ -236,17 +240,25 @@ class Scorer:
                 spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
         return best, spans
 
-    def _model(self):
-        """The network to run; int8 quantisation happens on first use, not in the constructor."""
-        if self.precision != "int8":
-            return self.loaded.model
-        if self._quantized is None:
-            from torch import nn
+    def _network(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The network to run for ``model`` at this scorer's precision: itself in fp32, else
+        with bf16 weights or int8-quantised linear layers, made on first use (not in the
+        constructor). A model the scorer loaded itself is cast in place (a copy costs time and
+        memory); one handed in is copied, so the caller's model stays fp32."""
+        if self.precision != "int8" and not self.bf16:
+            return model
+        if id(model) not in self._networks:
+            if self.precision == "int8":
+                from torch import nn
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._quantized = torch.ao.quantization.quantize_dynamic(self.loaded.model, {nn.Linear}, dtype=torch.qint8)
-        return self._quantized
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._networks[id(model)] = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            elif id(model) in self._owned:
+                self._networks[id(model)] = model.to(torch.bfloat16)
+            else:
+                self._networks[id(model)] = bf16_network(model)
+        return self._networks[id(model)]
 
 
 def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:

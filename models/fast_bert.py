@@ -20,21 +20,21 @@ class _Container(nn.Module):
 
 
 class _Layer(nn.Module):
-    def __init__(self, hidden: int, inter: int, eps: float):
+    def __init__(self, hidden: int, inter: int, eps: float, device=None):
         super().__init__()
         self.attention = _Container()
         self.attention.self = _Container()
-        self.attention.self.query = nn.Linear(hidden, hidden)
-        self.attention.self.key = nn.Linear(hidden, hidden)
-        self.attention.self.value = nn.Linear(hidden, hidden)
+        self.attention.self.query = nn.Linear(hidden, hidden, device=device)
+        self.attention.self.key = nn.Linear(hidden, hidden, device=device)
+        self.attention.self.value = nn.Linear(hidden, hidden, device=device)
         self.attention.output = _Container()
-        self.attention.output.dense = nn.Linear(hidden, hidden)
-        self.attention.output.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+        self.attention.output.dense = nn.Linear(hidden, hidden, device=device)
+        self.attention.output.LayerNorm = nn.LayerNorm(hidden, eps=eps, device=device)
         self.intermediate = _Container()
-        self.intermediate.dense = nn.Linear(hidden, inter)
+        self.intermediate.dense = nn.Linear(hidden, inter, device=device)
         self.output = _Container()
-        self.output.dense = nn.Linear(inter, hidden)
-        self.output.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+        self.output.dense = nn.Linear(inter, hidden, device=device)
+        self.output.LayerNorm = nn.LayerNorm(hidden, eps=eps, device=device)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, heads: int) -> torch.Tensor:
         b, n, h = x.shape
@@ -50,21 +50,31 @@ class _Layer(nn.Module):
         return self.output.LayerNorm(y + x)
 
 
+def _embedding(rows: int, dim: int, device) -> nn.Embedding:
+    """An embedding table; on the meta device it is given its (empty) weight, because
+    ``nn.Embedding``'s own init on meta imports torch._dynamo (about 1 s of cold start)."""
+    if device is None:
+        return nn.Embedding(rows, dim)
+    return nn.Embedding(rows, dim, _weight=torch.empty(rows, dim, device=device))
+
+
 class FastBert(nn.Module):
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, device=None):
+        """``device="meta"`` allocates nothing and skips the random init: for weights that are
+        loaded next with ``load_state_dict(..., assign=True)``."""
         super().__init__()
         c = self.config = SimpleNamespace(**config)
         if getattr(c, "hidden_act", "gelu") != "gelu" or getattr(c, "position_embedding_type", "absolute") != "absolute":
             raise ValueError("FastBert supports BERT with gelu and absolute positions only")
         eps = getattr(c, "layer_norm_eps", 1e-12)
         self.embeddings = _Container()
-        self.embeddings.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size)
-        self.embeddings.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
-        self.embeddings.token_type_embeddings = nn.Embedding(getattr(c, "type_vocab_size", 2), c.hidden_size)
-        self.embeddings.LayerNorm = nn.LayerNorm(c.hidden_size, eps=eps)
+        self.embeddings.word_embeddings = _embedding(c.vocab_size, c.hidden_size, device)
+        self.embeddings.position_embeddings = _embedding(c.max_position_embeddings, c.hidden_size, device)
+        self.embeddings.token_type_embeddings = _embedding(getattr(c, "type_vocab_size", 2), c.hidden_size, device)
+        self.embeddings.LayerNorm = nn.LayerNorm(c.hidden_size, eps=eps, device=device)
         self.encoder = _Container()
         self.encoder.layer = nn.ModuleList(
-            _Layer(c.hidden_size, c.intermediate_size, eps) for _ in range(c.num_hidden_layers))
+            _Layer(c.hidden_size, c.intermediate_size, eps, device) for _ in range(c.num_hidden_layers))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids=None):
         emb = self.embeddings

@@ -98,8 +98,8 @@ class FramingModel(nn.Module):
         stance head reads that marker's vector beside the sentence mean."""
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         hidden = out.last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        mask = attention_mask.unsqueeze(-1).float()  # pool in fp32 even for a bf16 network
+        pooled = ((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1.0)).to(hidden.dtype)
         result = {"logits": self.sentence_head(self.dropout(pooled))}
         if self.token_head is not None and spans:
             result["token_logits"] = self.token_head(self.dropout(hidden))

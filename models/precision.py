@@ -1,10 +1,14 @@
-"""bf16 autocast where the CPU makes it pay, fp32 elsewhere.
+"""bf16 where the CPU makes it pay, fp32 elsewhere.
 
 On CPUs with AMX or AVX512-BF16, bf16 matmuls run several times faster than fp32;
-on others, bf16 is emulated and slower, so we fall back to fp32.
+on others, bf16 is emulated and slower, so we fall back to fp32. Training uses
+autocast (fp32 master weights); scoring runs a copy of the network with bf16
+weights, which skips autocast's per-op casts and halves the memory traffic
+(benchmarks/score_speed.py measures both against fp32).
 """
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -27,3 +31,8 @@ def use_bf16(setting: str) -> bool:
 
 def autocast(enabled: bool):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def bf16_network(model: torch.nn.Module) -> torch.nn.Module:
+    """An inference copy of ``model`` with bf16 weights (the original is left as it is)."""
+    return copy.deepcopy(model).to(torch.bfloat16).eval()

@@ -112,3 +112,21 @@ def tiny_stance_model(tmp_path_factory):
     overrides = tiny_overrides(path, **{"train.max_steps": 8, "data.train": f"{path},newsmtsc",
                                         "model.stance_head": "true", "data.root": str(root / "data")})
     return train(load_config(None, overrides), root / "run")
+
+
+def write_xlsx(path, rows: list[list[str]]) -> None:
+    """A one-sheet .xlsx of inline strings (the parts ``training.xlsx`` reads)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    cells = "".join(
+        f'<row r="{i + 1}">' + "".join(f'<c r="{chr(65 + j)}{i + 1}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+                                       for j, v in enumerate(row)) + "</row>"
+        for i, row in enumerate(rows))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook {ns} {rel}><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f"<worksheet {ns}><sheetData>{cells}</sheetData></worksheet>")

@@ -103,6 +103,22 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr and proc.stderr.startswith("slant: error")
 
 
+def test_console_score_exits_fast_with_all_output_written(tiny_model, tmp_path):
+    """``slant score`` ends with os._exit: every record must still reach stdout and -o files."""
+    exe = shutil.which("slant") or str((__import__("pathlib").Path(sys.executable).parent / "slant"))
+    doc = tmp_path / "a.txt"
+    doc.write_text("The council met on Monday. " * 400)
+    base = [exe, "score", str(doc), "--model", str(tiny_model), "--format", "jsonl", "--no-targets"]
+    proc = subprocess.run(base, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 400 and json.loads(proc.stdout.splitlines()[-1])["index"] == 399
+    proc = subprocess.run([*base, "-o", str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and len((tmp_path / "out.jsonl").read_text().splitlines()) == 400
+    proc = subprocess.run([exe, "score", str(tmp_path / "missing.txt"), "--model", str(tiny_model), "--no-targets"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "missing.txt: no such file" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_score_jsonl_carries_targets_and_no_targets_drops_them(tiny_stance_model, tmp_path, capsys):
     doc = tmp_path / "a.txt"
     doc.write_text("Critics called Vladimir Putin a pariah on Monday. Putin did not reply.\n")

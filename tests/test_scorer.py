@@ -84,6 +84,23 @@ def test_every_format_writes_and_escapes_html(tiny_model, fmt):
         assert "<script>" not in out and "&lt;script&gt;" in out
 
 
+def test_bf16_runs_a_bf16_network_close_to_fp32_and_leaves_a_handed_in_model_fp32(tiny_model):
+    import torch
+
+    from models.fast_load import load_for_scoring
+
+    sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move."] * 3
+    ref = Scorer.load(tiny_model, precision="fp32").score_sentences(sents)
+    owned = Scorer.load(tiny_model, precision="bf16")
+    got = owned.score_sentences(sents)
+    assert max(abs(x.score - y.score) for x, y in zip(ref, got)) < 0.02
+    assert next(owned.loaded.model.parameters()).dtype == torch.bfloat16  # its own model, cast in place
+    loaded = load_for_scoring(tiny_model)
+    handed = Scorer(loaded, precision="bf16")
+    assert [r.score for r in handed.score_sentences(sents)] == [r.score for r in got]
+    assert next(loaded.model.parameters()).dtype == torch.float32  # the caller's model is not touched
+
+
 def test_int8_precision_stays_close_to_fp32(tiny_model):
     sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move."] * 3
     a = Scorer.load(tiny_model, precision="fp32").score_sentences(sents)

@@ -11,7 +11,7 @@ from models.errors import SlantError
 from training.config import load_config
 from training.features import encode_rows, mark_target, target_token_index
 from training.schema import TARGET_MARKERS
-from tests.conftest import write_newsmtsc
+from tests.conftest import write_newsmtsc, write_xlsx
 
 
 def test_newsmtsc_loader_maps_polarity_and_offsets(tmp_path):
@@ -74,6 +74,40 @@ def test_loss_is_finite_for_a_batch_of_one_task_only():
     assert torch.isfinite(loss) and loss.item() > 0
     loss.backward()
     assert out["logits"].grad is not None and float(out["logits"].grad.abs().sum()) == 0.0
+
+
+def test_soft_label_rows_load_and_fit_the_teacher_probabilities(tmp_path):
+    from training.config import TrainConfig
+    from training.data import to_dataset
+    from training.data_newsmtsc import load_newsmtsc_file
+    from training.loop import compute_loss
+
+    path = tmp_path / "pseudo.jsonl"
+    path.write_text(json.dumps({"primary_gid": "p0", "sentence_normalized": "Anna Berg was praised by Carl Dunn.",
+                                "targets": [{"from": 0, "to": 9, "polarity": 6.0, "probs": [0.1, 0.2, 0.7]},
+                                            {"from": 25, "to": 34, "polarity": 4.0}]}) + "\n")
+    ds = to_dataset(load_newsmtsc_file(path, "stance_extra"))
+    assert ds["stance_soft"] == [pytest.approx([0.1, 0.2, 0.7]), []]
+    from models.encoders import load_tokenizer
+
+    enc = encode_rows(ds[:], load_tokenizer("tiny-random-bert"), 64, [])
+    assert enc["stance_labels"] == [-1, 1] and enc["stance_soft"][1] == [-1.0, -1.0, -1.0]
+    # the soft loss is smallest when the student's probabilities equal the teacher's
+    batch = {"labels": torch.tensor([-1]), "token_labels": torch.full((1, 4), -100), "opinion_labels": torch.tensor([-1]),
+             "stance_labels": torch.tensor([-1]), "stance_soft": torch.tensor([[0.1, 0.2, 0.7]])}
+    losses = [compute_loss({"logits": torch.zeros(1, 2), "stance_logits": torch.tensor([p]).log()}, batch, TrainConfig()).item()
+              for p in ([0.1, 0.2, 0.7], [0.05, 0.05, 0.9], [1 / 3, 1 / 3, 1 / 3])]
+    assert losses[0] < losses[1] and losses[0] < losses[2]
+
+
+def test_soft_labels_that_are_not_probabilities_are_one_line_errors(tmp_path):
+    from training.data_newsmtsc import load_newsmtsc_file
+
+    path = tmp_path / "pseudo.jsonl"
+    path.write_text(json.dumps({"sentence_normalized": "Anna Berg spoke.",
+                                "targets": [{"from": 0, "to": 9, "polarity": 4.0, "probs": [0.5, 0.6]}]}) + "\n")
+    with pytest.raises(SlantError, match="pseudo.jsonl:1: target 0 has 'probs'"):
+        load_newsmtsc_file(path, "stance_extra")
 
 
 def test_training_with_stance_reports_newsmtsc_and_saves_the_head(tiny_stance_model):
@@ -216,3 +250,21 @@ def test_pseudo_labels_become_extra_stance_training_rows(tiny_stance_model, tmp_
     assert set(extra).isdisjoint(data.stance_dev["id"])
     with pytest.raises(SlantError, match="stance_extra"):
         load_config(None, [f"data.stance_extra={out}"])
+    # --soft keeps the teacher's probabilities; MBIC's full articles are a source of sentences
+    (root / "mbic").mkdir()
+    article = "Senator Anna Berg praised Carl Dunn on Monday. The weather was fine.\n\nDunn thanked Berg for it."
+    write_xlsx(root / "mbic" / "final_labels_MBIC.xlsx", [["text", "article"], ["x", article], ["y", article], ["z", ""]])
+    from training.pseudo_stance import mbic_article_sentences
+
+    assert mbic_article_sentences(root) == ["Senator Anna Berg praised Carl Dunn on Monday.", "The weather was fine.",
+                                            "Dunn thanked Berg for it."]
+    soft = tmp_path / "soft.jsonl"
+    assert pseudo_main(["--teacher", str(tiny_stance_model), "--out", str(soft), "--sources", f"{news},mbic_articles",
+                        "--min-prob", "0", "--soft"]) == 0
+    targets = [t for line in soft.read_text().splitlines() for t in json.loads(line)["targets"]]
+    assert targets and all(len(t["probs"]) == 3 and abs(sum(t["probs"]) - 1) < 1e-3 for t in targets)
+    cfg = load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
+                             "model.stance_head=true", "model.token_head=false", f"data.root={root}",
+                             f"data.stance_extra={soft}"])
+    train_rows = make_data(cfg).train.filter(lambda r: r["source"] == "stance_extra")
+    assert len(train_rows) == len(targets) and all(len(q) == 3 for q in train_rows["stance_soft"])

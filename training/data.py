@@ -31,8 +31,11 @@ FEATURES = Features({
     "target_start": Value("int64"),
     "target_end": Value("int64"),
     "stance": Value("int64"),
+    "stance_soft": [Value("float32")],
 })
-NOT_STANCE = {"target_start": -1, "target_end": -1, "stance": -1}
+NOT_STANCE = {"target_start": -1, "target_end": -1, "stance": -1, "stance_soft": []}
+"""``stance_soft``: a teacher's probabilities over the stances (distillation rows); empty
+for gold rows, which train on ``stance`` alone."""
 
 LICENCES = {
     "babe": data_babe.LICENSE,

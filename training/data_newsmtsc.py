@@ -49,12 +49,26 @@ def load_newsmtsc_file(path: Path, source: str, part: str = "extra") -> list[dic
                 start, end, polarity = t.get("from"), t.get("to"), t.get("polarity")
                 if polarity not in POLARITY or not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
                     raise SlantError(f"{path}:{line_no}: target {k} has bad offsets or polarity; re-download the file")
+                soft = _soft_labels(t.get("probs"), path, line_no, k)
                 rows.append({
                     "id": f"newsmtsc:{part}:{line_no}:{k}", "text": text, "label": -1, "spans": [],
                     "has_spans": False, "outlet": "", "topic": "", "group": f"newsmtsc:{part}:{line_no}",
                     "source": source,
                     "opinion": -1, "target_start": start, "target_end": end, "stance": POLARITY[polarity],
+                    "stance_soft": soft,
                 })
     if not rows:
         raise SlantError(f"{path}: no targets found; re-download NewsMTSC into the data root")
     return rows
+
+
+def _soft_labels(probs, path: Path, line_no: int, k: int) -> list[float]:
+    """A teacher's [negative, neutral, positive] probabilities (``training.pseudo_stance
+    --soft``), or [] for a gold label."""
+    if probs is None:
+        return []
+    if not (isinstance(probs, list) and len(probs) == 3 and all(isinstance(p, (int, float)) and p >= 0 for p in probs)
+            and abs(sum(probs) - 1.0) < 1e-3):
+        raise SlantError(f"{path}:{line_no}: target {k} has 'probs' that are not 3 probabilities summing to 1; "
+                         "write the file again with python -m training.pseudo_stance --soft")
+    return [float(p) for p in probs]

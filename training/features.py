@@ -70,10 +70,13 @@ def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str]) -> dict
         else:
             token_labels.append([IGNORE] * len(offsets))
         target_index.append(target_token_index(offsets, at) if at >= 0 else -1)
-    stance = [s if t >= 0 else -1 for s, t in zip(rows["stance"], target_index)]
+    soft = rows.get("stance_soft") or [[] for _ in texts]
+    # a row with a teacher's probabilities trains on them (soft loss), not on their argmax
+    stance = [s if t >= 0 and not q else -1 for s, t, q in zip(rows["stance"], target_index, soft)]
+    soft = [q if t >= 0 and q else [-1.0, -1.0, -1.0] for t, q in zip(target_index, soft)]
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
             "token_labels": token_labels, "labels": rows["label"], "opinion_labels": rows["opinion"],
-            "target_index": target_index, "stance_labels": stance}
+            "target_index": target_index, "stance_labels": stance, "stance_soft": soft}
 
 
 def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
@@ -91,4 +94,5 @@ def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
         "opinion_labels": torch.tensor([b["opinion_labels"] for b in batch]),
         "target_index": torch.tensor([b.get("target_index", -1) for b in batch]),
         "stance_labels": torch.tensor([b.get("stance_labels", -1) for b in batch]),
+        "stance_soft": torch.tensor([b.get("stance_soft", [-1.0, -1.0, -1.0]) for b in batch], dtype=torch.float32),
     }

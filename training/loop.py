@@ -80,7 +80,8 @@ def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int, rank: int
     return batches
 
 
-COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels", "target_index", "stance_labels"]
+COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels", "target_index", "stance_labels",
+           "stance_soft"]
 
 
 def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
@@ -96,10 +97,26 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
         loss = loss + cfg.opinion_loss_weight * nn.functional.cross_entropy(
             out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
-    if "stance_logits" in out and (batch["stance_labels"] >= 0).any():
-        loss = loss + cfg.stance_loss_weight * nn.functional.cross_entropy(
-            out["stance_logits"].float(), batch["stance_labels"], ignore_index=-1)
+    if "stance_logits" in out:
+        loss = loss + cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
     return loss
+
+
+def stance_loss(logits: torch.Tensor, batch: dict) -> torch.Tensor:
+    """Mean over this batch's stance rows of cross-entropy against the gold label or, for
+    distillation rows, against the teacher's probabilities (soft labels carry the teacher's
+    doubt, which a thresholded argmax throws away)."""
+    hard = batch["stance_labels"] >= 0
+    soft_q = batch.get("stance_soft")
+    soft = soft_q[:, 0] >= 0 if soft_q is not None else torch.zeros_like(hard)
+    n = int(hard.sum()) + int(soft.sum())
+    if n == 0:
+        return logits.sum() * 0.0
+    logp = logits.log_softmax(-1)
+    total = -logp[hard].gather(1, batch["stance_labels"][hard].unsqueeze(1)).sum()
+    if soft.any():
+        total = total - (soft_q[soft] * logp[soft]).sum()
+    return total / n
 
 
 def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:

@@ -1,10 +1,13 @@
 """Pseudo-label stance toward people in unlabelled news sentences with a larger stance model.
 
 Why: the MPNet stance model (configs/stance_quality.yaml) is far better than MiniLM but
-too big to ship. Its confident predictions on other news sentences (BABE, PTC, Lim 2020;
-people found by the same NER step as scoring) become extra training rows for the small
-model (``data.stance_extra``), written in NewsMTSC's JSONL layout. NewsMTSC's test
-sentences are never labelled here, and training drops any overlap again.
+too big to ship. Its predictions on other news sentences (BABE, PTC, Lim 2020, and the
+full MBIC source articles; people found by the same NER step as scoring) become extra
+training rows for the small model (``data.stance_extra``), written in NewsMTSC's JSONL
+layout. With ``--soft`` each target keeps the teacher's three probabilities (``probs``)
+and training fits them (knowledge distillation); without it, confident argmax labels
+only. NewsMTSC's test sentences are never labelled here, and training drops any overlap
+again.
 
     python -m training.pseudo_stance --teacher runs/stance_quality/best --out pseudo.jsonl
 """
@@ -13,24 +16,43 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from inference.stance import stance_inputs, stance_probs
 from inference.targets import find_mentions
 from models.fast_load import load_for_scoring
 from models.precision import cpu_has_bf16
+from inference.segment import segment
+from models.errors import SlantError
 from training.data import load_source
-from training.data_root import resolve_data_root
+from training.data_root import require_file, resolve_data_root
 from training.splits import norm_text
+from training.xlsx import read_xlsx
 
 POLARITY = {0: 2.0, 1: 4.0, 2: 6.0}
+MBIC_ARTICLES = "mbic_articles"
+"""Pseudo source: the sentences of MBIC's ``article`` column (918 full news articles)."""
+
+
+def mbic_article_sentences(root: Path) -> list[str]:
+    """Every sentence of MBIC's unique source articles (unlabelled news text; the 1,700
+    labelled MBIC sentences are BABE's, which is why MBIC is no framing source)."""
+    path = require_file(root / "mbic" / "final_labels_MBIC.xlsx", "MBIC")
+    try:
+        articles = dict.fromkeys(a for row in read_xlsx(path) if (a := row.get("article", "")).strip())
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as e:
+        raise SlantError(f"{path}: not a readable xlsx ({e.__class__.__name__}); re-download MBIC into the data root") from None
+    return [seg.text for article in articles for seg in segment(article)]
 
 
 def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]:
     banned = {norm_text(t) for p in ("devtest_rw", "devtest_mt") for t in load_source("newsmtsc", root, part=p)["text"]}
     seen, out = set(), []
     for name in sources:
-        for text in load_source(name, root)["text"]:
+        texts = mbic_article_sentences(root) if name == MBIC_ARTICLES else load_source(name, root)["text"]
+        for text in texts:
             key = norm_text(text)
             if key in seen or key in banned or not 40 <= len(text) <= 400:
                 continue
@@ -43,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.pseudo_stance")
     ap.add_argument("--teacher", required=True, help="stance model folder")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--sources", default="babe,ptc,lim2020")
+    ap.add_argument("--sources", default="babe,ptc,lim2020", help=f"comma-separated; also {MBIC_ARTICLES}")
     ap.add_argument("--min-prob", type=float, default=0.7, help="keep predictions at least this confident")
+    ap.add_argument("--soft", action="store_true", help="also write the teacher's probabilities (distillation)")
     ap.add_argument("--limit", type=int, default=20000, help="at most this many sentences")
     args = ap.parse_args(argv)
     root = resolve_data_root("")
@@ -58,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     by_sentence: dict[int, list] = {}
     for m, p in zip(pairs, probs):
         if p.max() >= args.min_prob:
-            by_sentence.setdefault(m.sentence, []).append(
-                {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[int(p.argmax())]})
+            target = {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[int(p.argmax())]}
+            if args.soft:
+                target["probs"] = [round(float(x), 4) for x in p / p.sum()]
+            by_sentence.setdefault(m.sentence, []).append(target)
     with open(args.out, "w", encoding="utf-8") as f:
         for i, targets in sorted(by_sentence.items()):
             f.write(json.dumps({"primary_gid": f"pseudo_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
@@ -69,4 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except SlantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None

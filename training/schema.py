@@ -36,6 +36,7 @@ COLUMNS = (
     "target_start",  # int: -1, or the char offset of the target mention of a stance row
     "target_end",    # int: -1, or the end of that mention
     "stance",        # int: -1 (not a stance row), else an index into STANCES
+    "stance_soft",   # list[float]: a teacher's probabilities over STANCES (distillation), or []
 )
 """Stance rows (NewsMTSC) are one (sentence, target) pair each and carry ``label`` -1:
 the framing loss skips them, and framing rows carry ``stance`` -1."""
