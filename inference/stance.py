@@ -36,14 +36,15 @@ def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_len
 
 
 @torch.inference_mode()
-def stance_probs(model, inputs: list[tuple[list[int], int]], temperature: float, bf16: bool,
+def stance_probs(model, inputs: list[tuple[list[int], int]], temperature: float, autocast_bf16: bool,
                  token_budget: int = 4096, max_batch: int = 128) -> np.ndarray:
-    """Calibrated (n, 3) probabilities over the model's stances."""
+    """Calibrated (n, 3) probabilities over the model's stances. ``autocast_bf16`` runs an fp32
+    model under bf16 autocast (the scorer passes its bf16-weight network and False)."""
     probs = np.zeros((len(inputs), len(model.arch.stances)), dtype=np.float64)
     for batch in length_batches([len(ids) for ids, _ in inputs], token_budget, max_batch):
         ids, mask = pad_batch([inputs[j][0] for j in batch])
         target = torch.tensor([inputs[j][1] for j in batch])
-        with autocast(bf16):
+        with autocast(autocast_bf16):
             logits = model(ids, mask, spans=False, target_index=target)["stance_logits"].float().numpy()
         probs[batch] = softmax_with_temperature(logits, temperature)
     return probs
