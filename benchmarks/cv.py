@@ -19,6 +19,8 @@ from pathlib import Path
 from training.config import load_config
 from training.train import train
 
+from save_result import save_result  # benchmarks/save_result.py
+
 
 def fold_result(best: Path, source: str) -> dict:
     meta = json.loads((best / "meta.json").read_text())
@@ -69,9 +71,7 @@ def main() -> None:
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     for key, s in result["summary"].items():
         print(f"{key}: {s['mean']:.4f} ± {s['sd']:.4f}")
-    target = Path(__file__).parent / "results" / f"cv_{name}.json"
-    target.write_text(json.dumps(result, indent=2))
-    print(f"wrote {target}")
+    print(f"wrote {save_result(f'cv_{name}.json', result)}")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +22,8 @@ from torch import nn
 from inference.scorer import Scorer
 from training.data import load_source
 from training.data_root import resolve_data_root
+
+from save_result import save_result  # benchmarks/save_result.py
 
 GROUPS = {
     "all linear layers": lambda n: True,
@@ -60,9 +60,7 @@ def main() -> None:
                                "p99_abs_diff": round(float(np.quantile(diff, 0.99)), 4),
                                "seconds": round(time.perf_counter() - start, 2)}
         print(name, res["groups"][name])
-    target = Path(__file__).parent / "results" / "int8_layers.json"
-    target.write_text(json.dumps(res, indent=2))
-    print(f"wrote {target}")
+    print(f"wrote {save_result('int8_layers.json', res)}")
 
 
 if __name__ == "__main__":

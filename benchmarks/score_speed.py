@@ -17,7 +17,6 @@ its fastest run kept; cold start reports the median.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -32,6 +31,8 @@ from inference.scorer import Scorer
 from models import default_model_path
 from training.data import load_source
 from training.data_root import resolve_data_root
+
+from save_result import save_result  # benchmarks/save_result.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,9 +171,7 @@ def main() -> None:
     res["targets_and_stance_cost"] = res["slant"]["sent_per_s"] / res["slant_with_targets"]["sent_per_s"] - 1
     for k, v in res.items():
         print(f"{k}: {v}")
-    target = Path(__file__).parent / "results" / "score_speed.json"
-    target.write_text(json.dumps(res, indent=2))
-    print(f"wrote {target}")
+    print(f"wrote {save_result('score_speed.json', res)}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Writes ``benchmarks/results/span_sweep.json``.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from models import default_model_path
@@ -23,6 +22,8 @@ from training.evaluation import predicted_spans
 from training.loop import predict, use_bf16
 from training.span_metrics import span_prf
 from training.train import encode, make_data
+
+from save_result import save_result  # benchmarks/save_result.py
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 GATES = (0.0, 0.3, 0.5, 0.7)
@@ -54,9 +55,7 @@ def main() -> None:
         best = max(rows, key=lambda r: r["f1"])
         res["sources"][name] = {"sentences": len(sub), "rows": rows, "best": best}
         print(f"{name}: best overlap F1 {best['f1']} at threshold {best['threshold']}, gate {best['gate']}")
-    out = Path(__file__).parent / "results" / "span_sweep.json"
-    out.write_text(json.dumps(res, indent=2))
-    print(f"wrote {out}")
+    print(f"wrote {save_result('span_sweep.json', res)}")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ is given on all targets and on named ones. Also times the NER step.
 """
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 from inference.targets import find_mentions, normalise
 from training.data import load_source
 from training.data_root import resolve_data_root
+
+from save_result import save_result  # benchmarks/save_result.py
 
 
 PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "i", "we", "you", "it"}
@@ -57,9 +57,7 @@ def main() -> None:
                      "named_targets": named, "named_found_overlap": round(named_hits / max(1, named), 4),
                      "ner_sentences_per_s": round(len(sentences) / seconds, 1)}
         print(part, res[part])
-    out = Path(__file__).parent / "results" / "target_recall.json"
-    out.write_text(json.dumps(res, indent=2))
-    print(f"wrote {out}")
+    print(f"wrote {save_result('target_recall.json', res)}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from save_result import save_result  # benchmarks/save_result.py
+
 
 def main() -> None:
     if len(sys.argv) < 4 or sys.argv[2] != "--out":
@@ -34,9 +36,7 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     name = Path(config).stem + ("_" + "_".join(a.lstrip("-").replace("=", "-").replace(".", "-") for a in extra) if extra else "")
-    target = Path(__file__).parent / "results" / f"train_{name}.json"
-    target.write_text(json.dumps(result, indent=2))
-    print(f"wrote {target} (eval source: {source})")
+    print(f"wrote {save_result(f'train_{name}.json', result)} (eval source: {source})")
 
 
 if __name__ == "__main__":
