@@ -66,11 +66,8 @@ def model_key(scorer: "Scorer") -> str:
     for folder in getattr(scorer, "model_folders", []):
         weights = Path(folder) / "model.safetensors"
         if weights.is_file():
-            h = hashlib.sha256()
             with open(weights, "rb") as f:
-                while block := f.read(1 << 20):
-                    h.update(block)
-            key += f"#{h.hexdigest()[:16]}"
+                key += f"#{hashlib.file_digest(f, 'sha256').hexdigest()[:16]}"
     return key
 
 
