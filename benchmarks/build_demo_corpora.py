@@ -16,8 +16,8 @@ licences, AGPL-3.0 and research-use-only):
   ones the crowd rated (``s0``…``s19``): the file's ``docbody`` is cut at 255
   characters.
 
-The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. The xlsx is read
-by ``training.xlsx`` (standard library only).
+The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. MBIC's articles come from
+``training.data_mbic``; the xlsx is read by ``training.xlsx`` (standard library only).
 """
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from training.xlsx import read_xlsx
+from models.errors import SlantError
+from training.data_mbic import mbic_articles
 
 # ---- HTML fragment to text ---------------------------------------------------------------------
 
@@ -92,19 +93,12 @@ def _outlet(source: str) -> str:
 
 
 def mbic_rows(root: Path) -> Iterator[dict]:
-    seen: set[str] = set()
-    for row in read_xlsx(root / "mbic" / "final_labels_MBIC.xlsx"):
-        text = (row.get("article") or "").strip()
-        if not text:
-            continue
-        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        if digest in seen:
-            continue
-        seen.add(digest)
+    for row in mbic_articles(root):
+        text = row["article"]
         url = (row.get("news_link") or "").strip()
-        yield {"id": f"mbic-{digest}", "text": text, "outlet": row.get("outlet", "").strip(),
-               "topic": row.get("topic", "").strip(), "leaning": row.get("type", "").strip(),
-               "title": _title_from_url(url), "url": url}
+        yield {"id": f"mbic-{hashlib.sha256(text.encode()).hexdigest()[:12]}", "text": text,
+               "outlet": row.get("outlet", "").strip(), "topic": row.get("topic", "").strip(),
+               "leaning": row.get("type", "").strip(), "title": _title_from_url(url), "url": url}
 
 
 def _lim_text(row: dict) -> str:
@@ -154,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, rows in (("mbic_articles.jsonl", mbic_rows), ("lim2020_articles.jsonl", lim_rows)):
         try:
             n = write_jsonl(rows(Path(args.data_root)), args.out / name)
-        except (OSError, KeyError, zipfile.BadZipFile) as e:
+        except (OSError, KeyError, zipfile.BadZipFile, SlantError) as e:
             print(f"build_demo_corpora: error: {name}: {e}; check the dataset files under {args.data_root}",
                   file=sys.stderr)
             return 2

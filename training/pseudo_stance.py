@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 from inference.stance import stance_inputs, stance_probs
 from inference.targets import find_mentions
@@ -27,24 +25,20 @@ from models.precision import cpu_has_bf16
 from inference.segment import segment
 from models.errors import SlantError
 from training.data import load_source
-from training.data_root import require_file, resolve_data_root
+from training.data_mbic import mbic_articles
+from training.data_newsmtsc import POLARITY as STANCE_OF_POLARITY
+from training.data_root import resolve_data_root
 from training.splits import norm_text
-from training.xlsx import read_xlsx
 
-POLARITY = {0: 2.0, 1: 4.0, 2: 6.0}
+POLARITY = {k: v for v, k in STANCE_OF_POLARITY.items()}
+"""Stance index -> NewsMTSC polarity (2.0 / 4.0 / 6.0), for the written file."""
 MBIC_ARTICLES = "mbic_articles"
 """Pseudo source: the sentences of MBIC's ``article`` column (918 full news articles)."""
 
 
 def mbic_article_sentences(root: Path) -> list[str]:
-    """Every sentence of MBIC's unique source articles (unlabelled news text; the 1,700
-    labelled MBIC sentences are BABE's, which is why MBIC is no framing source)."""
-    path = require_file(root / "mbic" / "final_labels_MBIC.xlsx", "MBIC")
-    try:
-        articles = dict.fromkeys(a for row in read_xlsx(path) if (a := row.get("article", "")).strip())
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as e:
-        raise SlantError(f"{path}: not a readable xlsx ({e.__class__.__name__}); re-download MBIC into the data root") from None
-    return [seg.text for article in articles for seg in segment(article)]
+    """Every sentence of MBIC's distinct source articles (unlabelled news text)."""
+    return [seg.text for row in mbic_articles(root) for seg in segment(row["article"])]
 
 
 def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]:
