@@ -5,7 +5,7 @@ A word piece is inside a span when the probability that it is *not* "O" reaches
 rare, so argmax alone under-marks them). Its technique is the one with the most
 B+I probability. Consecutive pieces of one technique form a span unless a
 confident B- tag starts a new one; spans are widened to whole words so a
-highlight never cuts a word in half. A span's score is the mean in-span
+highlight never cuts a word (hyphenated compounds included) in half. A span's score is the mean in-span
 probability of its pieces.
 """
 from __future__ import annotations
@@ -66,9 +66,16 @@ def _close(cur, spans):
     return None
 
 
+def _in_word(text: str, pos: int) -> bool:
+    """Letters and digits, and a hyphen between two of them ("ultra-provocative" is one word)."""
+    if text[pos].isalnum():
+        return True
+    return text[pos] == "-" and 0 < pos < len(text) - 1 and text[pos - 1].isalnum() and text[pos + 1].isalnum()
+
+
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isalnum():
+    while start > 0 and _in_word(text, start - 1):
         start -= 1
-    while end < len(text) and text[end].isalnum():
+    while end < len(text) and _in_word(text, end):
         end += 1
     return start, end

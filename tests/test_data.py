@@ -120,3 +120,35 @@ def test_extra_sources_never_carry_a_test_sentence_into_training(synthetic_jsonl
                       + json.dumps({"text": "A brand new sentence.", "label": 0}) + "\n")
     extra = drop_overlap(load_source(str(leaked), None), [parts["dev"], parts["test"]])
     assert list(extra["text"]) == ["A brand new sentence."]
+
+
+def test_ptc_test_articles_keep_every_line_and_only_training_is_thinned(tmp_path):
+    """A test set thinned like the training set would hide the spans a model wrongly marks in
+    the unannotated lines of an article (it once made loaded-language F1 look 0.18 higher)."""
+    from training.config import load_config
+    from training.train import make_data
+
+    base = tmp_path / "semeval2020_task11_ptc"
+    (base / "train-articles").mkdir(parents=True)
+    labels = []
+    for art in range(1, 11):
+        lines = [f"Article {art} plain line {k}." for k in range(8)] + [f"They are evil thugs {art}."]
+        text = "\n".join(lines) + "\n"
+        (base / "train-articles" / f"article{art}.txt").write_text(text)
+        s = text.index("evil")
+        labels.append(f"{art}\tLoaded_Language\t{s}\t{s + 4}\n")
+    (base / "train-task2-TC.labels").write_text("".join(labels))
+    cfg = load_config(None, [f"data.root={tmp_path}", "data.train=ptc", "data.eval_source=ptc",
+                             "data.ptc_negatives=0.0", "data.test_size=0.2", "data.dev_size=0.2"])
+    data = make_data(cfg)
+    test = data.tests["ptc"]
+    assert len(test) and len(test) == 9 * len({g for g in test["group"]})  # whole articles
+    assert sum(1 for s in data.train["spans"] if not s) == 0                  # negatives thinned away
+    assert len(data.dev) == 9 * len(set(data.dev["group"]))
+    cfg = load_config(None, [f"data.root={tmp_path}", "data.train=ptc", "data.eval_source=ptc",
+                             "data.ptc_negatives=1.0", "data.ptc_sentence_negatives=0.0", "data.dev_size=0.2"])
+    train = make_data(cfg).train
+    assert {label for label, spans in zip(train["label"], train["spans"]) if not spans} == {-1}  # token head only
+    assert {label for label, spans in zip(train["label"], train["spans"]) if spans} == {1}
+    with pytest.raises(SlantError, match="ptc_negatives"):
+        load_config(None, ["data.ptc_negatives=1.5"])

@@ -35,3 +35,12 @@ def test_threshold_trades_recall_for_precision():
     assert decode_spans(p, offsets, TAGS, text, threshold=0.5) == []
     [span] = decode_spans(p, offsets, TAGS, text, threshold=0.3)
     assert text[span["start"]:span["end"]] == "bizarre" and abs(span["score"] - 0.4) < 1e-6
+
+
+def test_a_hyphenated_compound_is_one_span_and_a_dash_between_words_is_not():
+    text = "an ultra-provocative trip - again"
+    # word pieces: an ultra - pro ##vo ##cative trip - again
+    offsets = [(0, 0), (0, 2), (3, 8), (8, 9), (9, 12), (12, 14), (14, 20), (21, 25), (26, 27), (28, 33), (0, 0)]
+    labels = ["O", "O", "B-loaded_language", "O", "O", "O", "B-loaded_language", "O", "O", "B-loaded_language", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == ["ultra-provocative", "again"]

@@ -141,3 +141,33 @@ def test_plain_progress_lines_when_stderr_is_not_a_terminal():
     lines = out.getvalue().splitlines()
     assert len(lines) == 5 and lines[-1].startswith("train: 8/8 steps, loss 0.500")
     assert "ETA" in lines[0]
+
+
+def test_untyped_spans_ask_for_any_technique_and_typed_spans_for_theirs():
+    """BABE's biased words name no technique: the token loss for them is low whichever
+    technique's tag the model picks, while a typed span still wants its own tag."""
+    import torch
+
+    from training.features import UNTYPED_B, UNTYPED_I, bio_for_offsets
+    from training.loop import token_loss
+    from training.schema import bio_tags
+
+    tags = bio_tags()
+    index = {t: i for i, t in enumerate(tags)}
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 15), (0, 0)]
+    spans = [{"start": 0, "end": 9, "technique": ""}]
+    assert bio_for_offsets(offsets, spans, index) == [-100, UNTYPED_B, UNTYPED_I, index["O"], -100]
+
+    def logits_for(tag_per_piece):  # near-certain logits for one tag per piece
+        out = torch.full((1, len(tag_per_piece), len(tags)), -20.0)
+        for k, t in enumerate(tag_per_piece):
+            out[0, k, index[t]] = 20.0
+        return out
+
+    untyped = torch.tensor([[UNTYPED_B, UNTYPED_I, index["O"]]])
+    for technique in ("loaded_language", "name_calling", "exaggeration"):
+        assert token_loss(logits_for([f"B-{technique}", f"I-{technique}", "O"]), untyped) < 1e-6
+    assert token_loss(logits_for(["O", "O", "O"]), untyped) > 10
+    typed = torch.tensor([[index["B-loaded_language"], index["I-loaded_language"], index["O"]]])
+    assert token_loss(logits_for(["B-name_calling", "I-name_calling", "O"]), typed) > 10
+    assert token_loss(logits_for(["B-loaded_language", "I-loaded_language", "O"]), typed) < 1e-6

@@ -58,13 +58,27 @@ class DataConfig:
     test_outlets: list[str] = field(default_factory=list)
     """For split=outlet; empty picks outlets holding ~test_size of the rows."""
     ptc_negatives: float = 0.5
-    """Keep this share of PTC sentences that carry no span at all (they are many)."""
+    """Keep this share of the PTC training lines that carry no trained span (they are many);
+    dev and test always keep every line of their articles."""
+    ptc_sentence_negatives: float = 1.0
+    """Of the kept span-less PTC training lines, this share also trains the sentence head (as
+    neutral); the others train the token head only. Many unannotated lines teach the token
+    head where *not* to mark words, but as "neutral" sentences they pull the sentence head
+    away from BABE's notion of framing."""
     stance_extra: list[str] = field(default_factory=list)
     """Extra stance training files in NewsMTSC's JSONL layout (e.g. pseudo-labelled by a larger
     stance model with ``python -m training.pseudo_stance``); never used for dev or test."""
     span_sources: list[str] = field(default_factory=list)
     """Sources whose spans train the token head; empty: every source with spans. The others
     still train the sentence head and are still span-evaluated on their test split."""
+    sentence_sources: list[str] = field(default_factory=list)
+    """Sources whose sentence labels train the sentence head; empty: every source. The others
+    train only the token head (PTC's "framing" is derived from its spans, and its many
+    span-less lines teach the token head where *not* to mark words)."""
+    untyped_span_sources: list[str] = field(default_factory=list)
+    """Sources whose spans say *where* framing is but not which technique (BABE's biased words):
+    they train the token head to mark those words with any technique's tag, and the
+    technique is learnt from the sources that name one. Empty: every span's technique is trusted."""
     max_rows_per_source: int = 0
     """0 keeps all; >0 caps each training source (quick experiments, tests)."""
 
@@ -188,6 +202,8 @@ def _validate(cfg: Config) -> None:
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
+        (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
+         "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
@@ -195,6 +211,10 @@ def _validate(cfg: Config) -> None:
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
         (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.span_sources),
          "data.span_sources must name sources listed in data.train"),
+        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.sentence_sources),
+         "data.sentence_sources must name sources listed in data.train"),
+        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.untyped_span_sources),
+         "data.untyped_span_sources must name sources listed in data.train"),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),

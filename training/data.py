@@ -46,14 +46,14 @@ LICENCES = {
 }
 
 
-def load_source(name: str, root: Path | None, *, ptc_negatives: float = 1.0, seed: int = 0, part: str = "train") -> Dataset:
+def load_source(name: str, root: Path | None, *, part: str = "train") -> Dataset:
     """``part`` picks a NewsMTSC file (train, devtest_rw, devtest_mt); other sources have one."""
     if name in SOURCES and root is None:
         raise SlantError(f"source '{name}' needs a data root; set SLANT_DATA_ROOT or --data.root")
     if name == "babe":
         rows = data_babe.load_babe(root)
     elif name == "ptc":
-        rows = data_ptc.load_ptc(root, negatives=ptc_negatives, seed=seed)
+        rows = data_ptc.load_ptc(root)
     elif name == "hube2019":
         rows = data_extra.load_hube(root)
     elif name == "lim2020":

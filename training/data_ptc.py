@@ -3,9 +3,10 @@
 Articles are one sentence per line (line 1 the title); spans are character
 offsets into the article. Each non-empty line becomes a row with its spans
 clipped to it. A line is "framing" when it overlaps a Loaded_Language or
-Name_Calling,Labeling span. ``negatives`` keeps that share of the lines that carry
-none of the trained techniques (there are four times as many of them). Splits group rows by article so no article is in
-both train and test.
+Name_Calling,Labeling span. Splits group rows by article so no article is in both
+train and test, and are made over every line: dev and test articles are scored whole,
+as a reader's article would be. Only the training part is thinned (``thin_negatives``):
+lines that carry none of the trained techniques are four times as many as those that do.
 """
 from __future__ import annotations
 
@@ -32,12 +33,32 @@ def _read_spans(path: Path) -> dict[str, list[tuple[str, int, int]]]:
     return spans
 
 
-def load_ptc(root: Path, negatives: float = 1.0, seed: int = 0) -> list[dict]:
+def thin_negatives(ds, share: float, sentence_share: float, seed: int):
+    """Keep ``share`` of the PTC rows without a trained span, and of those let only
+    ``sentence_share`` keep their sentence label (the rest train the token head alone: label
+    -1). Every row with a span stays. Seeded; applied to the training split only, since a test
+    set thinned the same way would hide the false spans a model marks in an article's
+    unannotated lines."""
+    if share >= 1.0 and sentence_share >= 1.0:
+        return ds
+    rng = random.Random(seed)
+    keep, labels = [], []
+    for i, (src, spans, label) in enumerate(zip(ds["source"], ds["spans"], ds["label"])):
+        if src != "ptc" or spans:
+            keep.append(i)
+            labels.append(label)
+        elif rng.random() < share:
+            keep.append(i)
+            labels.append(label if rng.random() < sentence_share else -1)
+    out = ds.select(keep)
+    return out.remove_columns("label").add_column("label", labels).cast(ds.features)
+
+
+def load_ptc(root: Path) -> list[dict]:
     base = root / PTC_DIR
     spans_by_article = _read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
     art_dir = base / "train-articles"
     require_file(next(iter(sorted(art_dir.glob("article*.txt"))), art_dir / "article*.txt"), "PTC")
-    rng = random.Random(seed)
     rows = []
     for path in sorted(art_dir.glob("article*.txt")):
         art = path.stem.removeprefix("article")
@@ -53,9 +74,6 @@ def load_ptc(root: Path, negatives: float = 1.0, seed: int = 0) -> list[dict]:
             lead = len(line) - len(line.lstrip())
             s0, e0 = start + lead, start + lead + len(stripped)
             inside = [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
-            trained = any(t in PTC_TECHNIQUE_MAP for t, _, _ in inside)
-            if not trained and rng.random() >= negatives:
-                continue
             rows.append({
                 "id": f"ptc:{art}:{n}",
                 "text": stripped,

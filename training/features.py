@@ -11,6 +11,9 @@ import torch
 from training.schema import TARGET_MARKERS
 
 IGNORE = -100
+UNTYPED_B, UNTYPED_I = -2, -3
+"""Tags of a word piece inside a span whose technique is unknown (technique ""): the token
+loss asks for *some* B- (or I-) tag, leaving the technique to sources that name one."""
 STANCE_WINDOW = 250
 """Characters kept on each side of a target in a long stance sentence, so the markers
 are never cut off by ``max_length``."""
@@ -40,15 +43,28 @@ def bio_for_offsets(offsets: list[tuple[int, int]], spans: list[dict], tag_index
             tags.append(IGNORE)
             prev_span = None
             continue
-        hit = next((sp for sp in spans if s < sp["end"] and e > sp["start"] and f"B-{sp['technique']}" in tag_index), None)
+        hit = next((sp for sp in spans if s < sp["end"] and e > sp["start"]
+                    and (not sp["technique"] or f"B-{sp['technique']}" in tag_index)), None)
         if hit is None:
             tags.append(tag_index["O"])
             prev_span = None
         else:
             inside = prev_span is hit
-            tags.append(tag_index[f"{'I' if inside else 'B'}-{hit['technique']}"])
+            if not hit["technique"]:
+                tags.append(UNTYPED_I if inside else UNTYPED_B)
+            else:
+                tags.append(tag_index[f"{'I' if inside else 'B'}-{hit['technique']}"])
             prev_span = hit
     return tags
+
+
+def untype_spans(ds, sources: list[str]):
+    """Training rows of ``sources`` with their spans' technique blanked (see ``UNTYPED_B``)."""
+    if not sources:
+        return ds
+    keep = set(sources)
+    return ds.map(lambda r: {"spans": [{**sp, "technique": ""} for sp in r["spans"]] if r["source"] in keep
+                             else r["spans"]})
 
 
 def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str]) -> dict:

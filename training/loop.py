@@ -18,7 +18,7 @@ from torch import nn
 
 from models.precision import autocast, use_bf16
 from training.config import TrainConfig
-from training.features import IGNORE, collate
+from training.features import IGNORE, UNTYPED_B, UNTYPED_I, collate
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
@@ -91,15 +91,30 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
     if (batch["labels"] >= 0).any():
         loss = loss + nn.functional.cross_entropy(out["logits"].float(), batch["labels"], ignore_index=-1)
     if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
-        tl = out["token_logits"].float()
-        loss = loss + cfg.token_loss_weight * nn.functional.cross_entropy(
-            tl.reshape(-1, tl.shape[-1]), batch["token_labels"].reshape(-1), ignore_index=IGNORE)
+        loss = loss + cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
         loss = loss + cfg.opinion_loss_weight * nn.functional.cross_entropy(
             out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
     if "stance_logits" in out:
         loss = loss + cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
     return loss
+
+
+def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean over labelled word pieces of cross-entropy against the BIO tag; a piece of an
+    untyped span (a weak label such as BABE's biased words, which name no technique) is
+    scored by the summed probability of every B- (or I-) tag. Tags follow ``bio_tags()``:
+    O, then B-/I- pairs, so B- tags sit at odd and I- tags at even indices."""
+    logp = logits.reshape(-1, logits.shape[-1]).log_softmax(-1)
+    labels = labels.reshape(-1)
+    typed = labels >= 0
+    total = -logp[typed].gather(1, labels[typed].unsqueeze(1)).sum()
+    for code, first in ((UNTYPED_B, 1), (UNTYPED_I, 2)):
+        rows = labels == code
+        if rows.any():
+            total = total - logp[rows][:, first::2].logsumexp(-1).sum()
+    n = int(typed.sum()) + int(((labels == UNTYPED_B) | (labels == UNTYPED_I)).sum())
+    return total / max(1, n)
 
 
 def stance_loss(logits: torch.Tensor, batch: dict) -> torch.Tensor:

@@ -27,10 +27,11 @@ from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
 from training.data_newsmtsc import load_newsmtsc_file
+from training.data_ptc import thin_negatives
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
-from training.features import encode_rows
+from training.features import encode_rows, untype_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
@@ -60,12 +61,15 @@ def make_data(cfg: Config) -> RunData:
     for name in names:
         if name in STANCE_SOURCES:
             continue
-        ds = load_source(name, root, ptc_negatives=d.ptc_negatives, seed=cfg.train.seed)
+        ds = load_source(name, root)
         if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
             ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
         how = d.split if name == d.eval_source else "random"
         parts[name] = split_dataset(ds, how=how, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
                                     folds=d.folds, fold=d.fold, test_outlets=d.test_outlets)
+        if name == "ptc":
+            parts[name]["train"] = thin_negatives(parts[name]["train"], d.ptc_negatives, d.ptc_sentence_negatives,
+                                                   cfg.train.seed)
     framing = d.eval_source if d.eval_source in parts else ""
     held = [parts[framing]["dev"], parts[framing]["test"]] if framing else []
     train_parts = [parts[n]["train"] if n == framing else drop_overlap(parts[n]["train"], held)
@@ -77,6 +81,9 @@ def make_data(cfg: Config) -> RunData:
     if d.span_sources:
         keep = set(d.span_sources)
         train = train.map(lambda r: {"has_spans": r["has_spans"] and r["source"] in keep})
+    if d.sentence_sources:
+        keep_labels = set(d.sentence_sources)
+        train = train.map(lambda r: {"label": r["label"] if r["source"] in keep_labels else -1})
     splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
     span_dev = None
@@ -150,7 +157,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg)
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    train_enc = encode(data.train, tokenizer, arch)
+    train_enc = encode(untype_spans(data.train, cfg.data.untyped_span_sources), tokenizer, arch)
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)

@@ -1,0 +1,67 @@
+"""Loaded-language spans on every line of a model's held-out PTC articles.
+
+Model folders trained before PTC's dev and test splits kept whole articles were tested on the
+annotated lines plus a tenth of the others (as their training data was thinned). This scores
+the same held-out articles (from the folder's ``splits.json``) line by line, so old and new
+models are compared on what a reader's article looks like, and prints the thinned figure
+beside it. Writes ``benchmarks/results/ptc_whole_articles.json``.
+
+    SLANT_DATA_ROOT=../shared/data python benchmarks/ptc_whole_articles.py MODEL_DIR [MODEL_DIR ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from models.model_folder import load_model
+from training.data import to_dataset
+from training.data_ptc import load_ptc
+from training.data_root import resolve_data_root
+from training.evaluation import predicted_spans
+from training.loop import predict, use_bf16
+from training.span_metrics import span_prf
+from training.train import encode
+
+from save_result import save_result  # benchmarks/save_result.py
+
+
+def loaded_language(spans: list[list[dict]]) -> list[list[dict]]:
+    return [[s for s in row if s["technique"] == "loaded_language"] for row in spans]
+
+
+def score_folder(folder: Path, lines: list[dict]) -> dict:
+    loaded = load_model(folder, merge=True)
+    test_ids = set(json.loads((folder / "splits.json").read_text())["test:ptc"])
+    articles = {i.split(":")[1] for i in test_ids}
+    rows = [r for r in lines if r["id"].split(":")[1] in articles]
+    ds = to_dataset(rows)
+    preds = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto"))
+    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, preds.token_probs, loaded.meta.get("span_threshold", 0.5))
+    result = {"model": str(folder), "articles": len(articles)}
+    for name, keep in (("whole_articles", lambda r: True), ("thinned_test", lambda r: r["id"] in test_ids)):
+        idx = [i for i, r in enumerate(rows) if keep(r)]
+        prf = span_prf(loaded_language([rows[i]["spans"] for i in idx]), loaded_language([spans[i] for i in idx]),
+                       mode="overlap")
+        result[name] = {"lines": len(idx), **prf}
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="+", type=Path)
+    ap.add_argument("--data-root", default="")
+    args = ap.parse_args()
+    lines = load_ptc(resolve_data_root(args.data_root))
+    results = []
+    for folder in args.models:
+        r = score_folder(folder, lines)
+        results.append(r)
+        w, t = r["whole_articles"], r["thinned_test"]
+        print(f"{folder}: loaded-language overlap F1 {w['f1']:.3f} on {w['lines']} lines of {r['articles']} whole "
+              f"articles (P {w['precision']:.3f} R {w['recall']:.3f}); {t['f1']:.3f} on the {t['lines']} test lines")
+    print(f"wrote {save_result('ptc_whole_articles.json', {'results': results})}")
+
+
+if __name__ == "__main__":
+    main()
