@@ -26,10 +26,6 @@ from training.train import encode
 from save_result import save_result  # benchmarks/save_result.py
 
 
-def loaded_language(spans: list[list[dict]]) -> list[list[dict]]:
-    return [[s for s in row if s["technique"] == "loaded_language"] for row in spans]
-
-
 def score_folder(folder: Path, lines: list[dict]) -> dict:
     loaded = load_model(folder, merge=True)
     test_ids = set(json.loads((folder / "splits.json").read_text())["test:ptc"])
@@ -41,7 +37,7 @@ def score_folder(folder: Path, lines: list[dict]) -> dict:
     result = {"model": str(folder), "articles": len(articles)}
     for name, keep in (("whole_articles", lambda r: True), ("thinned_test", lambda r: r["id"] in test_ids)):
         idx = [i for i, r in enumerate(rows) if keep(r)]
-        prf = span_prf(loaded_language([rows[i]["spans"] for i in idx]), loaded_language([spans[i] for i in idx]),
+        prf = span_prf([rows[i]["spans"] for i in idx], [spans[i] for i in idx], technique="loaded_language",
                        mode="overlap")
         result[name] = {"lines": len(idx), **prf}
     return result

@@ -42,14 +42,13 @@ def main() -> None:
             continue
         preds = predict(loaded.model, encode(sub, loaded.tokenizer, loaded.arch), use_bf16("auto"))
         probs = apply_temperature(preds.logits, loaded.temperature)
-        gold = [[s for s in g if s["technique"] == "loaded_language"] for g in sub["spans"]]
+        gold = list(sub["spans"])
         rows = []
         for thr in THRESHOLDS:
             spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr)
             for gate in GATES:
-                pred = [[s for s in sp if s["technique"] == "loaded_language"] if p >= gate else []
-                        for sp, p in zip(spans, probs)]
-                r = span_prf(gold, pred, mode="overlap")
+                pred = [sp if p >= gate else [] for sp, p in zip(spans, probs)]
+                r = span_prf(gold, pred, technique="loaded_language", mode="overlap")
                 rows.append({"threshold": thr, "gate": gate, "precision": round(r["precision"], 4),
                              "recall": round(r["recall"], 4), "f1": round(r["f1"], 4)})
         best = max(rows, key=lambda r: r["f1"])

@@ -195,6 +195,11 @@ def _set(cfg: Config, dotted: str, value, origin: str) -> None:
 
 def _validate(cfg: Config) -> None:
     t, d, m = cfg.train, cfg.data, cfg.model
+
+    def training_sources(names: list[str]) -> bool:
+        """Each name is a source in data.train, or the stem of a file listed there."""
+        return all(s in d.train or any(Path(f).stem == s for f in d.train) for s in names)
+
     checks = [
         (t.lr > 0, "train.lr must be > 0"),
         (t.batch_size > 0, "train.batch_size must be > 0"),
@@ -209,11 +214,11 @@ def _validate(cfg: Config) -> None:
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
-        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.span_sources),
+        (training_sources(d.span_sources),
          "data.span_sources must name sources listed in data.train"),
-        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.sentence_sources),
+        (training_sources(d.sentence_sources),
          "data.sentence_sources must name sources listed in data.train"),
-        (all(s in d.train or any(Path(t).stem == s for t in d.train) for s in d.untyped_span_sources),
+        (training_sources(d.untyped_span_sources),
          "data.untyped_span_sources must name sources listed in data.train"),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],

@@ -109,11 +109,12 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     labels = labels.reshape(-1)
     typed = labels >= 0
     total = -logp[typed].gather(1, labels[typed].unsqueeze(1)).sum()
+    n = int(typed.sum())
     for code, first in ((UNTYPED_B, 1), (UNTYPED_I, 2)):
         rows = labels == code
         if rows.any():
             total = total - logp[rows][:, first::2].logsumexp(-1).sum()
-    n = int(typed.sum()) + int(((labels == UNTYPED_B) | (labels == UNTYPED_I)).sum())
+            n += int(rows.sum())
     return total / max(1, n)
 
 

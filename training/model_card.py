@@ -38,9 +38,10 @@ def model_card(meta: dict, cfg: Config) -> str:
     for name, block in meta["metrics"]["test"].items():
         if "spans" in block:
             lexicon = block.get("spans_lexicon_baseline", {})
-            rows = [*block["spans"]["per_technique"].items(), ("any (technique ignored)", block["spans"]["spans_only"])]
-            for tech, entry in rows:
-                lex = lexicon.get("per_technique", {}).get(tech, lexicon.get("spans_only") if tech.startswith("any") else {}) or {}
+            rows = [(tech, entry, lexicon.get("per_technique", {}).get(tech, {}))
+                    for tech, entry in block["spans"]["per_technique"].items()]
+            rows.append(("any (technique ignored)", block["spans"]["spans_only"], lexicon.get("spans_only", {})))
+            for tech, entry, lex in rows:
                 span_lines.append(f"| {name} | {tech} | {_f(entry['overlap']['f1'])} | {_f(entry['exact']['f1'])} | "
                                   f"{_f(entry['token']['f1'])} | {_f(lex.get('overlap', {}).get('f1'))} |")
     if span_lines:
