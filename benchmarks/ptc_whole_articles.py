@@ -4,7 +4,8 @@ Model folders trained before PTC's dev and test splits kept whole articles were 
 annotated lines plus a tenth of the others (as their training data was thinned). This scores
 the same held-out articles (from the folder's ``splits.json``) line by line, so old and new
 models are compared on what a reader's article looks like, and prints the thinned figure
-beside it. Writes ``benchmarks/results/ptc_whole_articles.json``.
+beside it. Adds to ``benchmarks/results/ptc_whole_articles.json`` (a folder scored again
+replaces its entry).
 
     SLANT_DATA_ROOT=../shared/data python benchmarks/ptc_whole_articles.py MODEL_DIR [MODEL_DIR ...]
 """
@@ -23,7 +24,7 @@ from training.loop import predict, use_bf16
 from training.span_metrics import span_prf
 from training.train import encode
 
-from save_result import save_result  # benchmarks/save_result.py
+from save_result import RESULTS, save_result  # benchmarks/save_result.py
 
 
 def score_folder(folder: Path, lines: list[dict]) -> dict:
@@ -33,7 +34,8 @@ def score_folder(folder: Path, lines: list[dict]) -> dict:
     rows = [r for r in lines if r["id"].split(":")[1] in articles]
     ds = to_dataset(rows)
     preds = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto"))
-    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, preds.token_probs, loaded.meta.get("span_threshold", 0.5))
+    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, preds.token_probs, loaded.meta.get("span_threshold", 0.5),
+                            loaded.meta.get("technique_weights"))
     result = {"model": str(folder), "articles": len(articles)}
     for name, keep in (("whole_articles", lambda r: True), ("thinned_test", lambda r: r["id"] in test_ids)):
         idx = [i for i, r in enumerate(rows) if keep(r)]
@@ -56,7 +58,11 @@ def main() -> None:
         w, t = r["whole_articles"], r["thinned_test"]
         print(f"{folder}: loaded-language overlap F1 {w['f1']:.3f} on {w['lines']} lines of {r['articles']} whole "
               f"articles (P {w['precision']:.3f} R {w['recall']:.3f}); {t['f1']:.3f} on the {t['lines']} test lines")
-    print(f"wrote {save_result('ptc_whole_articles.json', {'results': results})}")
+    # results accumulate: a folder scored again replaces its own entry, the others stay
+    path = RESULTS / "ptc_whole_articles.json"
+    earlier = json.loads(path.read_text())["results"] if path.is_file() else []
+    scored = {r["model"] for r in results}
+    print(f"wrote {save_result('ptc_whole_articles.json', {'results': [r for r in earlier if r['model'] not in scored] + results})}")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def main() -> None:
         gold = list(sub["spans"])
         rows = []
         for thr in THRESHOLDS:
-            spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr)
+            spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr,
+                                    loaded.meta.get("technique_weights"))
             for gate in GATES:
                 pred = [sp if p >= gate else [] for sp, p in zip(spans, probs)]
                 r = span_prf(gold, pred, technique="loaded_language", mode="overlap")

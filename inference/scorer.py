@@ -56,6 +56,7 @@ class Scorer:
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
+        self.technique_weights = dict(loaded.meta.get("technique_weights") or {})  # older folders: none
         self.precision = precision
         self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
         self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> its bf16 or int8 network, made on first use
@@ -236,7 +237,7 @@ class Scorer:
             best[piece.sentence] = max(best[piece.sentence], scores[k])
             if want_spans:
                 found = decode_spans(tag_probs[k], piece.offsets, model.arch.tags, texts[piece.sentence],
-                                     self.span_threshold)
+                                     self.span_threshold, self.technique_weights)
                 spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
         return best, spans
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from models.span_decoding import decode_spans
 from training.schema import bio_tags
@@ -44,3 +45,20 @@ def test_a_hyphenated_compound_is_one_span_and_a_dash_between_words_is_not():
     labels = ["O", "O", "B-loaded_language", "O", "O", "O", "B-loaded_language", "O", "O", "B-loaded_language", "O"]
     spans = decode_spans(probs_for(labels), offsets, TAGS, text)
     assert [text[s["start"]:s["end"]] for s in spans] == ["ultra-provocative", "again"]
+
+
+def test_technique_weights_choose_the_technique_not_the_score():
+    text = "the leftist mob"
+    offsets = [(0, 0), (0, 3), (4, 11), (12, 15), (0, 0)]
+    p = np.full((5, len(TAGS)), 0.0)
+    p[:, TAGS.index("O")] = 1.0
+    # "leftist": in a span (O 0.2), leaning loaded language 0.5 against name-calling 0.3
+    p[2] = 0.0
+    p[2, TAGS.index("O")] = 0.2
+    p[2, TAGS.index("B-loaded_language")] = 0.5
+    p[2, TAGS.index("B-name_calling")] = 0.3
+    [plain] = decode_spans(p, offsets, TAGS, text, threshold=0.5)
+    [weighted] = decode_spans(p, offsets, TAGS, text, threshold=0.5, technique_weights={"name_calling": 2.0})
+    assert plain["technique"] == "loaded_language" and weighted["technique"] == "name_calling"
+    assert weighted["score"] == plain["score"] == pytest.approx(0.8)
+    assert (weighted["start"], weighted["end"]) == (4, 11)

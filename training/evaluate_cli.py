@@ -53,7 +53,8 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json: the data under the data root, or this Slant version's split rules, changed since the model was trained — point --data.root at the original files, or retrain")
         report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded))
         result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"],
-                  "span_threshold": report["span_threshold"], "stance_temperature": report.get("stance_temperature")}
+                  "span_threshold": report["span_threshold"], "technique_weights": report.get("technique_weights", {}),
+                  "stance_temperature": report.get("stance_temperature")}
         for name, block in report["metrics"]["test"].items():
             print(format_metrics(block, title=f"{name} test ({folder})"))
             for base, m in block.get("baselines", {}).items():

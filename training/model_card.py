@@ -19,6 +19,9 @@ def model_card(meta: dict, cfg: Config) -> str:
         f"- Base encoder: `{meta['base']}` ({cfg.model.adapter if cfg.model.adapter != 'none' else 'full fine-tune'})",
         f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
         f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)",
+        *([f"- Span decoding (fitted on dev): in-span probability ≥ {meta.get('span_threshold', 0.5):g}; technique weights "
+           + (", ".join(f"{t} ×{w:g}" for t, w in sorted(meta.get("technique_weights", {}).items())) or "none")]
+          if meta.get("tags") else []),
         f"- Split: `{cfg.data.split}` on `{cfg.data.eval_source}` (seed {cfg.train.seed}); ids in `splits.json`",
         *([f"- Stance head: {', '.join(meta['stances'])} toward a marked target; temperature "
            f"{meta['stance_temperature']:.3f}; `newsmtsc_*` rows below are NewsMTSC's devtest sets (macro-F1 = F1m)"]

@@ -51,6 +51,7 @@ class RunData:
     span_dev: Dataset | None = None   # span-annotated dev rows of every source (tunes the span threshold)
     stance_dev: Dataset | None = None  # NewsMTSC rows held out of its train file
     stance_tests: dict[str, Dataset] = field(default_factory=dict)  # NewsMTSC devtest_rw / devtest_mt
+    untyped_sources: list[str] = field(default_factory=list)  # sources whose spans name no technique
 
 
 def make_data(cfg: Config) -> RunData:
@@ -96,7 +97,7 @@ def make_data(cfg: Config) -> RunData:
     return RunData(train=train, dev=parts[framing]["dev"] if framing else None,
                    tests={n: p["test"] for n, p in parts.items()}, splits=splits, eval_source=d.eval_source,
                    span_dev=span_dev, stance_dev=stance["dev"] if stance else None,
-                   stance_tests=stance["tests"] if stance else {})
+                   stance_tests=stance["tests"] if stance else {}, untyped_sources=list(d.untyped_span_sources))
 
 
 def make_stance_data(root, cfg: Config) -> dict:
@@ -230,6 +231,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "temperature": report["temperature"],
         "threshold": report["threshold"],
         "span_threshold": report.get("span_threshold", 0.5),
+        "technique_weights": report.get("technique_weights", {}),
         "stances": arch.stances if arch.stance_head else [],
         "stance_temperature": report.get("stance_temperature", 1.0),
         "metrics": report["metrics"],
