@@ -56,7 +56,7 @@ class Scorer:
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
-        self.technique_weights = dict(loaded.meta.get("technique_weights") or {})  # older folders: none
+        self.technique_weights = loaded.technique_weights
         self.precision = precision
         self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
         self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> its bf16 or int8 network, made on first use

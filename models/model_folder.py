@@ -53,6 +53,20 @@ class LoadedModel:
     def threshold(self) -> float:
         return float(self.meta.get("threshold", 0.5))
 
+    @property
+    def technique_weights(self) -> dict[str, float]:
+        """Per-technique factors for choosing a span's technique (fitted on dev; {} in folders
+        from before they existed)."""
+        raw = self.meta.get("technique_weights") or {}
+        try:
+            weights = {str(t): float(w) for t, w in raw.items()}
+        except (AttributeError, TypeError, ValueError):
+            weights = None
+        if weights is None or any(not w > 0 for w in weights.values()):
+            raise SlantError(f"model folder {self.folder}: meta.json's technique_weights is not a map of techniques "
+                             "to positive numbers; re-copy the folder or retrain")
+        return weights
+
 
 def versions() -> dict:
     import datasets

@@ -108,3 +108,23 @@ def test_int8_precision_stays_close_to_fp32(tiny_model):
     assert max(abs(x.score - y.score) for x, y in zip(a, b)) < 0.05
     with pytest.raises(SlantError, match="precision"):
         Scorer.load(tiny_model, precision="fp8")
+
+
+def test_technique_weights_are_read_and_checked(tiny_model, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    assert isinstance(meta["technique_weights"], dict)  # every trained folder records them
+    meta["technique_weights"] = {"name_calling": 2}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert Scorer.load(folder).technique_weights == {"name_calling": 2.0}
+    meta.pop("technique_weights")  # a folder from before the weights: decodes without them
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert Scorer.load(folder).technique_weights == {}
+    meta["technique_weights"] = {"name_calling": "heavy"}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(SlantError, match="technique_weights"):
+        Scorer.load(folder)
