@@ -144,7 +144,7 @@ def _corpus_datasource_class():
                 items = _parquet_items(f, shown, opts)
             else:
                 raw = io.BufferedReader(f)
-                if reading._looks_binary(raw.peek(reading._SNIFF_BYTES)[:reading._SNIFF_BYTES]):
+                if reading.looks_binary(raw.peek(reading._SNIFF_BYTES)[:reading._SNIFF_BYTES]):
                     items = iter([reading._binary_problem(shown)])
                 elif path.lower().endswith(".csv"):
                     items = reading._read_csv(shown, raw, opts)

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from inference.language import looks_english
+from inference.text_bytes import Decoder, decode_legacy, looks_binary
+
 
 __all__ = ["Document", "ReadProblem", "iter_documents", "looks_english", "INPUT_EXTS"]
 
@@ -135,13 +138,13 @@ def _read_file(path: str, opts: _Options) -> Iterator[Item]:
         with open(path, "rb") as raw:
             if ext in _HTML_EXTS:
                 data = raw.read()
-                if _looks_binary(data[:_SNIFF_BYTES]):
+                if looks_binary(data[:_SNIFF_BYTES]):
                     yield _binary_problem(path)
                 else:
                     yield from _html_doc(path, data, opts)
             elif ext in _CORPUS_EXTS:
                 head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(raw, "peek") else b""
-                if _looks_binary(head):
+                if looks_binary(head):
                     yield _binary_problem(path)
                 elif ext == ".jsonl":
                     yield from _read_jsonl(path, raw, opts)
@@ -156,18 +159,6 @@ def _read_file(path: str, opts: _Options) -> Iterator[Item]:
 
 # --- decoding -----------------------------------------------------------------
 
-def _looks_binary(head: bytes) -> bool:
-    """NUL bytes or many control characters in the first bytes: not text."""
-    if not head:
-        return False
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    if b"\x00" in head:
-        return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27) or b == 127)
-    return control / len(head) > 0.1
-
-
 def _binary_problem(path: str) -> ReadProblem:
     return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
 
@@ -177,45 +168,15 @@ def _cp1252_warning(path: str) -> ReadProblem:
                        "UTF-8 to silence this", False)
 
 
-def _decode_legacy(data: bytes) -> str:
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8d, ...)
-        return data.decode("latin-1")
-
-
-class _Decoder:
-    """Incremental UTF-8 (BOM stripped, or UTF-16 with BOM) falling back to cp1252.
-
-    The fallback is per stream: once a chunk fails to decode as UTF-8, it and
-    everything after it are decoded as cp1252 and :attr:`fell_back` is set.
-    """
-
-    def __init__(self, head: bytes) -> None:
-        enc = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-        self._dec = codecs.getincrementaldecoder(enc)()
-        self.fell_back = False
-
-    def decode(self, data: bytes, final: bool = False) -> str:
-        if self.fell_back:
-            return _decode_legacy(data)
-        pending = self._dec.getstate()[0]
-        try:
-            return self._dec.decode(data, final)
-        except UnicodeDecodeError:
-            self.fell_back = True
-            return _decode_legacy(pending + data)
-
-
 # --- plain text ---------------------------------------------------------------
 
 def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
     """Read a text stream whole, or in chunks once it passes HUGE_BYTES."""
     first = raw.read(_READ_BYTES)
-    if _looks_binary(first[:_SNIFF_BYTES]):
+    if looks_binary(first[:_SNIFF_BYTES]):
         yield _binary_problem(path)
         return
-    dec = _Decoder(first)
+    dec = Decoder(first)
     pieces, size, block = [], 0, first
     while block:
         size += len(block)
@@ -333,7 +294,7 @@ class _Lines:
                 if not self._warned:
                     self._warned = True
                     self.pending = _cp1252_warning(self.path)
-                yield _decode_legacy(line)
+                yield decode_legacy(line)
 
     def drain(self) -> Iterator[ReadProblem]:
         if self.pending is not None:
@@ -422,27 +383,3 @@ def _read_csv(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
         yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
                           "there or export the file again", True)
     yield from lines.drain()
-
-
-# --- language -----------------------------------------------------------------
-
-_FUNCTION_WORDS = frozenset(
-    "the of and to a in is that for it on was with as by be at this are from has have had "
-    "not but or an he she they his her their its we you i will would there which who said "
-    "been were more after about also than into over can could when what all one no if so "
-    "up out our them may these those some other only such how just do does did new were".split()
-)
-_WORDS = re.compile(r"[^\W\d_]+")
-
-
-def looks_english(text: str) -> bool:
-    """Cheap guess whether ``text`` is English (the model is English-only).
-
-    Counts common English function words among the first 2,000 words; English
-    news runs at 35-50 %, German or Spanish well under 15 %. Texts under 20
-    words are given the benefit of the doubt.
-    """
-    words = _WORDS.findall(text[:20_000].lower())[:2000]
-    if len(words) < 20:
-        return True
-    return sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.2

@@ -1,0 +1,25 @@
+"""A cheap English check: the model is English-only, so other languages get a warning."""
+from __future__ import annotations
+
+import re
+
+_FUNCTION_WORDS = frozenset(
+    "the of and to a in is that for it on was with as by be at this are from has have had "
+    "not but or an he she they his her their its we you i will would there which who said "
+    "been were more after about also than into over can could when what all one no if so "
+    "up out our them may these those some other only such how just do does did new were".split()
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def looks_english(text: str) -> bool:
+    """Cheap guess whether ``text`` is English (the model is English-only).
+
+    Counts common English function words among the first 2,000 words; English
+    news runs at 35-50 %, German or Spanish well under 15 %. Texts under 20
+    words are given the benefit of the doubt.
+    """
+    words = _WORDS.findall(text[:20_000].lower())[:2000]
+    if len(words) < 20:
+        return True
+    return sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.2

@@ -1,0 +1,53 @@
+"""Bytes to text for user input: is it text at all, and which encoding.
+
+Why its own module: ``slant score`` and the Ray engine both sniff and decode
+files the user names, and a wrong guess either scores mojibake or crashes on
+the first stray byte. UTF-8 (BOM stripped) or UTF-16 with a BOM is decoded as
+such; anything else falls back to cp1252 (latin-1 for its undefined bytes),
+which never fails, and the reader warns about it.
+"""
+from __future__ import annotations
+
+import codecs
+
+
+def looks_binary(head: bytes) -> bool:
+    """NUL bytes or many control characters in the first bytes: not text."""
+    if not head:
+        return False
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27) or b == 127)
+    return control / len(head) > 0.1
+
+
+def decode_legacy(data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8d, ...)
+        return data.decode("latin-1")
+
+
+class Decoder:
+    """Incremental UTF-8 (BOM stripped, or UTF-16 with BOM) falling back to cp1252.
+
+    The fallback is per stream: once a chunk fails to decode as UTF-8, it and
+    everything after it are decoded as cp1252 and :attr:`fell_back` is set.
+    """
+
+    def __init__(self, head: bytes) -> None:
+        enc = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+        self._dec = codecs.getincrementaldecoder(enc)()
+        self.fell_back = False
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        if self.fell_back:
+            return decode_legacy(data)
+        pending = self._dec.getstate()[0]
+        try:
+            return self._dec.decode(data, final)
+        except UnicodeDecodeError:
+            self.fell_back = True
+            return decode_legacy(pending + data)
