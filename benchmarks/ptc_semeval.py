@@ -19,33 +19,19 @@ figures sit beside its published ones: SI best F1 0.5155 (Hitachi), TC best micr
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from models.model_folder import load_model
-from training.data import to_dataset
-from training.data_ptc import PTC_DIR, _read_spans, load_ptc
+from training.data_ptc import PTC_DIR, _read_spans, article_lines, load_ptc
 from training.data_root import resolve_data_root
-from training.evaluation import predicted_spans
-from training.loop import predict, use_bf16
 from training.schema import PTC_TECHNIQUE_MAP
 from training.semeval_metrics import si_prf, tc_micro_f1
 from training.span_metrics import LexiconBaseline
-from training.train import encode
 
+from ptc_whole_articles import held_out_predictions  # benchmarks/ptc_whole_articles.py
 from save_result import save_result  # benchmarks/save_result.py
-
-
-def line_starts(text: str) -> dict[int, int]:
-    """Line number -> character offset of its first non-blank character (as ``load_ptc`` strips)."""
-    starts, offset = {}, 0
-    for n, line in enumerate(text.split("\n")):
-        starts[n] = offset + len(line) - len(line.lstrip())
-        offset += len(line) + 1
-    return starts
 
 
 def read_si(path: Path) -> dict[str, list[tuple[int, int]]]:
@@ -94,28 +80,22 @@ def classify_gold_spans(rows, token_probs, offsets, tags, starts, tc_gold, weigh
 
 
 def score_folder(folder: Path, lines: list[dict], root: Path) -> dict:
-    loaded = load_model(folder, merge=True)
-    test_ids = set(json.loads((folder / "splits.json").read_text())["test:ptc"])
-    articles = sorted({i.split(":")[1] for i in test_ids})
-    rows = [r for r in lines if r["id"].split(":")[1] in articles]
+    held = held_out_predictions(folder, lines)
+    loaded, articles, rows, ds, spans = held.loaded, held.articles, held.rows, held.ds, held.spans
     base = root / PTC_DIR
-    starts = {a: line_starts((base / "train-articles" / f"article{a}.txt").read_text(encoding="utf-8")) for a in articles}
+    starts = {a: {n: s0 for n, s0, _ in article_lines((base / "train-articles" / f"article{a}.txt").read_text(encoding="utf-8"))}
+              for a in articles}
     si_gold = {a: s for a, s in read_si(base / "train-task1-SI.labels").items() if a in articles}
     tc_raw = _read_spans(base / "train-task2-TC.labels")
     tc_gold = {a: tc_raw.get(a, []) for a in articles}
 
-    ds = to_dataset(rows)
-    preds = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto"))
-    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, preds.token_probs, loaded.meta.get("span_threshold", 0.5),
-                            loaded.meta.get("technique_weights"))
     result = {"model": str(folder), "articles": len(articles), "lines": len(rows)}
     result["si"] = si_prf(to_article(rows, spans, starts), si_gold)
     if loaded.meta.get("lexicon"):
         lex = LexiconBaseline.from_json(loaded.meta["lexicon"])
         result["si_lexicon_baseline"] = si_prf(to_article(rows, lex.predict(list(ds["text"])), starts), si_gold)
 
-    enc = loaded.tokenizer(list(ds["text"]), truncation=True, max_length=loaded.arch.max_length, return_offsets_mapping=True)
-    gold, pred = classify_gold_spans(rows, preds.token_probs, enc["offset_mapping"], loaded.arch.tags, starts, tc_gold,
+    gold, pred = classify_gold_spans(rows, held.token_probs, held.offsets, loaded.arch.tags, starts, tc_gold,
                                      loaded.meta.get("technique_weights"))
     ours = {PTC_TECHNIQUE_MAP.get(g, g) for g in gold} & set(PTC_TECHNIQUE_MAP.values())
     mapped = [PTC_TECHNIQUE_MAP.get(g, g) for g in gold]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from models.model_folder import load_model
 from training.data import to_dataset
@@ -27,16 +28,29 @@ from training.train import encode
 from save_result import RESULTS, save_result  # benchmarks/save_result.py
 
 
-def score_folder(folder: Path, lines: list[dict]) -> dict:
+def held_out_predictions(folder: Path, lines: list[dict]) -> SimpleNamespace:
+    """A model folder's predictions on every line of its held-out PTC articles: the folder
+    (``loaded``), its PTC test ids, the articles, their rows and dataset, token probabilities,
+    word-piece offsets and decoded spans (the folder's threshold and technique weights)."""
     loaded = load_model(folder, merge=True)
     test_ids = set(json.loads((folder / "splits.json").read_text())["test:ptc"])
-    articles = {i.split(":")[1] for i in test_ids}
-    rows = [r for r in lines if r["id"].split(":")[1] in articles]
+    articles = sorted({i.split(":")[1] for i in test_ids})
+    keep = set(articles)
+    rows = [r for r in lines if r["id"].split(":")[1] in keep]
     ds = to_dataset(rows)
-    preds = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto"))
-    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, preds.token_probs, loaded.meta.get("span_threshold", 0.5),
-                            loaded.meta.get("technique_weights"))
-    result = {"model": str(folder), "articles": len(articles)}
+    probs = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto")).token_probs
+    offsets = loaded.tokenizer(list(ds["text"]), truncation=True, max_length=loaded.arch.max_length,
+                               return_offsets_mapping=True)["offset_mapping"]
+    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, probs, loaded.meta.get("span_threshold", 0.5),
+                            loaded.meta.get("technique_weights"), offsets)
+    return SimpleNamespace(loaded=loaded, test_ids=test_ids, articles=articles, rows=rows, ds=ds, token_probs=probs,
+                           offsets=offsets, spans=spans)
+
+
+def score_folder(folder: Path, lines: list[dict]) -> dict:
+    held = held_out_predictions(folder, lines)
+    rows, spans, test_ids = held.rows, held.spans, held.test_ids
+    result = {"model": str(folder), "articles": len(held.articles)}
     for name, keep in (("whole_articles", lambda r: True), ("thinned_test", lambda r: r["id"] in test_ids)):
         idx = [i for i, r in enumerate(rows) if keep(r)]
         prf = span_prf([rows[i]["spans"] for i in idx], [spans[i] for i in idx], technique="loaded_language",

@@ -54,6 +54,17 @@ def thin_negatives(ds, share: float, sentence_share: float, seed: int):
     return out.remove_columns("label").add_column("label", labels).cast(ds.features)
 
 
+def article_lines(text: str):
+    """(line number, character offset of its first non-blank character, the stripped line) for
+    every non-blank line of a PTC article: one sentence per line, as the corpus ships."""
+    offset = 0
+    for n, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if stripped:
+            yield n, offset + len(line) - len(line.lstrip()), stripped
+        offset += len(line) + 1
+
+
 def load_ptc(root: Path) -> list[dict]:
     base = root / PTC_DIR
     spans_by_article = _read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
@@ -64,15 +75,8 @@ def load_ptc(root: Path) -> list[dict]:
         art = path.stem.removeprefix("article")
         text = path.read_text(encoding="utf-8")
         spans = spans_by_article.get(art, [])
-        offset = 0
-        for n, line in enumerate(text.split("\n")):
-            start, end = offset, offset + len(line)
-            offset = end + 1
-            stripped = line.strip()
-            if not stripped:
-                continue
-            lead = len(line) - len(line.lstrip())
-            s0, e0 = start + lead, start + lead + len(stripped)
+        for n, s0, stripped in article_lines(text):
+            e0 = s0 + len(stripped)
             inside = [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
             rows.append({
                 "id": f"ptc:{art}:{n}",

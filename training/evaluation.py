@@ -70,7 +70,8 @@ def tune_span_decoding(model, tokenizer, dev: Dataset, bf16: bool, encode,
     scores = {t: span_prf(gold, spans(t), mode="overlap")["f1"] for t in SPAN_THRESHOLDS}
     threshold = max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
     techniques = sorted({t.split("-", 1)[1] for t in model.arch.tags if t != "O"})
-    typed = [k for k, s in enumerate(dev["source"]) if s not in set(untyped_sources)]
+    untyped = set(untyped_sources)
+    typed = [k for k, s in enumerate(dev["source"]) if s not in untyped]
     typed_gold = [gold[k] for k in typed]
     present = [t for t in techniques if any(sp["technique"] == t for row in typed_gold for sp in row)]
     others = [t for t in techniques if t != "loaded_language"]
