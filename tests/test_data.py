@@ -30,6 +30,20 @@ def test_babe_rows_drop_no_agreement_and_map_words_to_spans(tmp_path):
     assert ds[1]["label"] == 0 and ds[1]["spans"] == []
 
 
+def test_babe_vote_shares_come_from_the_raw_annotator_file_when_present(tmp_path):
+    from tests.conftest import write_xlsx
+
+    rows = [("The radical plan.", "Alternet", "x", "Biased", "['radical']"),
+            ("Officials met on Monday.", "Reuters", "x", "Non-biased", "[]")]
+    write_babe(tmp_path, rows)
+    assert load_source("babe", tmp_path)["label_soft"] == [-1.0, -1.0]  # no raw file: majority labels only
+    votes = [["text", "annotator_id", "Label_bias_0-1"]]
+    votes += [["The radical plan.", str(a), v] for a, v in enumerate("11101")]
+    votes += [["Officials met on Monday.", str(a), v] for a, v in enumerate("00000")] + [["Officials met on Monday.", "9", ""]]
+    write_xlsx(tmp_path / "babe" / "raw_labels_SG2.xlsx", votes)
+    assert load_source("babe", tmp_path)["label_soft"] == pytest.approx([0.8, 0.0])
+
+
 def test_word_spans_match_whole_words_only():
     spans = word_spans("Claims about claimants: claim.", ["claim"])
     assert [(s["start"], s["end"]) for s in spans] == [(24, 29)]

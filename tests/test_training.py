@@ -171,3 +171,27 @@ def test_untyped_spans_ask_for_any_technique_and_typed_spans_for_theirs():
     typed = torch.tensor([[index["B-loaded_language"], index["I-loaded_language"], index["O"]]])
     assert token_loss(logits_for(["B-name_calling", "I-name_calling", "O"]), typed) > 10
     assert token_loss(logits_for(["B-loaded_language", "I-loaded_language", "O"]), typed) < 1e-6
+
+
+def test_sentence_loss_mixes_the_annotators_vote_share_into_the_target():
+    from training.loop import sentence_loss
+
+    labels = torch.tensor([1, 0, -1])
+    batch = {"labels": labels, "label_soft": torch.tensor([0.6, -1.0, -1.0])}
+    logits = torch.tensor([[0.0, 2.0], [1.0, -1.0], [5.0, 5.0]])
+    hard = torch.nn.functional.cross_entropy(logits, labels, ignore_index=-1)
+    assert torch.isclose(sentence_loss(logits, batch, 0.0), hard)
+
+    def loss_at(p, weight):  # row 0 alone, predicting framing with probability p
+        logit = torch.log(torch.tensor(p / (1 - p)))
+        one = {"labels": labels[:1], "label_soft": batch["label_soft"][:1]}
+        return float(sentence_loss(torch.stack([torch.zeros(()), logit]).unsqueeze(0), one, weight))
+
+    # trained on the vote share alone, a 3-2 vote is best met with p = 0.6, not certainty
+    assert loss_at(0.6, 1.0) < loss_at(0.55, 1.0) and loss_at(0.6, 1.0) < loss_at(0.99, 1.0)
+    # half and half: the target is 0.8, still on the majority's side
+    assert loss_at(0.8, 0.5) < loss_at(0.7, 0.5) and loss_at(0.8, 0.5) < loss_at(0.9, 0.5)
+    # a row without votes keeps its gold label whatever the weight
+    only_gold = {"labels": labels[1:2], "label_soft": batch["label_soft"][1:2]}
+    assert torch.isclose(sentence_loss(logits[1:2], only_gold, 1.0),
+                         torch.nn.functional.cross_entropy(logits[1:2], labels[1:2]))

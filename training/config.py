@@ -98,6 +98,9 @@ class TrainConfig:
     layer_decay: float = 1.0
     """Layer-wise lr decay: layer i of L gets lr * decay**(L - i). 1.0 disables it."""
     grad_clip: float = 1.0
+    soft_label_weight: float = 0.0
+    """Mix the annotators' vote share into the sentence target (BABE: 5 experts per sentence);
+    0 trains on the majority label alone, 1 on the share alone."""
     token_loss_weight: float = 0.5
     opinion_loss_weight: float = 0.3
     stance_loss_weight: float = 1.0

@@ -32,8 +32,10 @@ FEATURES = Features({
     "target_end": Value("int64"),
     "stance": Value("int64"),
     "stance_soft": [Value("float32")],
+    "label_soft": Value("float32"),
 })
 NOT_STANCE = {"target_start": -1, "target_end": -1, "stance": -1, "stance_soft": []}
+DEFAULTS = {**NOT_STANCE, "label_soft": -1.0}
 """``stance_soft``: a teacher's probabilities over the stances (distillation rows); empty
 for gold rows, which train on ``stance`` alone."""
 
@@ -69,7 +71,7 @@ def load_source(name: str, root: Path | None, *, part: str = "train") -> Dataset
 
 def to_dataset(rows: list[dict]) -> Dataset:
     """Loader rows in the one schema (framing rows get the not-a-stance-row defaults)."""
-    return Dataset.from_list([{**NOT_STANCE, **r} for r in rows], features=FEATURES)
+    return Dataset.from_list([{**DEFAULTS, **r} for r in rows], features=FEATURES)
 
 
 def licence_of(name: str) -> str:

@@ -10,13 +10,18 @@ from __future__ import annotations
 import ast
 import csv
 import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from models.errors import SlantError
 from training.data_root import require_file
 from training.schema import BABE_SPAN_TECHNIQUE
+from training.xlsx import read_xlsx
 
 BABE_FILE = Path("babe") / "final_labels_SG2.csv"
+RAW_FILE = Path("babe") / "raw_labels_SG2.xlsx"
+"""Per-annotator labels (five experts per sentence); optional, gives ``label_soft``."""
 LICENSE = "AGPL-3.0 (BABE repository licence); news text © the outlets"
 _LABELS = {"Biased": 1, "Non-biased": 0}
 _OPINION = {"Entirely factual": 0, "Somewhat factual but also opinionated": 1, "Expresses writer’s opinion": 2}
@@ -42,8 +47,26 @@ def word_spans(text: str, words: list[str], technique: str = BABE_SPAN_TECHNIQUE
     return [{"start": s, "end": e, "technique": technique} for s, e in merged]
 
 
+def vote_shares(root: Path) -> dict[str, float]:
+    """Sentence text -> share of its annotators who labelled it biased; empty when the raw
+    file is absent (then rows carry ``label_soft`` -1 and train on the majority label)."""
+    path = root / RAW_FILE
+    if not path.is_file():
+        return {}
+    votes: dict[str, list[float]] = {}
+    try:
+        for r in read_xlsx(path):
+            v = r.get("Label_bias_0-1", "")
+            if v in ("0", "1", "0.0", "1.0"):
+                votes.setdefault((r.get("text") or "").strip(), []).append(float(v))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as e:
+        raise SlantError(f"{path}: not a readable xlsx ({e.__class__.__name__}); re-download BABE into the data root") from None
+    return {t: sum(v) / len(v) for t, v in votes.items() if v}
+
+
 def load_babe(root: Path) -> list[dict]:
     path = require_file(root / BABE_FILE, "BABE")
+    shares = vote_shares(root)
     rows = []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f, delimiter=";")
@@ -71,6 +94,7 @@ def load_babe(root: Path) -> list[dict]:
                 "group": f"babe:{i}",
                 "source": "babe",
                 "opinion": _OPINION.get(r.get("label_opinion", ""), -1),
+                "label_soft": shares.get(text, -1.0),
             })
     return rows
 

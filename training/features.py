@@ -92,7 +92,8 @@ def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str]) -> dict
     soft = [q if t >= 0 and q else [-1.0, -1.0, -1.0] for t, q in zip(target_index, soft)]
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
             "token_labels": token_labels, "labels": rows["label"], "opinion_labels": rows["opinion"],
-            "target_index": target_index, "stance_labels": stance, "stance_soft": soft}
+            "target_index": target_index, "stance_labels": stance, "stance_soft": soft,
+            "label_soft": rows.get("label_soft") or [-1.0] * len(texts)}
 
 
 def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
@@ -111,4 +112,5 @@ def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
         "target_index": torch.tensor([b.get("target_index", -1) for b in batch]),
         "stance_labels": torch.tensor([b.get("stance_labels", -1) for b in batch]),
         "stance_soft": torch.tensor([b.get("stance_soft", [-1.0, -1.0, -1.0]) for b in batch], dtype=torch.float32),
+        "label_soft": torch.tensor([b.get("label_soft", -1.0) for b in batch], dtype=torch.float32),
     }

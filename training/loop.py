@@ -81,7 +81,7 @@ def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int, rank: int
 
 
 COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels", "target_index", "stance_labels",
-           "stance_soft"]
+           "stance_soft", "label_soft"]
 
 
 def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
@@ -89,7 +89,7 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
     (label -1), and a task absent from the whole batch adds nothing (not NaN)."""
     loss = out["logits"].float().sum() * 0.0
     if (batch["labels"] >= 0).any():
-        loss = loss + nn.functional.cross_entropy(out["logits"].float(), batch["labels"], ignore_index=-1)
+        loss = loss + sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
     if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
         loss = loss + cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
@@ -98,6 +98,21 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
     if "stance_logits" in out:
         loss = loss + cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
     return loss
+
+
+def sentence_loss(logits: torch.Tensor, batch: dict, soft_weight: float) -> torch.Tensor:
+    """Cross-entropy against the gold label; with ``soft_weight`` > 0, rows whose annotators'
+    votes are known (BABE) train on (1 - w) * gold + w * the annotators' share instead, so a
+    3-2 vote asks for less confidence than a 5-0 one (the majority label stays the target)."""
+    if soft_weight <= 0 or "label_soft" not in batch:
+        return nn.functional.cross_entropy(logits, batch["labels"], ignore_index=-1)
+    rows = batch["labels"] >= 0
+    logp = logits[rows].log_softmax(-1)
+    gold = nn.functional.one_hot(batch["labels"][rows], logits.shape[-1]).float()
+    share = batch["label_soft"][rows]
+    votes = torch.stack([1 - share, share], dim=-1)
+    target = torch.where((share >= 0).unsqueeze(-1), (1 - soft_weight) * gold + soft_weight * votes, gold)
+    return -(target * logp).sum(-1).mean()
 
 
 def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,7 @@ COLUMNS = (
     "target_end",    # int: -1, or the end of that mention
     "stance",        # int: -1 (not a stance row), else an index into STANCES
     "stance_soft",   # list[float]: a teacher's probabilities over STANCES (distillation), or []
+    "label_soft",    # float: -1, or the share of annotators who called the sentence framing (BABE)
 )
 """Stance rows (NewsMTSC) are one (sentence, target) pair each and carry ``label`` -1:
 the framing loss skips them, and framing rows carry ``stance`` -1."""
