@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference import ner_process
 from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
@@ -106,7 +107,8 @@ class Scorer:
             from concurrent.futures import ThreadPoolExecutor
 
             def load():
-                load_ner()
+                if not ner_process.running():
+                    load_ner()
                 return self.stance_loaded()
 
             pool = ThreadPoolExecutor(1, thread_name_prefix="slant-targets")

@@ -22,6 +22,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
+from inference import ner_process
 from models.errors import SlantError
 
 TYPES = ("PERSON", "ORG", "GPE")
@@ -73,7 +74,10 @@ def _load_ner():
 
 def preload_ner() -> None:
     """Start loading the NER pipeline on a daemon thread, so importing spaCy overlaps the
-    framing model's load; a failure surfaces, with its message, on first use."""
+    framing model's load; a failure surfaces, with its message, on first use. Nothing to do
+    when a forked child serves the NER (``inference.ner_process``, started by ``slant score``)."""
+    if ner_process.running():
+        return
     threading.Thread(target=_try_load_ner, daemon=True, name="slant-ner").start()
 
 
@@ -98,6 +102,10 @@ def find_mentions(sentences: list[str], nlp=None) -> list[list[Mention]]:
     """Per sentence, its PERSON/ORG/GPE mentions (capped, see MAX_TARGETS_PER_SENTENCE).
     Sentences run through the pipeline one by one, so a 50 MB article never becomes
     one spaCy document."""
+    if nlp is None:
+        served = ner_process.find_mentions(sentences)
+        if served is not None:
+            return served
     nlp = nlp or load_ner()
     found: list[list[Mention]] = []
     for i, doc in enumerate(nlp.pipe(sentences, batch_size=64)):
