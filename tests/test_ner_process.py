@@ -68,3 +68,21 @@ def test_console_score_with_the_child_gives_targets(tiny_stance_model, tmp_path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     targets = [t for line in proc.stdout.splitlines() for t in json.loads(line)["targets"]]
     assert {t["entity"] for t in targets} == {"Vladimir Putin"}
+
+
+def test_a_missing_ner_model_in_the_child_is_the_usual_one_line_error():
+    out = run_python(f"""
+import json
+from inference import ner_process, targets
+from models.errors import SlantError
+targets.NER_PACKAGE = "no_such_ner_package"  # the child inherits it
+ner_process._a_core_is_free = lambda: True
+assert ner_process.start()
+try:
+    targets.find_mentions({SENTENCES!r})
+    message = None
+except SlantError as e:
+    message = str(e)
+print(json.dumps({{"message": message}}))
+""")
+    assert out["message"].startswith("targets need the offline NER model") and "--no-targets" in out["message"]
