@@ -163,9 +163,10 @@ def _binary_problem(path: str) -> ReadProblem:
     return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
 
 
-def _cp1252_warning(path: str) -> ReadProblem:
-    return ReadProblem(path, f"{path}: not valid UTF-8; decoded as cp1252 — re-save as "
-                       "UTF-8 to silence this", False)
+def _cp1252_warning(path: str, encoding: str = "UTF-8") -> ReadProblem:
+    """``encoding``: what the file looked like (UTF-16 when it starts with that BOM)."""
+    return ReadProblem(path, f"{path}: not valid {encoding}; decoded as cp1252 from the first bad byte — "
+                       "re-save as UTF-8 to silence this", False)
 
 
 # --- plain text ---------------------------------------------------------------
@@ -187,7 +188,7 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Ite
     else:
         pieces.append(dec.decode(b"", final=True))
         if dec.fell_back:
-            yield _cp1252_warning(path)
+            yield _cp1252_warning(path, dec.encoding)
         yield from _text_doc(path, path, "".join(pieces), opts)
         return
     # Huge: stream the rest in chunks.
@@ -200,7 +201,7 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Ite
 
     yield from _chunk_stream(path, rest(), opts)
     if dec.fell_back:
-        yield _cp1252_warning(path)
+        yield _cp1252_warning(path, dec.encoding)
 
 
 def _chunk_stream(path: str, texts: Iterable[str], opts: _Options) -> Iterator[Item]:

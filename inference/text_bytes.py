@@ -38,8 +38,10 @@ class Decoder:
     """
 
     def __init__(self, head: bytes) -> None:
-        enc = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-        self._dec = codecs.getincrementaldecoder(enc)()
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        self.encoding = "UTF-16" if utf16 else "UTF-8"
+        """What the stream was read as until any fallback (the warning names it)."""
+        self._dec = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
         self.fell_back = False
 
     def decode(self, data: bytes, final: bool = False) -> str:

@@ -58,6 +58,14 @@ def test_cp1252_is_decoded_with_a_warning(tmp_path):
     assert not p.fatal and "not valid UTF-8; decoded as cp1252" in p.message and "UTF-8" in p.message
 
 
+def test_a_broken_utf16_file_is_named_as_utf16(tmp_path):
+    f = tmp_path / "u.txt"
+    f.write_bytes("Officials met on Monday.".encode("utf-16") + b"\x00")  # one stray byte at the end
+    (doc,), (p,) = _read(f)
+    assert doc.text.startswith("Officials met on Monday.")
+    assert not p.fatal and "not valid UTF-16; decoded as cp1252 from the first bad byte" in p.message
+
+
 HTML = """<!doctype html><html><head><title>Council vote</title>
 <script>alert(1)</script></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/w">World News Menu</a></li></ul></nav>
