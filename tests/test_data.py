@@ -41,7 +41,8 @@ def test_babe_vote_shares_come_from_the_raw_annotator_file_when_present(tmp_path
     votes += [["The radical plan.", str(a), v] for a, v in enumerate("11101")]
     votes += [["Officials met on Monday.", str(a), v] for a, v in enumerate("00000")] + [["Officials met on Monday.", "9", ""]]
     write_xlsx(tmp_path / "babe" / "raw_labels_SG2.xlsx", votes)
-    assert load_source("babe", tmp_path)["label_soft"] == pytest.approx([0.8, 0.0])
+    assert load_source("babe", tmp_path, votes=True)["label_soft"] == pytest.approx([0.8, 0.0])
+    assert load_source("babe", tmp_path)["label_soft"] == [-1.0, -1.0]  # not asked for: the file is not read
 
 
 def test_word_spans_match_whole_words_only():

@@ -48,12 +48,13 @@ LICENCES = {
 }
 
 
-def load_source(name: str, root: Path | None, *, part: str = "train") -> Dataset:
-    """``part`` picks a NewsMTSC file (train, devtest_rw, devtest_mt); other sources have one."""
+def load_source(name: str, root: Path | None, *, part: str = "train", votes: bool = False) -> Dataset:
+    """``part`` picks a NewsMTSC file (train, devtest_rw, devtest_mt); other sources have one.
+    ``votes``: BABE rows carry their annotator vote share (see ``data_babe.load_babe``)."""
     if name in SOURCES and root is None:
         raise SlantError(f"source '{name}' needs a data root; set SLANT_DATA_ROOT or --data.root")
     if name == "babe":
-        rows = data_babe.load_babe(root)
+        rows = data_babe.load_babe(root, votes=votes)
     elif name == "ptc":
         rows = data_ptc.load_ptc(root)
     elif name == "hube2019":

@@ -64,9 +64,11 @@ def vote_shares(root: Path) -> dict[str, float]:
     return {t: sum(v) / len(v) for t, v in votes.items() if v}
 
 
-def load_babe(root: Path) -> list[dict]:
+def load_babe(root: Path, *, votes: bool = False) -> list[dict]:
+    """``votes``: attach each sentence's annotator vote share (``label_soft``) from the raw file,
+    which costs about a second to parse; only ``train.soft_label_weight`` > 0 uses it."""
     path = require_file(root / BABE_FILE, "BABE")
-    shares = vote_shares(root)
+    shares = vote_shares(root) if votes else {}
     rows = []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f, delimiter=";")

@@ -62,7 +62,7 @@ def make_data(cfg: Config) -> RunData:
     for name in names:
         if name in STANCE_SOURCES:
             continue
-        ds = load_source(name, root)
+        ds = load_source(name, root, votes=cfg.train.soft_label_weight > 0)
         if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
             ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
         how = d.split if name == d.eval_source else "random"
