@@ -167,3 +167,16 @@ def test_ptc_test_articles_keep_every_line_and_only_training_is_thinned(tmp_path
     assert {label for label, spans in zip(train["label"], train["spans"]) if spans} == {1}
     with pytest.raises(SlantError, match="ptc_negatives"):
         load_config(None, ["data.ptc_negatives=1.5"])
+
+
+def test_a_corrupt_xlsx_is_a_one_line_error_naming_the_dataset(tmp_path):
+    from training.data_babe import vote_shares
+    from training.data_mbic import mbic_articles
+
+    for folder, name in (("babe", "raw_labels_SG2.xlsx"), ("mbic", "final_labels_MBIC.xlsx")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_bytes(b"not a zip")
+    with pytest.raises(SlantError, match="raw_labels_SG2.xlsx: not a readable xlsx .*re-download BABE"):
+        vote_shares(tmp_path)
+    with pytest.raises(SlantError, match="final_labels_MBIC.xlsx: not a readable xlsx .*re-download MBIC"):
+        list(mbic_articles(tmp_path))

@@ -10,9 +10,7 @@ from __future__ import annotations
 import ast
 import csv
 import re
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 from models.errors import SlantError
 from training.data_root import require_file
@@ -54,13 +52,10 @@ def vote_shares(root: Path) -> dict[str, float]:
     if not path.is_file():
         return {}
     votes: dict[str, list[float]] = {}
-    try:
-        for r in read_xlsx(path):
-            v = r.get("Label_bias_0-1", "")
-            if v in ("0", "1", "0.0", "1.0"):
-                votes.setdefault((r.get("text") or "").strip(), []).append(float(v))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as e:
-        raise SlantError(f"{path}: not a readable xlsx ({e.__class__.__name__}); re-download BABE into the data root") from None
+    for r in read_xlsx(path, "BABE"):
+        v = r.get("Label_bias_0-1", "")
+        if v in ("0", "1", "0.0", "1.0"):
+            votes.setdefault((r.get("text") or "").strip(), []).append(float(v))
     return {t: sum(v) / len(v) for t, v in votes.items() if v}
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
+from models.errors import SlantError
+
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -23,8 +25,16 @@ def _col_index(ref: str) -> int:
     return n - 1
 
 
-def read_xlsx(path: Path) -> Iterator[dict]:
-    """Rows of the first worksheet as dicts keyed by the header row."""
+def read_xlsx(path: Path, dataset: str) -> Iterator[dict]:
+    """Rows of the first worksheet as dicts keyed by the header row. A file that is not a
+    readable xlsx is a one-line ``SlantError`` telling the user to re-download ``dataset``."""
+    try:
+        yield from _rows(path)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as e:
+        raise SlantError(f"{path}: not a readable xlsx ({e.__class__.__name__}); re-download {dataset} into the data root") from None
+
+
+def _rows(path: Path) -> Iterator[dict]:
     with zipfile.ZipFile(path) as z:
         shared = []
         if "xl/sharedStrings.xml" in z.namelist():
