@@ -96,7 +96,7 @@ def score_folder(folder: Path, lines: list[dict], root: Path) -> dict:
         result["si_lexicon_baseline"] = si_prf(to_article(rows, lex.predict(list(ds["text"])), starts), si_gold)
 
     gold, pred = classify_gold_spans(rows, held.token_probs, held.offsets, loaded.arch.tags, starts, tc_gold,
-                                     loaded.meta.get("technique_weights"))
+                                     loaded.technique_weights)
     ours = {PTC_TECHNIQUE_MAP.get(g, g) for g in gold} & set(PTC_TECHNIQUE_MAP.values())
     mapped = [PTC_TECHNIQUE_MAP.get(g, g) for g in gold]
     result["tc"] = tc_micro_f1(mapped, pred)

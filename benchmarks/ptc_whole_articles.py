@@ -20,7 +20,7 @@ from models.model_folder import load_model
 from training.data import to_dataset
 from training.data_ptc import load_ptc
 from training.data_root import resolve_data_root
-from training.evaluation import predicted_spans
+from training.evaluation import piece_offsets, predicted_spans
 from training.loop import predict, use_bf16
 from training.span_metrics import span_prf
 from training.train import encode
@@ -39,10 +39,9 @@ def held_out_predictions(folder: Path, lines: list[dict]) -> SimpleNamespace:
     rows = [r for r in lines if r["id"].split(":")[1] in keep]
     ds = to_dataset(rows)
     probs = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto")).token_probs
-    offsets = loaded.tokenizer(list(ds["text"]), truncation=True, max_length=loaded.arch.max_length,
-                               return_offsets_mapping=True)["offset_mapping"]
+    offsets = piece_offsets(loaded.tokenizer, ds["text"], loaded.arch.max_length)
     spans = predicted_spans(loaded.model, loaded.tokenizer, ds, probs, loaded.meta.get("span_threshold", 0.5),
-                            loaded.meta.get("technique_weights"), offsets)
+                            loaded.technique_weights, offsets)
     return SimpleNamespace(loaded=loaded, test_ids=test_ids, articles=articles, rows=rows, ds=ds, token_probs=probs,
                            offsets=offsets, spans=spans)
 

@@ -18,7 +18,7 @@ from models import default_model_path
 from models.model_folder import load_model
 from training.calibration import apply_temperature
 from training.config import load_config
-from training.evaluation import predicted_spans
+from training.evaluation import piece_offsets, predicted_spans
 from training.loop import predict, use_bf16
 from training.span_metrics import span_prf
 from training.train import encode, make_data
@@ -43,10 +43,11 @@ def main() -> None:
         preds = predict(loaded.model, encode(sub, loaded.tokenizer, loaded.arch), use_bf16("auto"))
         probs = apply_temperature(preds.logits, loaded.temperature)
         gold = list(sub["spans"])
+        offsets = piece_offsets(loaded.tokenizer, sub["text"], loaded.arch.max_length)
         rows = []
         for thr in THRESHOLDS:
             spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr,
-                                    loaded.meta.get("technique_weights"))
+                                    loaded.technique_weights, offsets)
             for gate in GATES:
                 pred = [sp if p >= gate else [] for sp, p in zip(spans, probs)]
                 r = span_prf(gold, pred, technique="loaded_language", mode="overlap")

@@ -35,12 +35,18 @@ def calibrate(logits: np.ndarray, labels) -> tuple[float, float]:
     return float(temperature), float(threshold)
 
 
+def piece_offsets(tokenizer, texts, max_length: int) -> list:
+    """Each text's word-piece character offsets, tokenised as the model saw it. Computed once
+    by callers that decode the same rows many times (threshold and weight searches)."""
+    return tokenizer(list(texts), truncation=True, max_length=max_length, return_offsets_mapping=True)["offset_mapping"]
+
+
 def predicted_spans(model, tokenizer, ds: Dataset, token_probs: list[np.ndarray], threshold: float,
                     technique_weights: dict[str, float] | None = None, offsets=None) -> list[list[dict]]:
+    """``offsets``: from ``piece_offsets`` (computed here when not given)."""
     tags = model.arch.tags
     if offsets is None:
-        offsets = tokenizer(list(ds["text"]), truncation=True, max_length=model.arch.max_length,
-                            return_offsets_mapping=True)["offset_mapping"]
+        offsets = piece_offsets(tokenizer, ds["text"], model.arch.max_length)
     return [decode_spans(p, offs, tags, text, threshold, technique_weights)
             for p, offs, text in zip(token_probs, offsets, list(ds["text"]))]
 
@@ -60,8 +66,7 @@ def tune_span_decoding(model, tokenizer, dev: Dataset, bf16: bool, encode,
     if dev is None or not len(dev) or not any(len(s) for s in dev["spans"]):
         return 0.5, {}
     probs = predict(model, encode(dev), bf16).token_probs
-    offsets = tokenizer(list(dev["text"]), truncation=True, max_length=model.arch.max_length,
-                        return_offsets_mapping=True)["offset_mapping"]
+    offsets = piece_offsets(tokenizer, dev["text"], model.arch.max_length)
     gold = list(dev["spans"])
 
     def spans(t, w=None):
