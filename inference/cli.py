@@ -31,7 +31,9 @@ def _evaluate(args, extra: list[str]) -> int:
 def _score(args, extra: list[str]) -> int:
     if extra:
         raise SlantError(f"unknown option {extra[0]!r}; see 'slant score --help'")
-    if not args.no_targets and args.engine == "local" and (args.model is None or args.stance_model is not None):
+    from inference.targets import ner_wanted
+
+    if args.engine == "local" and ner_wanted(not args.no_targets, args.model, args.stance_model):
         from inference import ner_process
 
         ner_process.start()  # before torch is imported: spaCy loads on the other core meanwhile

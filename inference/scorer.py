@@ -22,7 +22,7 @@ from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.stance import stance_inputs, stance_probs
-from inference.targets import article_targets, load_ner, preload_ner
+from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
 from models.fast_load import load_for_scoring
@@ -78,7 +78,7 @@ class Scorer:
         head if it has one, else ``stance_model`` (a folder, or "default" for the shipped one)."""
         from models import default_model_path, default_stance_path
 
-        if kwargs.get("targets", True) and (path is None or stance_model is not None):
+        if ner_wanted(kwargs.get("targets", True), path, stance_model):
             preload_ner()
         loaded = load_for_scoring(path or default_model_path())
         if "framing" not in loaded.meta.get("tasks", ["framing"]):

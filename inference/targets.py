@@ -72,6 +72,13 @@ def _load_ner():
     return _NLP
 
 
+def ner_wanted(targets: bool, model, stance_model) -> bool:
+    """Whether scoring with these options loads the NER ahead of first use: targets on, and the
+    default model (paired with the shipped stance model) or an explicit stance model. One rule
+    for ``Scorer.load`` and for ``slant score``, which must decide before importing torch."""
+    return targets and (model is None or stance_model is not None)
+
+
 def preload_ner() -> None:
     """Start loading the NER pipeline on a daemon thread, so importing spaCy overlaps the
     framing model's load; a failure surfaces, with its message, on first use. Nothing to do
