@@ -25,8 +25,10 @@ from inference.stance import stance_inputs, stance_probs
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
+from models.fast_bert import FastBert
 from models.fast_load import load_for_scoring
 from models.model_folder import LoadedModel
+from models.packed_linear import pack_linear_layers
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
 from models.precision import bf16_network, cpu_has_bf16
@@ -257,10 +259,10 @@ class Scorer:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     self._networks[id(model)] = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-            elif id(model) in self._owned:
-                self._networks[id(model)] = model.to(torch.bfloat16)
             else:
-                self._networks[id(model)] = bf16_network(model)
+                network = model.to(torch.bfloat16) if id(model) in self._owned else bf16_network(model)
+                pack_linear_layers(network, within=FastBert)  # the encoder's weights, packed once
+                self._networks[id(model)] = network
         return self._networks[id(model)]
 
 

@@ -54,3 +54,38 @@ def test_old_folder_without_encoder_config_falls_back(tiny_model, tmp_path):
     [rec] = Scorer.load(copy).score_sentences(["The council met."])
     assert 0 <= rec.score <= 1
     assert json.loads((copy / "config.json").read_text())["base"] == "tiny-random-bert"
+
+
+def test_packed_linear_matches_nn_linear():
+    from models.packed_linear import PackedLinear, packs_correctly
+
+    if not packs_correctly():
+        import pytest
+
+        pytest.skip("this torch build cannot pack oneDNN linear weights")
+    torch.manual_seed(1)
+    lin = torch.nn.Linear(40, 24).to(torch.bfloat16)
+    x = torch.randn(3, 7, 40, dtype=torch.bfloat16)
+    with torch.inference_mode():
+        assert torch.allclose(PackedLinear(lin)(x).float(), lin(x).float(), atol=0.03, rtol=0.02)
+
+
+def test_bf16_scorer_packs_the_encoder_and_keeps_its_scores(tiny_model, monkeypatch):
+    """The bf16 network's encoder linears are packed (where the build can), the heads are not,
+    and scores match the same network unpacked; without packing it still scores."""
+    import models.packed_linear as packed_linear
+    from models.packed_linear import PackedLinear
+
+    sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move, said the mayor."]
+    packed = Scorer.load(tiny_model, bf16=True, targets=False)
+    a = packed.score_sentences(sents)
+    network = packed._network(packed.loaded.model)
+    n_packed = sum(isinstance(m, PackedLinear) for m in network.encoder.modules())
+    assert n_packed in (0, 12)  # 2 layers x (q, k, v, out, ffn in, ffn out), or none where unsupported
+    assert not isinstance(network.sentence_head, PackedLinear)
+    monkeypatch.setattr(packed_linear, "packs_correctly", lambda dtype=None: False)
+    plain = Scorer.load(tiny_model, bf16=True, targets=False)
+    b = plain.score_sentences(sents)
+    assert not any(isinstance(m, PackedLinear) for m in plain._network(plain.loaded.model).modules())
+    for x, y in zip(a, b):
+        assert abs(x.score - y.score) < 0.02
