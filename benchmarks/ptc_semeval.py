@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data_ptc import PTC_DIR, _read_spans, article_lines, load_ptc
+from training.data_ptc import PTC_DIR, read_spans, article_lines, load_ptc
 from training.data_root import resolve_data_root
 from training.schema import PTC_TECHNIQUE_MAP
 from training.semeval_metrics import si_prf, tc_micro_f1
@@ -86,7 +86,7 @@ def score_folder(folder: Path, lines: list[dict], root: Path) -> dict:
     starts = {a: {n: s0 for n, s0, _ in article_lines((base / "train-articles" / f"article{a}.txt").read_text(encoding="utf-8"))}
               for a in articles}
     si_gold = {a: s for a, s in read_si(base / "train-task1-SI.labels").items() if a in articles}
-    tc_raw = _read_spans(base / "train-task2-TC.labels")
+    tc_raw = read_spans(base / "train-task2-TC.labels")
     tc_gold = {a: tc_raw.get(a, []) for a in articles}
 
     result = {"model": str(folder), "articles": len(articles), "lines": len(rows)}

@@ -68,6 +68,15 @@ def test_ptc_lines_become_sentences_labelled_by_loaded_language(tmp_path):
     assert {r["group"] for r in ds} == {"ptc:1"}
 
 
+def test_ptc_labels_with_bad_offsets_name_the_file_and_line(tmp_path):
+    base = tmp_path / "semeval2020_task11_ptc"
+    (base / "train-articles").mkdir(parents=True)
+    (base / "train-articles" / "article1.txt").write_text("They are evil thugs.\n")
+    (base / "train-task2-TC.labels").write_text("1\tLoaded_Language\t9\t13\n1\tLoaded_Language\tnine\t13\n")
+    with pytest.raises(SlantError, match=r"train-task2-TC.labels:2: span offsets 'nine'"):
+        load_source("ptc", tmp_path)
+
+
 @pytest.mark.parametrize("content, message", [
     ('{"text": "a", "label": "maybe"}\n', "not in the label set"),
     ('{"text": "", "label": 1}\n', "empty text"),

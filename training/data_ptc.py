@@ -15,6 +15,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+from models.errors import SlantError
 from training.data_root import require_file
 from training.schema import PTC_TECHNIQUE_MAP
 
@@ -23,13 +24,20 @@ LICENSE = "PTC (Da San Martino et al. 2019/2020): research use only, no redistri
 FRAMING_TECHNIQUES = {"Loaded_Language", "Name_Calling,Labeling"}
 
 
-def _read_spans(path: Path) -> dict[str, list[tuple[str, int, int]]]:
+def read_spans(path: Path) -> dict[str, list[tuple[str, int, int]]]:
+    """Article id -> (technique, start, end) character spans, from PTC's tab-separated labels file
+    (``train-task2-TC.labels``); lines without four fields are skipped, offsets that are not
+    numbers stop with the file and line named."""
     spans = defaultdict(list)
     with path.open(encoding="utf-8") as f:
-        for line in csv.reader(f, delimiter="\t"):
+        for number, line in enumerate(csv.reader(f, delimiter="\t"), 1):
             if len(line) == 4:
                 art, tech, s, e = line
-                spans[art].append((tech, int(s), int(e)))
+                try:
+                    spans[art].append((tech, int(s), int(e)))
+                except ValueError:
+                    raise SlantError(f"{path}:{number}: span offsets {s!r}, {e!r} are not numbers; "
+                                     "re-download the PTC corpus (see the README's Data section)") from None
     return spans
 
 
@@ -67,7 +75,7 @@ def article_lines(text: str):
 
 def load_ptc(root: Path) -> list[dict]:
     base = root / PTC_DIR
-    spans_by_article = _read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
+    spans_by_article = read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
     art_dir = base / "train-articles"
     require_file(next(iter(sorted(art_dir.glob("article*.txt"))), art_dir / "article*.txt"), "PTC")
     rows = []
