@@ -62,7 +62,7 @@ class Scorer:
         self.technique_weights = loaded.technique_weights
         self.precision = precision
         self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
-        self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> its bf16 or int8 network, made on first use
+        self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> the network run for it (see _network), made on first use
         self._owned: set[int] = set()  # ids of models this scorer loaded itself: cast in place, not copied
         self.spans = spans
         self.targets = targets
@@ -246,23 +246,27 @@ class Scorer:
         return best, spans
 
     def _network(self, model: torch.nn.Module) -> torch.nn.Module:
-        """The network to run for ``model`` at this scorer's precision: itself in fp32, else
-        with bf16 weights or int8-quantised linear layers, made on first use (not in the
-        constructor). A model the scorer loaded itself is cast in place (a copy costs time and
-        memory); one handed in is copied, so the caller's model stays fp32."""
-        if self.precision != "int8" and not self.bf16:
-            return model
+        """The network to run for ``model`` at this scorer's precision, made on first use (not in
+        the constructor): bf16 weights, int8-quantised linear layers, or fp32. A model the scorer
+        loaded itself is changed in place (a copy costs time and memory): cast, and its encoder's
+        weights packed (``models.packed_linear``); one handed in is copied for bf16 and int8 and
+        used as it is in fp32, so the caller's model never changes."""
         if id(model) not in self._networks:
+            owned = id(model) in self._owned
             if self.precision == "int8":
                 from torch import nn
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    self._networks[id(model)] = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+                    network = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            elif self.bf16:
+                network = model.to(torch.bfloat16) if owned else bf16_network(model)
+                pack_linear_layers(network, within=FastBert)
             else:
-                network = model.to(torch.bfloat16) if id(model) in self._owned else bf16_network(model)
-                pack_linear_layers(network, within=FastBert)  # the encoder's weights, packed once
-                self._networks[id(model)] = network
+                network = model
+                if owned:
+                    pack_linear_layers(network, within=FastBert)
+            self._networks[id(model)] = network
         return self._networks[id(model)]
 
 

@@ -1,6 +1,7 @@
 """The transformers-free inference path gives the same numbers as transformers."""
 import json
 
+import pytest
 import torch
 
 from inference.scorer import Scorer
@@ -60,8 +61,6 @@ def test_packed_linear_matches_nn_linear():
     from models.packed_linear import PackedLinear, packs_correctly
 
     if not packs_correctly():
-        import pytest
-
         pytest.skip("this torch build cannot pack oneDNN linear weights")
     torch.manual_seed(1)
     lin = torch.nn.Linear(40, 24).to(torch.bfloat16)
@@ -70,22 +69,27 @@ def test_packed_linear_matches_nn_linear():
         assert torch.allclose(PackedLinear(lin)(x).float(), lin(x).float(), atol=0.03, rtol=0.02)
 
 
-def test_bf16_scorer_packs_the_encoder_and_keeps_its_scores(tiny_model, monkeypatch):
-    """The bf16 network's encoder linears are packed (where the build can), the heads are not,
-    and scores match the same network unpacked; without packing it still scores."""
+@pytest.mark.parametrize("bf16", [True, False])
+def test_scorer_packs_its_own_encoder_and_keeps_its_scores(tiny_model, monkeypatch, bf16):
+    """The scoring network's encoder linears are packed (where the build can), the heads are
+    not, and scores match the same network unpacked; without packing it still scores; a model
+    handed in by the caller is never changed."""
     import models.packed_linear as packed_linear
     from models.packed_linear import PackedLinear
 
     sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move, said the mayor."]
-    packed = Scorer.load(tiny_model, bf16=True, targets=False)
+    packed = Scorer.load(tiny_model, bf16=bf16, targets=False)
     a = packed.score_sentences(sents)
     network = packed._network(packed.loaded.model)
     n_packed = sum(isinstance(m, PackedLinear) for m in network.encoder.modules())
-    assert n_packed in (0, 12)  # 2 layers x (q, k, v, out, ffn in, ffn out), or none where unsupported
+    assert n_packed == (12 if packed_linear.packs_correctly(torch.bfloat16 if bf16 else torch.float32) else 0)
     assert not isinstance(network.sentence_head, PackedLinear)
+    theirs = load_for_scoring(tiny_model)
+    Scorer(theirs, bf16=bf16, targets=False).score_sentences(sents)
+    assert not any(isinstance(m, PackedLinear) for m in theirs.model.modules())
     monkeypatch.setattr(packed_linear, "packs_correctly", lambda dtype=None: False)
-    plain = Scorer.load(tiny_model, bf16=True, targets=False)
+    plain = Scorer.load(tiny_model, bf16=bf16, targets=False)
     b = plain.score_sentences(sents)
     assert not any(isinstance(m, PackedLinear) for m in plain._network(plain.loaded.model).modules())
     for x, y in zip(a, b):
-        assert abs(x.score - y.score) < 0.02
+        assert abs(x.score - y.score) < (0.02 if bf16 else 1e-5)
