@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 _PACK_HINT = 4096
 """Rows (word pieces) per call the packed layout is tuned for: the scorer's token budget."""
@@ -20,12 +21,12 @@ _PACK_HINT = 4096
 class PackedLinear(nn.Module):
     """Inference-only ``nn.Linear`` over a pre-packed weight (no gradients, no state dict)."""
 
-    def __init__(self, linear: nn.Linear):
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
         super().__init__()
-        self.out_features = linear.out_features
-        self.dtype = linear.weight.dtype
-        self.packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), _PACK_HINT)
-        self.bias = None if linear.bias is None else linear.bias.detach()
+        self.out_features = weight.shape[0]
+        self.dtype = weight.dtype
+        self.packed = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), _PACK_HINT)
+        self.bias = None if bias is None else bias.detach()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # oneDNN wants input and weight in one dtype; under autocast an fp32 layer may get bf16
@@ -35,16 +36,15 @@ class PackedLinear(nn.Module):
 
 
 def packs_correctly(dtype: torch.dtype = torch.bfloat16) -> bool:
-    """Whether this torch build and CPU can run ``PackedLinear`` and it matches ``nn.Linear``."""
+    """Whether this torch build and CPU can run ``PackedLinear`` and it matches ``F.linear``.
+    Plain tensors, no ``nn.Linear``: building one on the meta device imports torch._dynamo
+    (0.3 s of cold start), and on the CPU it would draw from the global RNG."""
     try:
-        rng = torch.Generator().manual_seed(0)  # not the global RNG: callers' seeds stay as they are
-        lin = nn.Linear(64, 48, dtype=dtype, device="meta").to_empty(device="cpu")  # no random init
-        with torch.no_grad():
-            lin.weight.copy_(torch.randn(48, 64, generator=rng))
-            lin.bias.copy_(torch.randn(48, generator=rng))
-        x = torch.randn(2, 5, 64, generator=rng).to(dtype)
+        rng = torch.Generator().manual_seed(0)
+        weight, bias, x = (torch.randn(*shape, generator=rng).to(dtype) for shape in ((48, 64), (48,), (2, 5, 64)))
         with torch.inference_mode():
-            return bool(torch.allclose(PackedLinear(lin)(x).float(), lin(x).float(), atol=0.05, rtol=0.02))
+            out = PackedLinear(weight, bias)(x).float()
+            return bool(torch.allclose(out, F.linear(x, weight, bias).float(), atol=0.05, rtol=0.02))
     except (RuntimeError, AttributeError, NotImplementedError):
         return False
 
@@ -61,6 +61,6 @@ def pack_linear_layers(model: nn.Module, within: type[nn.Module]) -> int:
         for parent in list(encoder.modules()):
             for name, child in list(parent.named_children()):
                 if isinstance(child, nn.Linear):
-                    setattr(parent, name, PackedLinear(child))
+                    setattr(parent, name, PackedLinear(child.weight, child.bias))
                     count += 1
     return count

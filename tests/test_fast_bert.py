@@ -66,7 +66,7 @@ def test_packed_linear_matches_nn_linear():
     lin = torch.nn.Linear(40, 24).to(torch.bfloat16)
     x = torch.randn(3, 7, 40, dtype=torch.bfloat16)
     with torch.inference_mode():
-        assert torch.allclose(PackedLinear(lin)(x).float(), lin(x).float(), atol=0.03, rtol=0.02)
+        assert torch.allclose(PackedLinear(lin.weight, lin.bias)(x).float(), lin(x).float(), atol=0.03, rtol=0.02)
 
 
 @pytest.mark.parametrize("bf16", [True, False])
