@@ -31,7 +31,7 @@ from models.model_folder import LoadedModel
 from models.packed_linear import pack_linear_layers
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
-from models.precision import bf16_network, cpu_has_bf16
+from models.precision import bf16_network, bound_onednn_caches, cpu_has_bf16
 
 
 @dataclass
@@ -80,6 +80,7 @@ class Scorer:
         head if it has one, else ``stance_model`` (a folder, or "default" for the shipped one)."""
         from models import default_model_path, default_stance_path
 
+        bound_onednn_caches()
         if ner_wanted(kwargs.get("targets", True), path, stance_model):
             preload_ner()
         loaded = load_for_scoring(path or default_model_path())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 from pathlib import Path
 
 import torch
@@ -36,3 +37,22 @@ def autocast(enabled: bool):
 def bf16_network(model: torch.nn.Module) -> torch.nn.Module:
     """An inference copy of ``model`` with bf16 weights (the original is left as it is)."""
     return copy.deepcopy(model).to(torch.bfloat16).eval()
+
+
+ONEDNN_CACHE_ENTRIES = "64"
+"""Cached oneDNN primitives per cache, for scoring (the libraries' default is 1,024)."""
+
+
+def bound_onednn_caches() -> None:
+    """Cap oneDNN's primitive cache and torch's ideep cache before the first oneDNN op.
+
+    Why: both keep one compiled primitive per input shape, about 0.5 MB each, up to 1,024
+    entries. Scoring article after article meets a new (sentences, word pieces) shape at almost
+    every call, so a long ``slant score`` run grew past 1 GB (1.3 GB after 500 eight-sentence
+    articles, still rising) while one article's network needs a few dozen primitives. With 64
+    entries it levels off near 570 MB at the same speed (``benchmarks/score_memory.py``).
+    Both libraries read these variables when their cache is first used, so this works after
+    ``import torch`` but not after a oneDNN op has run; values a user has set are kept.
+    """
+    for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
+        os.environ.setdefault(name, ONEDNN_CACHE_ENTRIES)

@@ -128,3 +128,16 @@ def test_technique_weights_are_read_and_checked(tiny_model, tmp_path):
     (folder / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(SlantError, match="technique_weights"):
         Scorer.load(folder)
+
+
+def test_scorer_load_caps_onednn_caches_but_keeps_a_users_setting(tiny_model, monkeypatch):
+    """Unbounded oneDNN caches grew a long scoring run past 1 GB (benchmarks/score_memory.py)."""
+    import os
+
+    from models.precision import ONEDNN_CACHE_ENTRIES
+
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.setenv("LRU_CACHE_CAPACITY", "8")
+    Scorer.load(tiny_model, targets=False)
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == ONEDNN_CACHE_ENTRIES
+    assert os.environ["LRU_CACHE_CAPACITY"] == "8"
