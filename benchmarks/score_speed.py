@@ -6,7 +6,8 @@ Scores ≥ 2,000 real news sentences (BABE + PTC lines from the data root) with:
   targets + stance (named-entity recognition and one stance pass per target), in fp32, in
   bf16 autocast over the fp32 weights (the route bf16 weights replaced), and int8;
 - the stock pipeline (fp32, its default batch size 1, and batch size 32) over a thin
-  ``PreTrainedModel`` wrapper around the very same network.
+  ``PreTrainedModel`` wrapper around the very same network, each in a fresh process with
+  oneDNN's caches at the libraries' defaults (the scorer caps them for its process).
 Prints sentences/s, the ratios and the largest score differences, and writes
 ``benchmarks/results/score_speed.json``. Cold start and peak RSS of ``slant score`` on a
 short article are measured in fresh processes. Each route is timed ``--repeats`` times (3) and
@@ -17,6 +18,7 @@ its fastest run kept; cold start reports the median.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -92,6 +94,20 @@ def pipeline_scores(folder: Path, sentences: list[str], batch_size: int) -> tupl
     return probs, seconds
 
 
+def pipeline_in_fresh_process(folder: Path, n: int, batch_size: int) -> tuple[np.ndarray, float]:
+    """``pipeline_scores`` in a child process with oneDNN's caches at the libraries' defaults:
+    the scorer caps them (``models.precision.bound_onednn_caches``) for the whole process, and
+    the pipeline, which meets a new shape with almost every batch-1 call, must run as it comes."""
+    env = {**os.environ, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "1024", "LRU_CACHE_CAPACITY": "1024"}
+    cmd = [sys.executable, __file__, "--pipeline-worker", str(batch_size), "--n", str(n), "--model", str(folder),
+           "--repeats", str(REPEATS)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"pipeline run failed: {out.stderr[-300:]}")
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    return np.array(row["probs"]), row["seconds"]
+
+
 def cold_start(model: Path | None, *extra: str) -> dict:
     """Median wall time of REPEATS fresh ``slant score`` processes on the seed article, all times
     listed, and the peak RSS."""
@@ -139,9 +155,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--stance-model", default="default", help="stance model for the targets run (default: the shipped one)")
     ap.add_argument("--repeats", type=int, default=3, help="timings per route; the fastest is kept (cold start: the median)")
+    ap.add_argument("--pipeline-worker", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     global REPEATS
     REPEATS = max(1, args.repeats)
+    if args.pipeline_worker is not None:  # the child of pipeline_in_fresh_process
+        probs, seconds = pipeline_scores(args.model, news_sentences(args.n), args.pipeline_worker)
+        print(json.dumps({"probs": probs.tolist(), "seconds": seconds}))
+        return
     folder = args.model or default_model_path()
     # first, while this process is small: a forked child's peak RSS counts the parent's pages too
     # smaller first: RUSAGE_CHILDREN keeps the largest child's peak so far
@@ -192,7 +213,7 @@ def main() -> None:
                          "label_agreement_vs_fp32": float(np.mean((s_8 >= fast.threshold) == (s_32 >= fast.threshold)))}
 
     for bs in (1, 32):
-        probs, t_pipe = pipeline_scores(folder, sentences, bs)
+        probs, t_pipe = pipeline_in_fresh_process(folder, args.n, bs)
         res[f"pipeline_bs{bs}"] = {"sent_per_s": n / t_pipe, "max_abs_diff_vs_slant_fp32": float(np.abs(probs - s_32).max())}
     res["speedup_vs_pipeline_default"] = res["slant"]["sent_per_s"] / res["pipeline_bs1"]["sent_per_s"]
     res["speedup_vs_pipeline_bs32"] = res["slant"]["sent_per_s"] / res["pipeline_bs32"]["sent_per_s"]
