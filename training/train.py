@@ -23,6 +23,7 @@ from models.encoders import load_tokenizer
 from models.errors import SlantError
 from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, save_model
+from models.precision import bound_onednn_caches
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
@@ -140,6 +141,7 @@ def load_weights(model: FramingModel, folder: Path) -> None:
 def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
     """Returns the ``best/`` model folder (None on DDP ranks other than 0)."""
     out = Path(out)
+    bound_onednn_caches()  # before the first oneDNN op: same weights, a third less peak memory
     rank, world = init_distributed()
     try:
         return _train(cfg, out, resume, rank, world)
