@@ -10,6 +10,8 @@ fails.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -35,8 +37,10 @@ class PackedLinear(nn.Module):
         return out.view(*x.shape[:-1], self.out_features)
 
 
+@functools.cache
 def packs_correctly(dtype: torch.dtype = torch.bfloat16) -> bool:
-    """Whether this torch build and CPU can run ``PackedLinear`` and it matches ``F.linear``.
+    """Whether this torch build and CPU can run ``PackedLinear`` and it matches ``F.linear``:
+    checked once per dtype and process (the framing and stance networks both ask).
     Plain tensors, no ``nn.Linear``: building one on the meta device imports torch._dynamo
     (0.3 s of cold start), and on the CPU it would draw from the global RNG."""
     try:
