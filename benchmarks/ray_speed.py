@@ -92,7 +92,7 @@ def run_ray(corpus: Path, model: str | None, workers: int, out: Path) -> dict:
 def run_local(corpus: Path, model: str | None) -> dict:
     import torch
 
-    from inference.ray_remote import peak_rss_kb
+    from inference.process_memory import peak_rss_kb
     from inference.reading import Document, iter_documents
     from inference.score_cli import score_document
     from inference.scorer import Scorer

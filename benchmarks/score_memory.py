@@ -21,12 +21,13 @@ import subprocess
 import sys
 import time
 
+from inference.process_memory import status_kb
+
 from save_result import save_result  # benchmarks/save_result.py
 
 
 def rss_mb() -> int:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmRSS:"))
+    return (status_kb("VmRSS") or 0) // 1024
 
 
 def worker(articles: int, targets: bool) -> None:

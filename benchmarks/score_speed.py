@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.process_memory import children_peak_kb
 from inference.scorer import Scorer
 from models import default_model_path
 from training.data import load_source
@@ -123,7 +124,7 @@ def cold_start(model: Path | None, *extra: str) -> dict:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         while proc.poll() is None:  # the forked NER child (inference.ner_process) is never waited for
-            child_kb = max(child_kb, _children_peak_kb(proc.pid))
+            child_kb = max(child_kb, children_peak_kb(proc.pid))
             time.sleep(0.02)
         if proc.returncode:
             raise SystemExit(f"slant score failed: {proc.stderr.read().decode()[-300:]}")
@@ -131,22 +132,6 @@ def cold_start(model: Path | None, *extra: str) -> dict:
     return {"seconds": float(np.median(runs)), "runs": runs,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
             "ner_child_peak_rss_mb": round(child_kb / 1024, 1)}
-
-
-def _children_peak_kb(pid: int) -> int:
-    """Largest VmHWM among the child processes of ``pid`` (Linux /proc; 0 elsewhere)."""
-    peak = 0
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0
-    for child in children:
-        try:
-            status = Path(f"/proc/{child}/status").read_text()
-        except OSError:
-            continue
-        peak = max(peak, next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0))
-    return peak
 
 
 def main() -> None:

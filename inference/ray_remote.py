@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
 from inference.ray_engine import BLOCK_CHARS, BLOCK_DOCS, _DOC_FIELDS, _doc_schema, record_schema
+from inference.process_memory import peak_rss_kb
 from models.errors import SlantError
 
 _COLLECTOR = None
@@ -46,21 +46,6 @@ def _collector_class(ray):
 
         _COLLECTOR = Collector
     return _COLLECTOR
-
-
-def peak_rss_kb() -> int:
-    """This process's peak resident memory (VmHWM) in KiB; ``ru_maxrss`` where /proc is missing."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss // 1024 if sys.platform == "darwin" else rss
 
 
 class _ScoreActor:
