@@ -7,7 +7,8 @@ compared with the scorer's spans-off route) and times, on the same 2,000 news se
 - torch (the scorer's own network): bf16 packed weights, fp32 packed weights;
 - ONNX Runtime 1.x, CPU provider, all graph optimisations: the exported fp32 graph; the same
   graph after ``onnxruntime.transformers.optimizer`` (fused attention, LayerNorm and GELU);
-  int8 dynamic quantisation of that graph (``quantize_dynamic``, int8 weights).
+  the same from transformers' ``BertModel`` graph (fused Attention too), in fp32 and converted
+  to fp16 inside; int8 dynamic quantisation of both fused graphs (``quantize_dynamic``).
 Network time only: tokenising, batching and the calibrated probability are shared, and not
 timed. Prints sentences/s and the largest difference in framing probability (per window) against torch fp32;
 writes ``benchmarks/results/onnx_speed.json``. Needs ``pip install onnxruntime onnx onnxscript``
@@ -147,6 +148,9 @@ def main() -> None:
         res["fused_ops_hf"] = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
         print(f"fused (transformers graph): {res['fused_ops_hf']}")
         opt.save_model_to_file(str(hf_fused))
+        hf_fp16 = Path(tmp, "hf_fp16.onnx")
+        opt.convert_float_to_float16(keep_io_types=True)  # fp16 weights and activations inside
+        opt.save_model_to_file(str(hf_fp16))
         hf_int8 = Path(tmp, "hf_int8.onnx")
         quantize_dynamic(str(hf_fused), str(hf_int8), weight_type=QuantType.QInt8,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
@@ -163,6 +167,7 @@ def main() -> None:
             routes["ort_fp32_fused"] = ort_runner(fused, threads)
             routes["ort_int8_fused"] = ort_runner(int8, threads)
             routes["ort_fp32_fused_attention"] = ort_runner(hf_fused, threads)
+            routes["ort_fp16_fused_attention"] = ort_runner(hf_fp16, threads)
             routes["ort_int8_fused_attention"] = ort_runner(hf_int8, threads)
             results = {name: timed(fn, batches, windows, args.repeats) for name, fn in routes.items()}
     ref = probs(results["torch_fp32_packed"][0], temperature)
