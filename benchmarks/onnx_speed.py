@@ -30,6 +30,7 @@ import torch
 from inference.batching import length_batches, pad_batch
 from inference.scorer import Scorer
 from models import default_model_path
+from models.model_folder import load_model
 
 from save_result import save_result  # benchmarks/save_result.py
 from score_speed import news_sentences  # benchmarks/score_speed.py
@@ -106,6 +107,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    # optional packages, imported late: onnxruntime.transformers appends its own folder, which holds a
+    # "models" folder, to sys.path; in an editable install that shadows Slant's `models`, so every
+    # Slant import sits at the top of this file
     import onnx
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -137,8 +141,6 @@ def main() -> None:
 
         # the same weights in transformers' BertModel (eager attention), whose graph ORT's
         # optimizer knows how to fuse into its Attention operator
-        from models.model_folder import load_model
-
         hf = load_model(folder).model.eval()
         hf.encoder.set_attn_implementation("eager")
         hf_plain, hf_fused = Path(tmp, "hf_plain.onnx"), Path(tmp, "hf_fused.onnx")
