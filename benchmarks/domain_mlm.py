@@ -31,6 +31,7 @@ from models.precision import bound_onednn_caches
 from training.data import load_source
 from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
+from training.loop import lr_factor
 from training.splits import norm_text
 
 
@@ -118,7 +119,7 @@ def main() -> None:
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     steps = math.ceil(len(chunks) / args.batch_size * args.epochs)
     warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm))))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warm))  # the training loop's warm-up and decay
     model.train()
     order: list[int] = []
     started, smooth = time.time(), None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -31,9 +30,11 @@ from inference.batching import length_batches, pad_batch
 from inference.scorer import Scorer
 from models import default_model_path
 from models.model_folder import load_model
+from training.calibration import apply_temperature
 
 from save_result import save_result  # benchmarks/save_result.py
-from score_speed import news_sentences  # benchmarks/score_speed.py
+import score_speed  # benchmarks/score_speed.py
+from score_speed import news_sentences
 
 
 class SentenceLogits(torch.nn.Module):
@@ -64,21 +65,10 @@ def run_all(fn, batches, n: int) -> np.ndarray:
     return logits
 
 
-def timed(fn, batches, n: int, repeats: int) -> tuple[np.ndarray, float]:
-    run_all(fn, batches[:2], n)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = run_all(fn, batches, n)
-        best = min(best, time.perf_counter() - start)
-    return out, best
-
-
-def probs(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e[:, 1] / e.sum(1)
+def warm_and_time(fn, batches, n: int) -> tuple[np.ndarray, float]:
+    """One warm-up pass over two batches, then ``score_speed.timed`` (fastest of its REPEATS)."""
+    run_all(fn, batches[:2], n)
+    return score_speed.timed(run_all, fn, batches, n)
 
 
 def export(net: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, path: Path) -> None:
@@ -107,6 +97,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    score_speed.REPEATS = max(1, args.repeats)
     # optional packages, imported late: onnxruntime.transformers appends its own folder, which holds a
     # "models" folder, to sys.path; in an editable install that shadows Slant's `models`, so every
     # Slant import sits at the top of this file
@@ -171,10 +162,10 @@ def main() -> None:
             routes["ort_fp32_fused_attention"] = ort_runner(hf_fused, threads)
             routes["ort_fp16_fused_attention"] = ort_runner(hf_fp16, threads)
             routes["ort_int8_fused_attention"] = ort_runner(hf_int8, threads)
-            results = {name: timed(fn, batches, windows, args.repeats) for name, fn in routes.items()}
-    ref = probs(results["torch_fp32_packed"][0], temperature)
+            results = {name: warm_and_time(fn, batches, windows) for name, fn in routes.items()}
+    ref = apply_temperature(results["torch_fp32_packed"][0], temperature)
     for name, (logits, seconds) in results.items():
-        p = probs(logits, temperature)
+        p = apply_temperature(logits, temperature)
         res[name] = {"sent_per_s": n / seconds, "max_abs_diff_vs_torch_fp32": float(np.abs(p - ref).max()),
                      "label_agreement_vs_torch_fp32": float(np.mean((p >= fp32.threshold) == (ref >= fp32.threshold)))}
         print(f"{name:20s} {n / seconds:7.1f} sentences/s   largest difference vs torch fp32 "
