@@ -22,6 +22,7 @@ import sys
 import time
 
 from inference.process_memory import status_kb
+from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
 
 from save_result import save_result  # benchmarks/save_result.py
 
@@ -52,7 +53,7 @@ def worker(articles: int, targets: bool) -> None:
 def run(setting: str, articles: int, targets: bool) -> dict:
     env = dict(os.environ)
     if setting == "library_default":
-        env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = env["LRU_CACHE_CAPACITY"] = "1024"
+        env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = env["LRU_CACHE_CAPACITY"] = LIBRARY_DEFAULT_CACHE_ENTRIES
     else:
         env.pop("ONEDNN_PRIMITIVE_CACHE_CAPACITY", None)
         env.pop("LRU_CACHE_CAPACITY", None)

@@ -32,6 +32,7 @@ import torch
 from inference.process_memory import children_peak_kb
 from inference.scorer import Scorer
 from models import default_model_path
+from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
 from training.data import load_source
 from training.data_root import resolve_data_root
 
@@ -99,7 +100,8 @@ def pipeline_in_fresh_process(folder: Path, n: int, batch_size: int) -> tuple[np
     """``pipeline_scores`` in a child process with oneDNN's caches at the libraries' defaults:
     the scorer caps them (``models.precision.bound_onednn_caches``) for the whole process, and
     the pipeline, which meets a new shape with almost every batch-1 call, must run as it comes."""
-    env = {**os.environ, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "1024", "LRU_CACHE_CAPACITY": "1024"}
+    env = {**os.environ, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": LIBRARY_DEFAULT_CACHE_ENTRIES,
+           "LRU_CACHE_CAPACITY": LIBRARY_DEFAULT_CACHE_ENTRIES}
     cmd = [sys.executable, __file__, "--pipeline-worker", str(batch_size), "--n", str(n), "--model", str(folder),
            "--repeats", str(REPEATS)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -140,6 +142,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--stance-model", default="default", help="stance model for the targets run (default: the shipped one)")
     ap.add_argument("--repeats", type=int, default=3, help="timings per route; the fastest is kept (cold start: the median)")
+    ap.add_argument("--result", default="score_speed.json", help="file name under benchmarks/results/")
     ap.add_argument("--pipeline-worker", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     global REPEATS
@@ -206,7 +209,7 @@ def main() -> None:
     res["targets_and_stance_cost"] = res["slant"]["sent_per_s"] / res["slant_with_targets"]["sent_per_s"] - 1
     for k, v in res.items():
         print(f"{k}: {v}")
-    print(f"wrote {save_result('score_speed.json', res)}")
+    print(f"wrote {save_result(args.result, res)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import os
 import sys
 import warnings
 
-from models.errors import SlantError
+from models.errors import Interrupted, SlantError
 
 
 def _train(args, extra: list[str]) -> int:
@@ -144,7 +144,7 @@ def _run(args, extra: list[str]) -> int:
         return args.func(args, extra)
     except SlantError as e:
         print(f"slant: error: {e}", file=sys.stderr)
-        return 130 if "interrupted" in str(e) else 2
+        return 130 if isinstance(e, Interrupted) else 2
     except KeyboardInterrupt:
         print("slant: interrupted", file=sys.stderr)
         return 130

@@ -21,7 +21,7 @@ from inference.report_corpus import open_corpus
 from inference.report_html import render_html
 from inference.report_stats import build_report
 from inference.report_text import render_csv, render_json, render_markdown
-from models.errors import SlantError
+from models.errors import Interrupted, SlantError
 
 __all__ = ["report_main", "FORMATS"]
 
@@ -81,7 +81,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
         for article, scores in run:
             collector.add(article, scores)
     except KeyboardInterrupt:
-        raise SlantError(f"interrupted after {run.done} articles; their scores are cached in {cache.path} — run the "
+        raise Interrupted(f"interrupted after {run.done} articles; their scores are cached in {cache.path} — run the "
                          "same command again to resume") from None
     finally:
         cache.close()

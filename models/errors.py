@@ -13,6 +13,10 @@ class SlantError(Exception):
     """A user-facing problem: bad input, bad config, missing model files."""
 
 
+class Interrupted(SlantError):
+    """Ctrl-C after the work so far was saved; the message says how to resume (exit code 130)."""
+
+
 def say(level: str, message: str) -> None:
     """One unwrapped ``slant: LEVEL: message`` line on stderr per problem, so scripts can grep it."""
     print(f"slant: {level}: {message}", file=sys.stderr, flush=True)

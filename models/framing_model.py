@@ -34,6 +34,8 @@ class Architecture:
     stances: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
     max_length: int = 128
     dropout: float = 0.1
+    layers: int = 0
+    """Keep the base encoder's first N layers (0: all)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +61,16 @@ def _check_lora_targets(encoder: nn.Module, arch: Architecture) -> None:
         raise SlantError(f"model.lora_targets {unmatched} name no module of base {arch.base} ({kind}); {fix}")
 
 
+def keep_first_layers(encoder: nn.Module, n: int, base: str) -> None:
+    """Drop the encoder's top layers in place (config updated, so the saved encoder config
+    and the fast scoring encoder get the same depth)."""
+    layers = encoder.encoder.layer
+    if n > len(layers):
+        raise SlantError(f"model.layers {n}: base {base} has only {len(layers)} layers; use 0 (all) or fewer")
+    encoder.encoder.layer = layers[:n]
+    encoder.config.num_hidden_layers = n
+
+
 class FramingModel(nn.Module):
     def __init__(self, arch: Architecture, encoder: nn.Module):
         super().__init__()
@@ -80,6 +92,8 @@ class FramingModel(nn.Module):
         """``adapter=False`` builds a plain encoder even for a LoRA architecture, for loading
         with the adapter merged in (no peft needed at inference)."""
         encoder = load_encoder(arch.base, pretrained=pretrained or arch.adapter == "lora")
+        if arch.layers:
+            keep_first_layers(encoder, arch.layers, arch.base)
         if arch.adapter == "lora" and adapter:
             from peft import LoraConfig, get_peft_model
 

@@ -43,6 +43,10 @@ ONEDNN_CACHE_ENTRIES = "64"
 """Cached oneDNN primitives per cache (the libraries' default is 1,024)."""
 
 
+LIBRARY_DEFAULT_CACHE_ENTRIES = "1024"
+"""oneDNN's and ideep's own cache size, for benchmarks that time a route as the libraries ship it."""
+
+
 def bound_onednn_caches() -> None:
     """Cap oneDNN's primitive cache and torch's ideep cache before the first oneDNN op.
 

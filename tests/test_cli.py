@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from inference.cli import main
 
@@ -77,6 +78,8 @@ def test_train_and_evaluate_errors_are_one_line(tmp_path, capsys):
     assert code == 2 and "did you mean 'train.lr'" in err
     code, _, err = run(capsys, "train", str(bad), "--out", str(tmp_path / "r"), "--resume")
     assert code == 2
+    code, _, err = run(capsys, "train", str(Path(__file__).parents[1] / "configs" / "default.yaml"), "--out", str(tmp_path / "r"), "--resume")
+    assert code == 2 and "no checkpoint" in err  # 130 is kept for Ctrl-C
     code, _, err = run(capsys, "evaluate", str(tmp_path / "no_model"))
     assert code == 2 and "no such directory" in err
 

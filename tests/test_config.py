@@ -1,5 +1,7 @@
 import json
 
+from pathlib import Path
+
 import pytest
 
 from models.errors import SlantError
@@ -27,6 +29,8 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
 @pytest.mark.parametrize("yaml_text, message", [
     ("train:\n  lrr: 1\n", "did you mean 'train.lr'"),
     ("trian:\n  lr: 1\n", "did you mean 'train'"),
+    ("model:\n  lr: 1\n", "did you mean 'train.lr'"),  # a key filed under the wrong group
+    ("train:\n  zzz: 1\n", "keys of train are seed, epochs"),
     ("train:\n  lr: fast\n", "train.lr"),
     ("train:\n  epochs: 2.5\n", "must be an integer"),
     ("model:\n  adapter: qlora\n", "must be one of none, lora"),
@@ -65,3 +69,9 @@ def test_span_sources_must_be_training_sources_and_mask_the_others(tmp_path):
     cfg = load_config(None, [f"data.train={path},{other}", f"data.eval_source={path}", "data.span_sources=syn"])
     train = make_data(cfg).train
     assert {s for s, h in zip(train["source"], train["has_spans"]) if h} == {"syn"}
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    cfg = load_config(path)  # unknown keys, bad values and cross-field rules all raise here
+    assert cfg.model.base and cfg.data.train

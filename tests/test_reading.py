@@ -84,6 +84,15 @@ def test_html_main_text_only(tmp_path):
     assert "alert(1)" not in doc.text and "World News Menu" not in doc.text
 
 
+def test_short_html_page_drops_its_menu(tmp_path):
+    """A one-paragraph page sends trafilatura to its fallback extractors, which kept menus."""
+    f = tmp_path / "short.html"
+    f.write_text("<html><body><nav>Home | About</nav><article><p>The senator slammed the pariah "
+                 "regime.</p></article><footer>Privacy | Terms</footer></body></html>", encoding="utf-8")
+    (doc,), probs = _read(f)
+    assert probs == [] and doc.text == "The senator slammed the pariah regime."
+
+
 def test_html_in_txt_is_extracted_with_warning(tmp_path):
     f = tmp_path / "page.txt"
     f.write_text(HTML.format(body=BODY), encoding="utf-8")

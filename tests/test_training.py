@@ -128,6 +128,26 @@ def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl
         assert abs(a - b.score) < 1e-5
 
 
+def test_a_model_on_the_first_layers_only_saves_and_loads_that_depth(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.layers": 1}))
+    best = train(cfg, tmp_path / "run")
+    assert json.loads((best / "encoder_config.json").read_text())["num_hidden_layers"] == 1
+    assert not any(".layer.1." in k for k in load_file(str(best / "model.safetensors")))
+    sents = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
+    fast = Scorer.load(best, bf16=False).score_sentences(sents)  # FastBert, built from encoder_config.json
+    raw = load_model(best)  # transformers' BertModel, cut to one layer by the architecture
+    assert len(raw.model.encoder.encoder.layer) == 1
+    enc = raw.tokenizer(sents, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        logits = raw.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
+    from training.calibration import apply_temperature
+
+    for a, b in zip(apply_temperature(logits, raw.temperature), fast):
+        assert abs(a - b.score) < 1e-5
+    with pytest.raises(SlantError, match="has only 2 layers"):
+        train(load_config(None, tiny_overrides(synthetic_jsonl, **{"model.layers": 3})), tmp_path / "deep")
+
+
 def test_plain_progress_lines_when_stderr_is_not_a_terminal():
     import io
 

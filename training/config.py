@@ -39,6 +39,9 @@ class ModelConfig:
     """Target-dependent stance head (needs a stance source such as newsmtsc in data.train)."""
     max_length: int = 128
     dropout: float = 0.1
+    layers: int = 0
+    """Keep only the base encoder's first N layers (0: all). Fewer layers score faster in
+    proportion, at an accuracy cost measured in the README (layer dropping, Sajjad et al.)."""
 
 
 @dataclass
@@ -186,8 +189,10 @@ def _set(cfg: Config, dotted: str, value, origin: str) -> None:
     group = getattr(cfg, parts[0])
     hints = typing.get_type_hints(type(group))
     if parts[1] not in hints:
-        guess = difflib.get_close_matches(parts[1], list(hints), n=1)
-        hint = f" (did you mean '{parts[0]}.{guess[0]}'?)" if guess else ""
+        elsewhere = [g for g, kind in typing.get_type_hints(Config).items() if parts[1] in typing.get_type_hints(kind)]
+        guess = [f"{elsewhere[0]}.{parts[1]}"] if elsewhere else [
+            f"{parts[0]}.{g}" for g in difflib.get_close_matches(parts[1], list(hints), n=1)]
+        hint = f" (did you mean '{guess[0]}'?)" if guess else f"; keys of {parts[0]} are {', '.join(hints)}"
         raise SlantError(f"{origin}: unknown config key '{dotted}'{hint}")
     coerced = _coerce(value, hints[parts[1]], f"{dotted} ({origin})")
     choices = _CHOICES.get((parts[0], parts[1]))
@@ -215,6 +220,7 @@ def _validate(cfg: Config) -> None:
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
+        (m.layers >= 0, "model.layers must be 0 (all) or a positive layer count"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
         (training_sources(d.span_sources),

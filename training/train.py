@@ -20,7 +20,7 @@ from rich.console import Console
 from safetensors.torch import load_file
 
 from models.encoders import load_tokenizer
-from models.errors import SlantError
+from models.errors import Interrupted, SlantError
 from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, save_model
 from models.precision import bound_onednn_caches
@@ -126,7 +126,7 @@ def architecture(cfg: Config) -> Architecture:
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
                         tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
                         stance_head=m.stance_head,
-                        max_length=m.max_length, dropout=m.dropout)
+                        max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
 def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
@@ -215,7 +215,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
             state = fit(wrap_for_training(model, world), optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
                         on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world)
     except KeyboardInterrupt:
-        raise SlantError(f"interrupted at step {state.step}; checkpoint saved — continue with: "
+        raise Interrupted(f"interrupted at step {state.step}; checkpoint saved — continue with: "
                          f"slant train {out / 'config.yaml'} --out {out} --resume") from None
 
     barrier(world)
