@@ -133,6 +133,7 @@ def test_a_model_on_the_first_layers_only_saves_and_loads_that_depth(tmp_path, s
     best = train(cfg, tmp_path / "run")
     assert json.loads((best / "encoder_config.json").read_text())["num_hidden_layers"] == 1
     assert not any(".layer.1." in k for k in load_file(str(best / "model.safetensors")))
+    assert "first 1 layers" in (best / "README.md").read_text()
     sents = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
     fast = Scorer.load(best, bf16=False).score_sentences(sents)  # FastBert, built from encoder_config.json
     raw = load_model(best)  # transformers' BertModel, cut to one layer by the architecture

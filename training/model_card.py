@@ -16,7 +16,8 @@ def model_card(meta: dict, cfg: Config) -> str:
         "reporting, and marks the words that carry it." if meta.get("tags") else
         "Scores news sentences for editorial framing against neutral reporting.",
         "",
-        f"- Base encoder: `{meta['base']}` ({cfg.model.adapter if cfg.model.adapter != 'none' else 'full fine-tune'})",
+        f"- Base encoder: `{meta['base']}`{f', first {cfg.model.layers} layers' if cfg.model.layers else ''} "
+        f"({cfg.model.adapter if cfg.model.adapter != 'none' else 'full fine-tune'})",
         f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
         f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)",
         *([f"- Span decoding (fitted on dev): in-span probability ≥ {meta.get('span_threshold', 0.5):g}; technique weights "
