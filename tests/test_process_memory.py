@@ -15,7 +15,7 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason=
 @linux_only
 def test_status_reads_this_process():
     rss, peak = status_kb("VmRSS"), status_kb("VmHWM")
-    assert rss and peak and 0 < rss <= peak == peak_rss_kb()
+    assert rss and peak and 0 < rss <= peak <= peak_rss_kb()  # the peak only grows between the reads
 
 
 def test_unknown_process_or_field_is_none():
