@@ -64,7 +64,10 @@ def _check_lora_targets(encoder: nn.Module, arch: Architecture) -> None:
 def keep_first_layers(encoder: nn.Module, n: int, base: str) -> None:
     """Drop the encoder's top layers in place (config updated, so the saved encoder config
     and the fast scoring encoder get the same depth)."""
-    layers = encoder.encoder.layer
+    layers = getattr(getattr(encoder, "encoder", None), "layer", None)
+    if not isinstance(layers, nn.ModuleList):
+        raise SlantError(f"model.layers {n}: base {base} keeps its layers elsewhere than encoder.layer; "
+                         "use model.layers 0 with this encoder")
     if n > len(layers):
         raise SlantError(f"model.layers {n}: base {base} has only {len(layers)} layers; use 0 (all) or fewer")
     encoder.encoder.layer = layers[:n]
