@@ -106,6 +106,20 @@ def test_resume_without_checkpoint_and_reused_run_folder_are_refused(tmp_path, s
         train(cfg, tmp_path / "run")
 
 
+SENTS = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
+
+
+def transformers_scores(loaded, sents: list[str]):
+    """Calibrated framing probabilities from a folder loaded the transformers way (``load_model``),
+    to check the scorer's own loading route against."""
+    from training.calibration import apply_temperature
+
+    enc = loaded.tokenizer(sents, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        logits = loaded.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
+    return apply_temperature(logits, loaded.temperature)
+
+
 def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl):
     cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.adapter": "lora",
                                                                "model.lora_r": 4}))
@@ -116,15 +130,8 @@ def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl
     full_best = train(full, tmp_path / "full")
     assert (best / "model.safetensors").stat().st_size < (full_best / "model.safetensors").stat().st_size / 5
     # merging the adapter by hand at load gives the same scores as peft's unmerged model
-    sents = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
-    merged = Scorer.load(best, bf16=False).score_sentences(sents)
-    raw = load_model(best, merge=False)
-    enc = raw.tokenizer(sents, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        logits = raw.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
-    from training.calibration import apply_temperature
-
-    for a, b in zip(apply_temperature(logits, raw.temperature), merged):
+    merged = Scorer.load(best, bf16=False).score_sentences(SENTS)
+    for a, b in zip(transformers_scores(load_model(best, merge=False), SENTS), merged):
         assert abs(a - b.score) < 1e-5
 
 
@@ -134,16 +141,10 @@ def test_a_model_on_the_first_layers_only_saves_and_loads_that_depth(tmp_path, s
     assert json.loads((best / "encoder_config.json").read_text())["num_hidden_layers"] == 1
     assert not any(".layer.1." in k for k in load_file(str(best / "model.safetensors")))
     assert "first 1 layers" in (best / "README.md").read_text()
-    sents = ["A plain sentence.", "Officials held a hearing in a disgraceful move."]
-    fast = Scorer.load(best, bf16=False).score_sentences(sents)  # FastBert, built from encoder_config.json
+    fast = Scorer.load(best, bf16=False).score_sentences(SENTS)  # FastBert, built from encoder_config.json
     raw = load_model(best)  # transformers' BertModel, cut to one layer by the architecture
     assert len(raw.model.encoder.encoder.layer) == 1
-    enc = raw.tokenizer(sents, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        logits = raw.model(enc["input_ids"], enc["attention_mask"])["logits"].numpy()
-    from training.calibration import apply_temperature
-
-    for a, b in zip(apply_temperature(logits, raw.temperature), fast):
+    for a, b in zip(transformers_scores(raw, SENTS), fast):
         assert abs(a - b.score) < 1e-5
     with pytest.raises(SlantError, match="has only 2 layers"):
         train(load_config(None, tiny_overrides(synthetic_jsonl, **{"model.layers": 3})), tmp_path / "deep")
