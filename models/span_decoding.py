@@ -9,11 +9,20 @@ times as often as exaggeration, and without the weights calls most name-calling
 loaded language. Consecutive pieces of one technique form a span unless a
 confident B- tag starts a new one; spans are widened to whole words so a
 highlight never cuts a word (hyphenated compounds included) in half. A span's score is the mean in-span
-probability of its pieces.
+probability of its pieces. A span of function words alone (the "a" of "a disgraceful pariah",
+started apart because "disgraceful" opens with a confident B- tag) frames nothing by itself:
+it joins the span that follows it across a space, or is dropped.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
+
+FUNCTION_WORDS = frozenset(
+    "a an the of to in on at by for with from into as and or but nor so if than that this these those "
+    "is are was were be been am it its he she they we you i his her their our your up".split())
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _technique_probs(tag_probs: np.ndarray, tags: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -61,7 +70,20 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
             out[-1]["end"] = max(out[-1]["end"], end)
             continue
         out.append({"start": start, "end": end, "technique": sp["technique"], "score": float(np.mean(sp["probs"]))})
-    return out
+    return _absorb_function_words(out, text)
+
+
+def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
+    kept: list[dict] = []
+    for k, sp in enumerate(spans):
+        words = _LETTERS.findall(text[sp["start"]:sp["end"]].lower())
+        if words and not all(w in FUNCTION_WORDS for w in words):
+            kept.append(sp)
+            continue
+        nxt = spans[k + 1] if k + 1 < len(spans) else None
+        if nxt is not None and text[sp["end"]:nxt["start"]].isspace():
+            nxt["start"] = sp["start"]
+    return kept
 
 
 def _is_continuation(text: str, pos: int) -> bool:

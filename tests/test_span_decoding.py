@@ -62,3 +62,12 @@ def test_technique_weights_choose_the_technique_not_the_score():
     assert plain["technique"] == "loaded_language" and weighted["technique"] == "name_calling"
     assert weighted["score"] == plain["score"] == pytest.approx(0.8)
     assert (weighted["start"], weighted["end"]) == (4, 11)
+
+
+def test_a_function_word_alone_joins_the_next_span_or_is_dropped():
+    text = "a disgraceful pariah, and so on"
+    # word pieces: a disgraceful pariah , and so on
+    offsets = [(0, 0), (0, 1), (2, 13), (14, 20), (20, 21), (22, 25), (26, 28), (29, 31), (0, 0)]
+    labels = ["O", "B-loaded_language", "B-loaded_language", "I-loaded_language", "O", "O", "B-loaded_language", "O", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == ["a disgraceful pariah"]

@@ -70,8 +70,9 @@ def test_overfits_four_examples(tmp_path):
     assert list(preds.logits.argmax(-1)) == list(four["label"])
 
 
-def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch):
-    overrides = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4})
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch, ema):
+    overrides = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4, "train.ema": ema})
     cfg = load_config(None, overrides)
     train(cfg, tmp_path / "straight")
 
@@ -90,11 +91,12 @@ def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_
     assert json.loads((tmp_path / "bumpy" / "last" / "trainer_state.json").read_text())["step"] == 6
     train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
 
-    a = load_file(str(tmp_path / "straight" / "last" / "model.safetensors"))
-    b = load_file(str(tmp_path / "bumpy" / "last" / "model.safetensors"))
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    for folder in ("last", "best"):  # with ema, best/ holds the average: it must resume too
+        a = load_file(str(tmp_path / "straight" / folder / "model.safetensors"))
+        b = load_file(str(tmp_path / "bumpy" / folder / "model.safetensors"))
+        assert a.keys() == b.keys()
+        for k in a:
+            assert torch.equal(a[k], b[k]), (folder, k)
 
 
 def test_resume_without_checkpoint_and_reused_run_folder_are_refused(tmp_path, synthetic_jsonl):

@@ -13,13 +13,18 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from models.errors import SlantError
+from training.weight_average import WeightAverage
 
 STATE = "trainer_state.safetensors"
 PROGRESS = "trainer_state.json"
 
 
-def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress: dict) -> None:
+def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress: dict,
+                       average: WeightAverage | None = None) -> None:
     tensors = {"rng": torch.get_rng_state()}
+    if average is not None:
+        tensors.update({f"average.{k}": v for k, v in average.shadow.items()})
+        progress = {**progress, "average_updates": average.updates}
     for gi, group in enumerate(optimizer.param_groups):
         for pi, p in enumerate(group["params"]):
             for key, value in optimizer.state.get(p, {}).items():
@@ -29,7 +34,7 @@ def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress:
     (folder / PROGRESS).write_text(json.dumps(progress, indent=2))
 
 
-def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer) -> dict:
+def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, average: WeightAverage | None = None) -> dict:
     if not (folder / STATE).is_file() or not (folder / PROGRESS).is_file():
         raise SlantError(f"--resume: no checkpoint in {folder}; start without --resume (or point --out at the interrupted run)")
     tensors = load_file(str(folder / STATE))
@@ -40,4 +45,8 @@ def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer) -> dict:
             if state:
                 optimizer.state[p] = state
     torch.set_rng_state(tensors["rng"])
-    return json.loads((folder / PROGRESS).read_text())
+    progress = json.loads((folder / PROGRESS).read_text())
+    if average is not None:
+        average.shadow = {k.removeprefix("average."): v for k, v in tensors.items() if k.startswith("average.")}
+        average.updates = progress.get("average_updates", 0)
+    return progress

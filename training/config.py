@@ -115,6 +115,8 @@ class TrainConfig:
     """Stop after this many evaluations without a better dev macro-F1; 0 disables."""
     threads: int = 0
     """torch intra-op threads; 0 leaves torch's default."""
+    ema: float = 0.0
+    """>0: evaluate and save an exponential moving average of the weights with this decay."""
 
 
 @dataclass

@@ -210,9 +210,11 @@ class FitState:
 
 def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState, *,
         evaluate: Callable[[], float], on_eval: Callable[[FitState, float, bool], None],
-        on_interrupt: Callable[[FitState], None], progress, rank: int = 0, world: int = 1) -> FitState:
+        on_interrupt: Callable[[FitState], None], progress, rank: int = 0, world: int = 1,
+        on_step: Callable[[], None] | None = None) -> FitState:
     """Run until max steps, epochs or patience run out. ``evaluate`` returns dev macro-F1;
-    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C.
+    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C; ``on_step``
+    runs after every optimiser step (the weight average).
     Under DDP every rank evaluates the same weights on the same dev set, so all ranks
     reach the same early-stopping decision without communicating."""
     bf16 = use_bf16(cfg.bf16)
@@ -231,6 +233,8 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
                 for group in optimizer.param_groups:
                     group["lr"] = group["base_lr"] * factor
                 loss = train_step(model, optimizer, collate([rows[j] for j in idx]), cfg, bf16)
+                if on_step is not None:
+                    on_step()
                 state.step += 1
                 progress.update(task, advance=1, loss=loss)
                 end_of_epoch = state.step == (state.epoch + 1) * per_epoch

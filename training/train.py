@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
 from training.splits import drop_overlap, split_dataset, stance_dev_split
+from training.weight_average import WeightAverage
 
 console = Console(stderr=True)
 datasets.disable_progress_bars()
@@ -173,9 +175,11 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         (out / "splits.json").write_text(json.dumps(data.splits))
 
     state = FitState()
+    average = WeightAverage(cfg.train.ema) if cfg.train.ema > 0 else None
+    averaged = (lambda: average.applied(model)) if average is not None else nullcontext
     if resume:
         load_weights(model, out / "last")
-        progress = load_trainer_state(out / "last", optimizer)
+        progress = load_trainer_state(out / "last", optimizer, average)
         state = FitState(**{k: progress[k] for k in ("step", "epoch", "best_score", "evals_since_best")})
         console.print(f"resuming {out} from step {state.step}")
 
@@ -184,15 +188,17 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
             return
         save_model(model, tokenizer, out / name, {"kind": "checkpoint", **s.to_dict()}, config_yaml=cfg.to_yaml())
         if name == "last":
-            save_trainer_state(out / name, optimizer, s.to_dict())
+            save_trainer_state(out / name, optimizer, s.to_dict(), average)
 
     def evaluate_dev() -> float:
-        """Dev macro-F1 of framing, of stance, or their mean when both are trained."""
+        """Dev macro-F1 of framing, of stance, or their mean when both are trained (of the
+        averaged weights when ``train.ema`` is on)."""
         scores = []
-        if dev_enc is not None:
-            scores.append(sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"])
-        if stance_dev_enc is not None:
-            scores.append(stance_scores(predict(model, stance_dev_enc, bf16).stance_logits, stance_dev_enc["stance"])["macro_f1"])
+        with averaged():
+            if dev_enc is not None:
+                scores.append(sentence_scores(predict(model, dev_enc, bf16).logits, dev_enc["label"])["macro_f1"])
+            if stance_dev_enc is not None:
+                scores.append(stance_scores(predict(model, stance_dev_enc, bf16).stance_logits, stance_dev_enc["stance"])["macro_f1"])
         return sum(scores) / len(scores)
 
     def on_eval(s: FitState, score: float, improved: bool) -> None:
@@ -204,8 +210,9 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
                                 "best": improved, "seconds": round(time.time() - started, 1)}) + "\n")
         console.print(f"step {s.step}: dev macro-F1 {score:.4f}{' (best)' if improved else ''}")
         if improved:
-            save_checkpoint(s, "best")
-        save_checkpoint(s, "last")
+            with averaged():
+                save_checkpoint(s, "best")
+        save_checkpoint(s, "last")  # the raw weights and the average: what --resume continues from
 
     def on_interrupt(s: FitState) -> None:
         save_checkpoint(s, "last")
@@ -213,7 +220,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     try:
         with progress_bar(console, disable=not main) as bar:
             state = fit(wrap_for_training(model, world), optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
-                        on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world)
+                        on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world,
+                        on_step=(lambda: average.update(model)) if average is not None else None)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted at step {state.step}; checkpoint saved — continue with: "
                          f"slant train {out / 'config.yaml'} --out {out} --resume") from None
