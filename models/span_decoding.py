@@ -22,6 +22,8 @@ import numpy as np
 FUNCTION_WORDS = frozenset(
     "a an the of to in on at by for with from into as and or but nor so if than that this these those "
     "is are was were be been am it its he she they we you i his her their our your up".split())
+_BRIDGES = FUNCTION_WORDS - {"and", "or", "but", "nor", "if", "than"}
+"""Words that may sit inside one loaded phrase; a conjunction joins two phrases instead."""
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -70,7 +72,7 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
             out[-1]["end"] = max(out[-1]["end"], end)
             continue
         out.append({"start": start, "end": end, "technique": sp["technique"], "score": float(np.mean(sp["probs"]))})
-    return _absorb_function_words(out, text)
+    return _bridge_function_words(_absorb_function_words(out, text), text)
 
 
 def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
@@ -84,6 +86,22 @@ def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
         if nxt is not None and text[sp["end"]:nxt["start"]].isspace():
             nxt["start"] = sp["start"]
     return kept
+
+
+def _bridge_function_words(spans: list[dict], text: str, most: int = 2) -> list[dict]:
+    """Two spans of one technique with one to ``most`` function words (not conjunctions) between
+    them are one phrase ("thumbing" + "noses" -> "thumbing their noses"); its score is the two
+    scores' mean. Spans that touch stay apart: the model started the second one itself."""
+    out: list[dict] = []
+    for sp in spans:
+        if out and out[-1]["technique"] == sp["technique"]:
+            gap = text[out[-1]["end"]:sp["start"]]
+            words = gap.split()
+            if gap[:1].isspace() and gap[-1:].isspace() and 1 <= len(words) <= most and all(w.lower() in _BRIDGES for w in words):
+                out[-1] = {**out[-1], "end": sp["end"], "score": (out[-1]["score"] + sp["score"]) / 2}
+                continue
+        out.append(sp)
+    return out
 
 
 def _is_continuation(text: str, pos: int) -> bool:

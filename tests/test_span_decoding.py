@@ -71,3 +71,13 @@ def test_a_function_word_alone_joins_the_next_span_or_is_dropped():
     labels = ["O", "B-loaded_language", "B-loaded_language", "I-loaded_language", "O", "O", "B-loaded_language", "O", "O"]
     spans = decode_spans(probs_for(labels), offsets, TAGS, text)
     assert [text[s["start"]:s["end"]] for s in spans] == ["a disgraceful pariah"]
+
+
+def test_spans_bridged_by_a_function_word_are_one_phrase_but_not_across_a_conjunction():
+    text = "thumbing their noses, a pariah and a thug"
+    # word pieces: thumb ##ing their noses , a pariah and a thug
+    offsets = [(0, 0), (0, 5), (5, 8), (9, 14), (15, 20), (20, 21), (22, 23), (24, 30), (31, 34), (35, 36), (37, 41), (0, 0)]
+    labels = ["O", "B-loaded_language", "I-loaded_language", "O", "B-loaded_language", "O", "O", "B-name_calling", "O", "O",
+              "B-name_calling", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == ["thumbing their noses", "pariah", "thug"]
