@@ -268,3 +268,17 @@ def test_pseudo_labels_become_extra_stance_training_rows(tiny_stance_model, tmp_
                              f"data.stance_extra={soft}"])
     train_rows = make_data(cfg).train.filter(lambda r: r["source"] == "stance_extra")
     assert len(train_rows) == len(targets) and all(len(q) == 3 for q in train_rows["stance_soft"])
+    # --newsmtsc-train: the teacher's probabilities for the train file's gold targets; dev sentences dropped
+    gold = tmp_path / "gold.jsonl"
+    assert pseudo_main(["--teacher", str(tiny_stance_model), "--out", str(gold), "--newsmtsc-train"]) == 0
+    written = [json.loads(line) for line in gold.read_text().splitlines()]
+    train_file = [json.loads(line) for line in (root / "newsmtsc" / "train.jsonl").read_text().splitlines()]
+    assert sum(len(r["targets"]) for r in written) == sum(len(r["targets"]) for r in train_file)
+    gold_polarity = {(r["sentence_normalized"], t["from"]): t["polarity"] for r in train_file for t in r["targets"]}
+    assert all(t["polarity"] == gold_polarity[(r["sentence_normalized"], t["from"])] and len(t["probs"]) == 3
+               for r in written for t in r["targets"])
+    data = make_data(load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
+                                        "model.stance_head=true", "model.token_head=false", f"data.root={root}",
+                                        f"data.stance_extra={gold}"]))
+    teacher_rows = data.train.filter(lambda r: r["source"] == "stance_extra")
+    assert 0 < len(teacher_rows) < len(train_file) and set(teacher_rows["text"]).isdisjoint(data.stance_dev["text"])

@@ -7,7 +7,10 @@ training rows for the small model (``data.stance_extra``), written in NewsMTSC's
 layout. With ``--soft`` each target keeps the teacher's three probabilities (``probs``)
 and training fits them (knowledge distillation); without it, confident argmax labels
 only. NewsMTSC's test sentences are never labelled here, and training drops any overlap
-again.
+again. ``--newsmtsc-train`` instead writes the teacher's probabilities for the gold targets of
+NewsMTSC's own train file (distillation on the labelled data: each such target then trains on
+its gold label and, in a second row, on the teacher's probabilities; the rows of sentences in
+the dev split are dropped by training).
 
     python -m training.pseudo_stance --teacher runs/stance_quality/best --out pseudo.jsonl
 """
@@ -19,14 +22,14 @@ import sys
 from pathlib import Path
 
 from inference.stance import stance_inputs, stance_probs
-from inference.targets import find_mentions
+from inference.targets import Mention, find_mentions
 from models.fast_load import load_for_scoring
 from models.precision import cpu_has_bf16
 from inference.segment import segment
 from models.errors import SlantError
 from training.data import load_source
 from training.data_mbic import mbic_articles
-from training.data_newsmtsc import POLARITY as STANCE_OF_POLARITY
+from training.data_newsmtsc import DIR as NEWSMTSC_DIR, POLARITY as STANCE_OF_POLARITY, load_newsmtsc
 from training.data_root import resolve_data_root
 from training.splits import norm_text
 
@@ -63,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-prob", type=float, default=0.7, help="keep predictions at least this confident")
     ap.add_argument("--soft", action="store_true", help="also write the teacher's probabilities (distillation)")
     ap.add_argument("--limit", type=int, default=20000, help="at most this many sentences")
+    ap.add_argument("--newsmtsc-train", action="store_true",
+                    help="the teacher's probabilities for the gold targets of NewsMTSC's train file instead")
     args = ap.parse_args(argv)
     root = resolve_data_root("")
     teacher = load_for_scoring(args.teacher)
+    if args.newsmtsc_train:
+        return write_teacher_probs_for_gold(teacher, root, Path(args.out))
     sentences = candidate_sentences(root, [s.strip() for s in args.sources.split(",") if s.strip()], args.limit)
     mentions = find_mentions(sentences)
     pairs = [m for row in mentions for m in row if m.type == "PERSON"]  # NewsMTSC's domain
@@ -84,6 +91,30 @@ def main(argv: list[str] | None = None) -> int:
             f.write(json.dumps({"primary_gid": f"pseudo_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
     kept = sum(len(t) for t in by_sentence.values())
     print(f"wrote {args.out}: {kept} targets in {len(by_sentence)} sentences (p >= {args.min_prob})", file=sys.stderr)
+    return 0
+
+
+def write_teacher_probs_for_gold(teacher, root: Path, out: Path) -> int:
+    """Every gold target of NewsMTSC's train file with the teacher's probabilities (all kept:
+    distillation wants the teacher's doubt too); the gold polarity stays in ``polarity``."""
+    rows = load_newsmtsc(root, "train")
+    sentences = list(dict.fromkeys(r["text"] for r in rows))
+    index = {t: i for i, t in enumerate(sentences)}
+    pairs = [Mention(index[r["text"]], r["target_start"], r["target_end"], r["text"][r["target_start"]:r["target_end"]],
+                     "PERSON") for r in rows]
+    probs = stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
+                         float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+    by_sentence: dict[int, list] = {}
+    for r, m, p in zip(rows, pairs, probs):
+        by_sentence.setdefault(m.sentence, []).append(
+            {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[r["stance"]],
+             "probs": [round(float(x), 4) for x in p / p.sum()]})
+    with out.open("w", encoding="utf-8") as f:
+        for i, targets in sorted(by_sentence.items()):
+            f.write(json.dumps({"primary_gid": f"teacher_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
+    agree = sum(int(p.argmax()) == r["stance"] for r, p in zip(rows, probs))
+    print(f"wrote {out}: the teacher's probabilities for {len(rows)} gold targets of {NEWSMTSC_DIR}/train.jsonl "
+          f"(argmax agrees with gold on {agree})", file=sys.stderr)
     return 0
 
 
