@@ -76,6 +76,7 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
 
 
 def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
+    """Drop spans of function words alone; one right before another span (a space between) widens it."""
     kept: list[dict] = []
     for k, sp in enumerate(spans):
         words = _LETTERS.findall(text[sp["start"]:sp["end"]].lower())

@@ -36,6 +36,7 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
     ("train: [1, 2]\n", "must be a mapping"),
     ("train:\n  lr: 1\n   bad: indent\n", "not valid YAML"),
     ("train:\n  lr: -1\n", "train.lr must be > 0"),
+    ("train:\n  ema: 1.5\n", "train.ema must be in [0, 1)"),
 ])
 def test_bad_configs_fail_with_one_clear_line(tmp_path, yaml_text, message):
     path = tmp_path / "bad.yaml"

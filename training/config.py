@@ -216,6 +216,7 @@ def _validate(cfg: Config) -> None:
         (t.epochs > 0 or t.max_steps > 0, "train.epochs or train.max_steps must be > 0"),
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
+        (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),
