@@ -134,7 +134,7 @@ def _rmtree(p: Path) -> None:
 
 def check_folder(folder: Path) -> None:
     if not folder.is_dir():
-        raise SlantError(f"model folder {folder}: no such directory; train one with 'slant train CONFIG' or omit --model for the default")
+        raise SlantError(f"model folder {folder}: no such directory; check the path, or train one with 'slant train CONFIG' (slant score without --model uses the shipped default)")
     missing = [f for f in REQUIRED if not (folder / f).is_file()]
     if missing:
         raise SlantError(f"model folder {folder}: missing {', '.join(missing)}; it is incomplete — copy it again or retrain with 'slant train'")
