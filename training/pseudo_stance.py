@@ -21,6 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from inference.stance import stance_inputs, stance_probs
 from inference.targets import Mention, find_mentions
 from models.fast_load import load_for_scoring
@@ -58,6 +60,25 @@ def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]
     return out[:limit]
 
 
+def teacher_probs(teacher, sentences: list[str], pairs: list[Mention]) -> np.ndarray:
+    """The teacher's calibrated stance probabilities, one row per (sentence, mention) pair."""
+    return stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
+                        float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+
+
+def as_written(p: np.ndarray) -> list[float]:
+    """Probabilities as the file keeps them: renormalised, 4 decimals."""
+    return [round(float(x), 4) for x in p / p.sum()]
+
+
+def write_records(out: Path, prefix: str, sentences: list[str], by_sentence: dict[int, list]) -> None:
+    """One NewsMTSC-layout record per sentence with its targets, in sentence order."""
+    with out.open("w", encoding="utf-8") as f:
+        for i, targets in sorted(by_sentence.items()):
+            f.write(json.dumps({"primary_gid": f"{prefix}_{i}", "sentence_normalized": sentences[i],
+                                "targets": targets}) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.pseudo_stance")
     ap.add_argument("--teacher", required=True, help="stance model folder")
@@ -77,18 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     mentions = find_mentions(sentences)
     pairs = [m for row in mentions for m in row if m.type == "PERSON"]  # NewsMTSC's domain
     print(f"{len(sentences)} sentences, {len(pairs)} person mentions", file=sys.stderr)
-    probs = stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
-                         float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+    probs = teacher_probs(teacher, sentences, pairs)
     by_sentence: dict[int, list] = {}
     for m, p in zip(pairs, probs):
         if p.max() >= args.min_prob:
             target = {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[int(p.argmax())]}
             if args.soft:
-                target["probs"] = [round(float(x), 4) for x in p / p.sum()]
+                target["probs"] = as_written(p)
             by_sentence.setdefault(m.sentence, []).append(target)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for i, targets in sorted(by_sentence.items()):
-            f.write(json.dumps({"primary_gid": f"pseudo_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
+    write_records(Path(args.out), "pseudo", sentences, by_sentence)
     kept = sum(len(t) for t in by_sentence.values())
     print(f"wrote {args.out}: {kept} targets in {len(by_sentence)} sentences (p >= {args.min_prob})", file=sys.stderr)
     return 0
@@ -102,16 +120,12 @@ def write_teacher_probs_for_gold(teacher, root: Path, out: Path) -> int:
     index = {t: i for i, t in enumerate(sentences)}
     pairs = [Mention(index[r["text"]], r["target_start"], r["target_end"], r["text"][r["target_start"]:r["target_end"]],
                      "PERSON") for r in rows]
-    probs = stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
-                         float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+    probs = teacher_probs(teacher, sentences, pairs)
     by_sentence: dict[int, list] = {}
     for r, m, p in zip(rows, pairs, probs):
         by_sentence.setdefault(m.sentence, []).append(
-            {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[r["stance"]],
-             "probs": [round(float(x), 4) for x in p / p.sum()]})
-    with out.open("w", encoding="utf-8") as f:
-        for i, targets in sorted(by_sentence.items()):
-            f.write(json.dumps({"primary_gid": f"teacher_{i}", "sentence_normalized": sentences[i], "targets": targets}) + "\n")
+            {"from": m.start, "to": m.end, "mention": m.text, "polarity": POLARITY[r["stance"]], "probs": as_written(p)})
+    write_records(out, "teacher", sentences, by_sentence)
     agree = sum(int(p.argmax()) == r["stance"] for r, p in zip(rows, probs))
     print(f"wrote {out}: the teacher's probabilities for {len(rows)} gold targets of {NEWSMTSC_DIR}/train.jsonl "
           f"(argmax agrees with gold on {agree})", file=sys.stderr)
