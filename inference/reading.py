@@ -263,8 +263,12 @@ _NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//
 def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None = None) -> Iterator[Item]:
     """Main article text via trafilatura (it detects the charset of bytes itself); imported
     here, because only HTML needs it and its import costs 0.12 s of every cold start."""
-    import trafilatura
-
+    try:
+        import trafilatura
+    except ImportError as e:  # a broken install (lxml without lxml_html_clean) fails this file, not the run
+        yield ReadProblem(path, f"{path}: cannot extract HTML text ({e.msg.splitlines()[0] if e.msg else e}); "
+                          "reinstall Slant (pip install -e .) or save the article body as a .txt file", True)
+        return
     if not html.strip():
         yield _empty_problem(path)
         return

@@ -93,6 +93,19 @@ def test_short_html_page_drops_its_menu(tmp_path):
     assert probs == [] and doc.text == "The senator slammed the pariah regime."
 
 
+def test_broken_html_extractor_fails_that_file_only(tmp_path, monkeypatch):
+    """An install whose trafilatura cannot import (lxml 6 without lxml_html_clean) is one line per
+    HTML file, and the text files beside it are still read."""
+    monkeypatch.setitem(__import__("sys").modules, "trafilatura", None)  # import now raises ImportError
+    page, text = tmp_path / "page.html", tmp_path / "a.txt"
+    page.write_text(HTML.format(body=BODY), encoding="utf-8")
+    text.write_text(ENGLISH, encoding="utf-8")
+    (doc,), (p,) = _read(page, text)
+    assert p.fatal and p.message.startswith(f"{page}: cannot extract HTML text (")
+    assert "\n" not in p.message and "reinstall Slant" in p.message
+    assert doc.text.startswith("The council met")
+
+
 def test_html_in_txt_is_extracted_with_warning(tmp_path):
     f = tmp_path / "page.txt"
     f.write_text(HTML.format(body=BODY), encoding="utf-8")
