@@ -11,7 +11,7 @@ a plain Hugging Face folder, which a config names as its base:
     python benchmarks/domain_mlm.py --out runs/minilm_news
     python benchmarks/cv.py configs/default.yaml model.base=runs/minilm_news --folds 5 --name news_mlm
 
-Not kept: on four of the default's five folds it lowered BABE macro-F1 (README, Measured figures).
+Not kept: on four of the default's five folds it lowered BABE macro-F1 (benchmarks/README.md, "Domain-adaptive pre-training").
 """
 from __future__ import annotations
 
