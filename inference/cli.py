@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("terminal", "json", "jsonl", "csv", "md", "html"), default=None,
                    help="output format (default: terminal view on a terminal, jsonl when piped)")
     s.add_argument("-o", "--output", help="write to this file instead of stdout")
+    s.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run into -o FILE (jsonl, csv or md): what it wrote is kept, "
+                        "the rest is scored and appended")
     s.add_argument("--threshold", type=float, help="framing threshold (default: the model folder's)")
     s.add_argument("--precision", choices=("auto", "bf16", "fp32", "int8"), default="auto",
                    help="auto: bf16 on CPUs with AVX512-BF16/AMX, else fp32")

@@ -48,9 +48,10 @@ class JsonWriter:
 
 
 class CsvWriter:
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, header: bool = True):
         self.w = csv.DictWriter(out, fieldnames=CSV_FIELDS)
-        self.w.writeheader()
+        if header:  # not when appending to a resumed file
+            self.w.writeheader()
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         for rec in article.records():

@@ -15,17 +15,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from inference.formats import WRITERS
 from inference.reading import Document, ReadProblem, iter_documents, looks_english
 from inference.records import ArticleScore
+from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
 from inference.summary import summarize
 from inference.terminal import TerminalWriter
-from models.errors import SlantError, say as _say
+from models.errors import Interrupted, SlantError, say as _say
 
 stderr = Console(stderr=True, highlight=False)
 
 
-def _writer(fmt: str, out):
+def _writer(fmt: str, out, appending: bool = False):
     if fmt == "terminal":
         return TerminalWriter(Console(file=out, highlight=False) if out is not sys.stdout else None)
+    if fmt == "csv":
+        return WRITERS[fmt](out, header=not appending)
     return WRITERS[fmt](out)
 
 
@@ -49,45 +52,71 @@ def score_document(scorer: Scorer, doc: Document) -> ArticleScore:
 
 def score_inputs(args) -> int:
     if args.engine == "ray":
+        if getattr(args, "resume", False):
+            raise SlantError("--resume is for the local engine; with --engine ray, rerun into a new --out folder")
         from inference.ray_engine import score_with_ray
 
         return score_with_ray(args)
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
+    fmt = _choose_format(args)
+    progress = ScoreProgress.check(args, fmt)  # a refused --resume costs no model load
     scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"),
                          targets=not getattr(args, "no_targets", False),
                          stance_model=getattr(args, "stance_model", None), **kwargs)
-    fmt = _choose_format(args)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")
     if not scorer.targets_available and not getattr(args, "no_targets", False):
         _say("warning", f"model {scorer.loaded.folder} has no stance head: targets are unavailable; "
                         "add --stance-model default for the shipped stance model")
-    failures = 0
-    out_ctx = open(args.output, "w", encoding="utf-8", newline="") if args.output else nullcontext(sys.stdout)
-    with out_ctx as out:
-        writer = _writer(fmt, out)
+    if progress:
+        out_file = progress.open_output()
+    else:
+        out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
+    if progress and progress.skip:
+        _say("info", f"resuming {args.output}: {progress.skip} inputs already written are skipped")
+    failures = progress.failures if progress else 0
+    with (out_file or nullcontext(sys.stdout)) as out:
+        writer = _writer(fmt, out, appending=bool(progress and progress.skip))
         show_bar = fmt != "terminal" or args.output
         with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[doc]}"),
                       TimeElapsedColumn(), console=stderr, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("score", total=None, doc="")
-            for item in iter_documents(args.inputs, text_col=args.text_col, id_col=args.id_col, per_line=args.per_line):
-                if isinstance(item, ReadProblem):
-                    level = "error" if item.fatal else "warning"
-                    failures += item.fatal
-                    _say(level, item.message)
-                    continue
-                if item.offset == 0 and not looks_english(item.text[:20000]):
-                    _say("warning", f"{item.doc_id}: text does not look like English; the model was trained on "
-                                    "English news, so its scores may mean little")
-                try:
-                    article = score_document(scorer, item)
-                except SlantError as e:
-                    failures += 1
-                    _say("error", str(e))
-                    continue
-                writer.write(article, summarize(article))
-                bar.update(task, advance=1, doc=item.doc_id[-40:])
+            items = iter_documents(args.inputs, text_col=args.text_col, id_col=args.id_col, per_line=args.per_line)
+            try:
+                for n, item in enumerate(items):
+                    if progress and n < progress.skip:
+                        continue  # written before the interruption
+                    failures += _score_item(scorer, item, writer)
+                    bar.update(task, advance=1, doc=getattr(item, "doc_id", "")[-40:])
+                    if progress:
+                        progress.done, progress.failures = n + 1, failures
+                        progress.save(out)
+            except KeyboardInterrupt:
+                if not progress:
+                    raise
+                progress.save(out, force=True)
+                raise Interrupted(f"interrupted; {progress.done} inputs are in {args.output}: run the same "
+                                  "command with --resume to score the rest") from None
         writer.close()
+    if progress:
+        progress.finish()
     return 1 if failures else 0
+
+
+def _score_item(scorer: Scorer, item: Document | ReadProblem, writer) -> int:
+    """Score and write one input item; the number of errors it gave (0 or 1)."""
+    if isinstance(item, ReadProblem):
+        _say("error" if item.fatal else "warning", item.message)
+        return int(item.fatal)
+    if item.offset == 0 and not looks_english(item.text[:20000]):
+        _say("warning", f"{item.doc_id}: text does not look like English; the model was trained on "
+                        "English news, so its scores may mean little")
+    try:
+        article = score_document(scorer, item)
+    except SlantError as e:
+        _say("error", str(e))
+        return 1
+    writer.write(article, summarize(article))
+    return 0

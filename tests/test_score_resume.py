@@ -1,0 +1,86 @@
+"""``slant score -o FILE --resume``: an interrupted run continues to the file an uninterrupted run writes."""
+import json
+
+import pytest
+
+import inference.score_cli as score_cli
+from inference.cli import main
+
+TEXTS = ["The council met on Monday. They are disgraceful thugs.", "The court adjourned.\n\nA pariah regime.",
+         "Officials said the vote is next week.", "The senator slammed the radical plan.", "Rain is expected."]
+
+
+def _corpus(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, t in enumerate(TEXTS):
+        (folder / f"{i}.txt").write_text(t + "\n", encoding="utf-8")
+    return folder
+
+
+def _interrupt_at(monkeypatch, n):
+    """Ctrl-C while scoring the n-th document (from 1)."""
+    real, calls = score_cli.score_document, []
+
+    def scoring(scorer, doc):
+        calls.append(doc.doc_id)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(scorer, doc)
+    monkeypatch.setattr(score_cli, "score_document", scoring)
+    return calls
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "md"])
+def test_interrupted_run_resumes_to_the_same_file(tiny_model, tmp_path, capsys, monkeypatch, fmt):
+    docs = _corpus(tmp_path)
+    whole, part = tmp_path / f"whole.{fmt}", tmp_path / f"part.{fmt}"
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(whole)]) == 0
+    capsys.readouterr()
+
+    calls = _interrupt_at(monkeypatch, 3)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part)]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "2 inputs are in" in err and "--resume" in err
+    progress = tmp_path / f"part.{fmt}.slant-progress.json"
+    assert json.loads(progress.read_text())["items"] == 2
+    with open(part, "a", encoding="utf-8") as f:  # a half-written article, as a kill mid-write leaves
+        f.write('{"doc": "half')
+
+    calls.clear()
+    monkeypatch.undo()
+    calls = _interrupt_at(monkeypatch, 99)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 0
+    assert [c.rsplit("/", 1)[-1] for c in calls] == ["2.txt", "3.txt", "4.txt"]  # the first two are not rescored
+    assert part.read_bytes() == whole.read_bytes()
+    assert not progress.exists()
+
+
+def test_resume_refuses_what_it_cannot_continue(tiny_model, tmp_path, capsys, monkeypatch):
+    docs = _corpus(tmp_path)
+    out = tmp_path / "o.jsonl"
+    _interrupt_at(monkeypatch, 2)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out)]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    cases = [
+        (["score", str(docs / "0.txt"), "-o", str(out), "--resume"], "other inputs or options"),
+        (["score", str(docs), "-o", str(out), "--resume", "--threshold", "0.9"], "other inputs or options"),
+        (["score", str(docs), "-o", str(tmp_path / "o.json"), "--resume"], "jsonl, csv or md"),
+        (["score", str(docs), "--resume"], "-o FILE"),
+    ]
+    for argv, message in cases:
+        assert main(argv[:2] + ["--model", str(tiny_model)] + argv[2:]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    done = tmp_path / "done.jsonl"
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done)]) == 0
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done), "--resume"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_resume_without_a_previous_run_starts_one(tiny_model, tmp_path, capsys):
+    docs = _corpus(tmp_path)
+    out = tmp_path / "new.jsonl"
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
+    assert len({json.loads(line)["doc"] for line in out.read_text().splitlines()}) == 5
