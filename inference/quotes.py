@@ -18,7 +18,7 @@ import re
 
 from inference.segment import Segment
 
-__all__ = ["quoted_ranges", "voices", "SPEECH_VERBS"]
+__all__ = ["quoted_ranges", "voices", "target_voices", "SPEECH_VERBS"]
 
 #: Words that attribute a quotation to a speaker.
 SPEECH_VERBS = (
@@ -203,3 +203,56 @@ def _outside_text(text: str, seg: Segment, quotes: list[tuple[int, int, int]]) -
         pos = max(pos, me)
     parts.append(text[pos:seg.end])
     return " ".join(parts)
+
+
+# --- whose stance a target mention carries -------------------------------------
+
+#: Speech verbs that introduce a reported clause directly ("Kang said his government supports
+#: Russia"): a mention after one of them, in the same clause, is in the speaker's voice.
+_CLAUSE_VERBS = (
+    "say says said claim claims claimed argue argues argued allege alleges alleged insist insists "
+    "insisted contend contends contended assert asserts asserted maintain maintains maintained state "
+    "states stated declare declares declared write writes wrote add adds added note notes noted "
+    "suggest suggests suggested predict predicts predicted admit admits admitted acknowledge "
+    "acknowledges acknowledged tweet tweets tweeted"
+).split()
+#: Speech verbs whose next noun is the addressee ("told Kim", "warned Russia"): only "that"
+#: after them opens the speaker's clause ("warned Russia that ...").
+_ADDRESSEE_VERBS = "tell tells told warn warns warned ask asks asked urge urges urged remind reminds reminded".split()
+_REPORTING = re.compile(r"\b(?:(?P<clause>" + "|".join(_CLAUSE_VERBS) + r")|(?P<addressee>"
+                        + "|".join(_ADDRESSEE_VERBS) + r"))\b", re.IGNORECASE)
+#: A dash, semicolon, colon, bracket or ", but" ends the reported clause: "... said X - so
+#: clearly they ..." and "... said X, but there was no indication that Kim ..." go back to the author.
+_CLAUSE_BREAK = re.compile(r"[;:—–()\[\]]| - |,\s+but\b", re.IGNORECASE)
+_THAT = re.compile(r"\bthat\b", re.IGNORECASE)
+
+
+def target_voices(sentence: str, voice: str, mentions: list[tuple[int, int]]) -> list[str]:
+    """The voice of each target mention (``(start, end)`` character offsets into ``sentence``).
+
+    Everything in a quoted sentence is the source's. In the author's sentence, a mention
+    inside reported speech is the speaker's: it follows a speech verb in the same clause,
+    either one that takes a clause directly ("Kang Sun Nam reportedly said his government
+    fully supports Russia's 'battle for justice'": Russia is Kang's, Kang the author's) or an
+    addressee verb followed by "that" ("warned Moscow that Kim ..."). "Told Kim" alone keeps
+    Kim in the author's voice, and so does the speaker of an inverted attribution ("…, said
+    Biden."). The stance of a source's words is not the outlet's, which is what the reports'
+    author-voice tables leave out.
+    """
+    if voice == "quote":
+        return ["quote"] * len(mentions)
+    result = []
+    for start, end in mentions:
+        before, after = sentence[:start], sentence[end:].lstrip()
+        speaker = "author"
+        for m in _REPORTING.finditer(before):
+            between = before[m.end():]
+            if _CLAUSE_BREAK.search(between):
+                continue
+            if not between.strip() and (not after or after[0] in ".,;!?"):
+                continue  # "…, said Biden." names the speaker
+            if m.group("clause") or _THAT.search(between):
+                speaker = "quote"
+                break
+        result.append(speaker)
+    return result

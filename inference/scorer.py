@@ -19,7 +19,7 @@ import torch
 
 from inference import ner_process
 from inference.batching import length_batches, pad_batch
-from inference.quotes import quoted_ranges, voices
+from inference.quotes import quoted_ranges, target_voices, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.stance import stance_inputs, stance_probs
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
@@ -175,7 +175,8 @@ class Scorer:
 
     def _attach_targets(self, records: list[SentenceScore]) -> None:
         """Find the article's targets, group their mentions, and give each a stance in the
-        sentence's voice (offsets from the records' ``start``, which include any offset)."""
+        mention's voice: the sentence's, or a source's inside reported speech (``target_voices``;
+        offsets from the records' ``start``, which include any offset)."""
         if not self.targets_available or not records:
             return
         texts = [r.text for r in records]
@@ -191,9 +192,10 @@ class Scorer:
         for m, p in zip(pairs, probs):
             rec = records[m.sentence]
             k = int(p.argmax())
+            (voice,) = target_voices(rec.text, rec.voice, [(m.start, m.end)])
             rec.targets.append(Target(start=rec.start + m.start, end=rec.start + m.end, text=m.text, entity=m.entity,
                                       type=m.type, stance=arch.stances[k], score=round(float(p[k]), 4),
-                                      polarity=round(float(p[pos] - p[neg]), 4), voice=rec.voice))
+                                      polarity=round(float(p[pos] - p[neg]), 4), voice=voice))
 
     def _record(self, doc, i, seg: Segment, prob: float, spans: list[dict], voice: str, offset: int) -> SentenceScore:
         return SentenceScore(

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from inference.quotes import quoted_ranges, voices
+from inference.quotes import quoted_ranges, target_voices, voices
 from inference.segment import segment
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_791fc19b09277c11.txt"
@@ -79,3 +79,28 @@ def test_quote_continued_into_next_paragraph():
     assert ranges == ["This is the first paragraph of a long statement", "And it goes on here,"]
     # an unmatched quote mark that is not continued is ignored
     assert quoted_ranges('He measured 5" of rain.\nNext line.') == []
+
+
+def _target_voice(sentence, mention, voice="author"):
+    start = sentence.index(mention)
+    (v,) = target_voices(sentence, voice, [(start, start + len(mention))])
+    return v
+
+
+def test_reported_speech_gives_its_targets_the_speakers_voice():
+    """The issue's example: a source's 'battle for justice' casts Russia positively in the
+    source's voice, not the outlet's; the speaker and the author's own clauses stay the author's."""
+    seed6 = ("During Shoigu's July visit, North Korea’s Defense Minister, Kang Sun Nam, reportedly said his "
+             "government fully supports Russia's \"battle for justice\" and protection of its sovereignty, but "
+             "there was no indication that Kim himself invoked the Ukraine conflict directly.")
+    assert [_target_voice(seed6, m) for m in ("Shoigu", "Kang Sun Nam", "Russia", "Kim")] == \
+        ["author", "author", "quote", "author"]
+    assert _target_voice("The NSC first alleged that the two sides trade arms for use in Ukraine.", "Ukraine") == "quote"
+    assert _target_voice("Kirby warned Moscow that Kim would pay a price.", "Kim") == "quote"
+    assert _target_voice("Kirby warned Moscow that Kim would pay a price.", "Moscow") == "author"  # the addressee
+    assert _target_voice("Biden told Putin to stop the war.", "Putin") == "author"
+    assert _target_voice("The deal will not last, said Biden.", "Biden") == "author"  # the speaker
+    assert _target_voice("The NSC warned that talks are advancing - so clearly Russia is thumbing its nose.",
+                         "Russia") == "author"
+    assert _target_voice("Moscow is shrugging off accusations that it buys arms from Kim Jong Un.", "Kim") == "author"
+    assert _target_voice("Biden is a disgrace.", "Biden", voice="quote") == "quote"

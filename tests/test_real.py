@@ -63,6 +63,14 @@ def test_seed_pariah_leader_kim_gets_a_negative_author_stance(seed_scores):
     assert (kim.entity, kim.type, kim.voice, kim.stance) == ("Kim Jong Un", "PERSON", "author", "negative"), kim
 
 
+def test_seed_battle_for_justice_casts_russia_in_the_sources_voice(seed_scores):
+    """The issue's other example: the defence minister's "battle for justice" is his stance toward
+    Russia, not the outlet's; he himself is named in the author's voice."""
+    [sent] = [s for s in seed_scores.sentences if "battle for justice" in s.text]
+    voices = {t.text: t.voice for t in sent.targets}
+    assert sent.voice == "author" and voices["Russia"] == "quote" and voices["Kang Sun Nam"] == "author", voices
+
+
 def test_seed_kim_mentions_are_one_target(seed_scores):
     kims = {t.entity for s in seed_scores.sentences for t in s.targets if t.text.startswith("Kim")}
     assert kims == {"Kim Jong Un"}

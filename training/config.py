@@ -117,6 +117,10 @@ class TrainConfig:
     """torch intra-op threads; 0 leaves torch's default."""
     ema: float = 0.0
     """>0: evaluate and save an exponential moving average of the weights with this decay."""
+    rdrop: float = 0.0
+    """>0: R-Drop (Liang et al. 2021). Each batch runs twice under different dropout and this
+    weight times the symmetric KL between the two sentence predictions joins the loss; costs
+    about twice the compute per step."""
 
 
 @dataclass
@@ -217,6 +221,7 @@ def _validate(cfg: Config) -> None:
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
+        (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),

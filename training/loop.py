@@ -153,15 +153,41 @@ def stance_loss(logits: torch.Tensor, batch: dict) -> torch.Tensor:
 def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool) -> float:
     """One optimiser step; ``model`` may be a DistributedDataParallel wrapper."""
     model.train()
-    with autocast(bf16):
-        out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
-    loss = compute_loss(out, batch, cfg)
+    if cfg.rdrop > 0:
+        loss = rdrop_loss(model, batch, cfg, bf16)
+    else:
+        with autocast(bf16):
+            out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
+        loss = compute_loss(out, batch, cfg)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if cfg.grad_clip > 0:
         nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], cfg.grad_clip)
     optimizer.step()
     return float(loss.detach())
+
+
+def rdrop_loss(model, batch: dict, cfg: TrainConfig, bf16: bool) -> torch.Tensor:
+    """R-Drop: the batch twice in one forward pass (so dropout masks differ), the task losses of
+    both halves averaged, plus ``cfg.rdrop`` times the symmetric KL between the two halves'
+    sentence distributions (rows with a sentence label) and stance distributions (rows with a
+    stance target)."""
+    twice = {k: torch.cat([v, v]) for k, v in batch.items()}
+    with autocast(bf16):
+        out = model(twice["input_ids"], twice["attention_mask"], target_index=twice["target_index"])
+    loss = compute_loss(out, twice, cfg)
+    n = len(batch["labels"])
+    pairs = [("logits", batch["labels"] >= 0)]
+    if "stance_logits" in out:
+        pairs.append(("stance_logits", (batch["stance_labels"] >= 0) | (batch["stance_soft"][:, 0] >= 0)))
+    for key, rows in pairs:
+        if rows.any():
+            logp = out[key].float().log_softmax(-1)
+            a, b = logp[:n][rows], logp[n:][rows]
+            kl = (nn.functional.kl_div(a, b, log_target=True, reduction="batchmean")
+                  + nn.functional.kl_div(b, a, log_target=True, reduction="batchmean")) / 2
+            loss = loss + cfg.rdrop * kl
+    return loss
 
 
 @dataclass
