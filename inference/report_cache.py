@@ -16,7 +16,8 @@ slices of the article text, which the caller has anyway), and the JSON is
 zlib-packed, so a 10,000-article corpus costs tens of MB, not hundreds.
 
 Each row carries its format version (:data:`FORMAT`). A row written by an
-older version (version 1 had no stance targets) is treated as missing, so
+older version (version 1 had no stance targets, version 2 gave every target its
+sentence's voice) is treated as missing, so
 the article is scored again and the row replaced: an old cache can never
 hand back records that silently lack their targets.
 """
@@ -44,8 +45,9 @@ __all__ = ["CACHE_NAME", "FORMAT", "ScoreCache", "ScoringRun", "cache_path_for",
 
 CACHE_NAME = "slant-cache.sqlite"
 #: Version of the packed row; bump it whenever a field is added, so older rows are rescored, not misread.
-#: 1: sentences and spans; 2: stance targets and ``targets_available``.
-FORMAT = 2
+#: 1: sentences and spans; 2: stance targets and ``targets_available``; 3: a target's voice is its own
+#: (reported speech is the speaker's), no longer always the sentence's.
+FORMAT = 3
 _SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     model TEXT NOT NULL, text_sha256 TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (model, text_sha256))"""
