@@ -116,10 +116,20 @@ def _close(cur, spans):
 
 
 def _in_word(text: str, pos: int) -> bool:
-    """Letters and digits, and a hyphen between two of them ("ultra-provocative" is one word)."""
+    """Letters and digits, a hyphen between two of them ("ultra-provocative" is one word), and
+    a run of censoring asterisks inside a word ("b**ches" is one word, not "b*" and "*ches")."""
     if text[pos].isalnum():
         return True
-    return text[pos] == "-" and 0 < pos < len(text) - 1 and text[pos - 1].isalnum() and text[pos + 1].isalnum()
+    if text[pos] == "-":
+        return 0 < pos < len(text) - 1 and text[pos - 1].isalnum() and text[pos + 1].isalnum()
+    if text[pos] == "*":
+        a, b = pos, pos
+        while a > 0 and text[a - 1] == "*":
+            a -= 1
+        while b < len(text) - 1 and text[b + 1] == "*":
+            b += 1
+        return a > 0 and b < len(text) - 1 and text[a - 1].isalnum() and text[b + 1].isalnum()
+    return False
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:

@@ -47,6 +47,16 @@ def test_a_hyphenated_compound_is_one_span_and_a_dash_between_words_is_not():
     assert [text[s["start"]:s["end"]] for s in spans] == ["ultra-provocative", "again"]
 
 
+def test_a_censored_word_is_one_span_and_a_footnote_star_is_not_part_of_it():
+    text = "sons of b**ches * again"
+    # word pieces: sons of b * * ches * again
+    offsets = [(0, 0), (0, 4), (5, 7), (8, 9), (9, 10), (10, 11), (11, 15), (16, 17), (18, 23), (0, 0)]
+    labels = ["O", "O", "O", "B-loaded_language", "I-loaded_language", "O", "B-loaded_language", "O",
+              "B-loaded_language", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == ["b**ches", "again"]
+
+
 def test_technique_weights_choose_the_technique_not_the_score():
     text = "the leftist mob"
     offsets = [(0, 0), (0, 3), (4, 11), (12, 15), (0, 0)]
