@@ -16,6 +16,7 @@ interruption loses at most a second of scoring, never consistency.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -37,11 +38,32 @@ def fingerprint(args, fmt: str) -> dict:
         version = importlib.metadata.version("slant")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    return {"slant": version, "inputs": [os.path.abspath(p) for p in args.inputs], "format": fmt,
+    return {"slant": version, "inputs": [os.path.abspath(p) for p in args.inputs], "files": _listing(args.inputs, skip=args.output),
+            "format": fmt,
             "model": os.path.abspath(args.model) if args.model else None,
             "stance_model": getattr(args, "stance_model", None), "threshold": args.threshold,
             "precision": getattr(args, "precision", "auto"), "no_targets": getattr(args, "no_targets", False),
             "text_col": args.text_col, "id_col": args.id_col, "per_line": args.per_line}
+
+
+def _listing(inputs: list[str], skip: str | None = None) -> str:
+    """A hash of every file under the inputs with its size and modification time: a file added
+    to a folder, or an edited article, would shift what the first N items are. The output and
+    its progress file are left out, in case they are written inside an input folder."""
+    entries = []
+    own = {os.path.abspath(p) for p in (skip, f"{skip}{SUFFIX}", f"{skip}{SUFFIX}.tmp") if skip}
+    for name in inputs:
+        path = Path(name)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if os.path.abspath(f) in own:
+                continue
+            try:
+                st = f.stat()
+                entries.append(f"{f}\t{st.st_size}\t{st.st_mtime_ns}")
+            except OSError:
+                entries.append(f"{f}\tmissing")
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass

@@ -73,6 +73,9 @@ def test_resume_refuses_what_it_cannot_continue(tiny_model, tmp_path, capsys, mo
         assert main(argv[:2] + ["--model", str(tiny_model)] + argv[2:]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    (docs / "5.txt").write_text("A new article in the folder.\n", encoding="utf-8")
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 2
+    assert "other inputs or options" in capsys.readouterr().err
     done = tmp_path / "done.jsonl"
     assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done)]) == 0
     assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done), "--resume"]) == 2
