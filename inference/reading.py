@@ -83,14 +83,17 @@ def iter_documents(
     id_col: str | None = None,
     per_line: bool = False,
     stdin: IO[Any] = sys.stdin,
+    exclude: str | None = None,
 ) -> Iterator[Item]:
     """Yield a Document or ReadProblem for everything in ``inputs``, in order.
 
     ``text_col``/``id_col`` name corpus columns (default ``"text"``, and
     ``"id"`` when present, else ``"<path>:<line>"``). ``per_line`` marks every
-    Document with ``meta["per_line"] = True``.
+    Document with ``meta["per_line"] = True``. A folder's walk skips ``exclude`` (the run's
+    own output file, when it is written inside an input folder).
     """
     opts = _Options(text_col or "text", id_col, per_line)
+    skip = Path(exclude).resolve() if exclude else None
     for name in inputs:
         if name == "-":
             raw = getattr(stdin, "buffer", None)
@@ -105,6 +108,7 @@ def iter_documents(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in INPUT_EXTS
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.resolve() != skip
             )
             if not files:
                 yield ReadProblem(

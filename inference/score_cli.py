@@ -83,7 +83,8 @@ def score_inputs(args) -> int:
         with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[doc]}"),
                       TimeElapsedColumn(), console=stderr, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("score", total=None, doc="")
-            items = iter_documents(args.inputs, text_col=args.text_col, id_col=args.id_col, per_line=args.per_line)
+            items = iter_documents(args.inputs, text_col=args.text_col, id_col=args.id_col, per_line=args.per_line,
+                                   exclude=args.output)
             try:
                 for n, item in enumerate(items):
                     if progress and n < progress.skip:

@@ -87,3 +87,14 @@ def test_resume_without_a_previous_run_starts_one(tiny_model, tmp_path, capsys):
     out = tmp_path / "new.jsonl"
     assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
     assert len({json.loads(line)["doc"] for line in out.read_text().splitlines()}) == 5
+
+
+def test_output_inside_the_input_folder_is_not_read_back(tiny_model, tmp_path, capsys, monkeypatch):
+    docs = _corpus(tmp_path)
+    out = docs / "scores.jsonl"
+    _interrupt_at(monkeypatch, 3)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out)]) == 130
+    monkeypatch.undo()
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
+    docs_scored = [json.loads(line)["doc"].rsplit("/", 1)[-1] for line in out.read_text().splitlines()]
+    assert sorted(set(docs_scored)) == [f"{i}.txt" for i in range(5)]
