@@ -92,12 +92,11 @@ def score_inputs(args) -> int:
                     failures += _score_item(scorer, item, writer)
                     bar.update(task, advance=1, doc=getattr(item, "doc_id", "")[-40:])
                     if progress:
-                        progress.done, progress.failures = n + 1, failures
-                        progress.save(out)
+                        progress.mark(out, n + 1, failures)
             except KeyboardInterrupt:
                 if not progress:
                     raise
-                progress.save(out, force=True)
+                progress.save(out)  # the last whole item: a half-written one is cut off on --resume
                 raise Interrupted(f"interrupted; {progress.done} inputs are in {args.output}: run the same "
                                   "command with --resume to score the rest") from None
         writer.close()

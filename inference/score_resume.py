@@ -10,9 +10,11 @@ count (a half-written article is cut off), skips that many items without
 scoring them and appends the rest, so the finished file is the one an
 uninterrupted run writes. A finished run removes the progress file.
 
-The progress file is rewritten at most once a second (atomically, through a
-temporary file and ``os.replace``), after the output has been flushed: an
-interruption loses at most a second of scoring, never consistency.
+After every item the output is flushed and its size noted; the progress file
+is rewritten from those notes at most once a second (atomically, through a
+temporary file and ``os.replace``, after an fsync of the output), and at once on
+Ctrl-C. An interruption loses at most a second of scoring, never consistency:
+bytes past the noted size (an article cut mid-write) are cut off on resuming.
 """
 from __future__ import annotations
 
@@ -38,8 +40,8 @@ def fingerprint(args, fmt: str) -> dict:
         version = importlib.metadata.version("slant")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    return {"slant": version, "inputs": [os.path.abspath(p) for p in args.inputs], "files": _listing(args.inputs, skip=args.output),
-            "format": fmt,
+    return {"slant": version, "inputs": [os.path.abspath(p) for p in args.inputs],
+            "files": _listing(args.inputs, skip=args.output), "format": fmt,
             "model": os.path.abspath(args.model) if args.model else None,
             "stance_model": getattr(args, "stance_model", None), "threshold": args.threshold,
             "precision": getattr(args, "precision", "auto"), "no_targets": getattr(args, "no_targets", False),
@@ -107,7 +109,7 @@ class ScoreProgress:
             os.truncate(self.output, self._bytes)  # a half-written article is cut off
             return open(self.output, "a", encoding="utf-8", newline="")
         out = open(self.output, "w", encoding="utf-8", newline="")
-        self.save(out, force=True)
+        self.save(out)
         return out
 
     def _load(self) -> bool:
@@ -125,22 +127,28 @@ class ScoreProgress:
         if not self.output.exists() or self.output.stat().st_size < size:
             raise SlantError(f"{self.output}: shorter than its progress file says ({size} bytes); "
                              "drop --resume to start over")
-        self.skip, self.failures, self._bytes = skip, failures, size
+        self.skip, self.done, self.failures, self._bytes = skip, skip, failures, size
         return True
 
-    def save(self, out: TextIO, force: bool = False) -> None:
-        """Record ``done`` items as written, after flushing ``out``; at most once a second unless forced."""
-        now = time.monotonic()
-        if not force and now - self._last_save < 1.0:
-            return
+    def mark(self, out: TextIO, done: int, failures: int) -> None:
+        """``done`` items are completely written: note the output's size now (after a flush,
+        so a later interruption mid-article leaves bytes past it, which resuming cuts off),
+        and save the progress file if a second has passed since the last save."""
+        out.flush()
+        self.done, self.failures = done, failures
+        self._bytes = os.fstat(out.fileno()).st_size  # only ever appended to: the size is what is written
+        if time.monotonic() - self._last_save >= 1.0:
+            self.save(out)
+
+    def save(self, out: TextIO) -> None:
+        """Write the progress file for the last marked item (the output synced to disk first)."""
         out.flush()
         os.fsync(out.fileno())
-        size = os.fstat(out.fileno()).st_size  # only ever appended to, so the size is what is written
-        record = {"items": self.done, "failures": self.failures, "bytes": size, "fingerprint": self.fingerprint}
+        record = {"items": self.done, "failures": self.failures, "bytes": self._bytes, "fingerprint": self.fingerprint}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
-        self._last_save = now
+        self._last_save = time.monotonic()
 
     def finish(self) -> None:
         """The output is complete: nothing is left to resume."""

@@ -98,3 +98,34 @@ def test_output_inside_the_input_folder_is_not_read_back(tiny_model, tmp_path, c
     assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
     docs_scored = [json.loads(line)["doc"].rsplit("/", 1)[-1] for line in out.read_text().splitlines()]
     assert sorted(set(docs_scored)) == [f"{i}.txt" for i in range(5)]
+
+
+def test_ctrl_c_in_the_middle_of_writing_an_article_loses_nothing(tiny_model, tmp_path, capsys, monkeypatch):
+    """Ctrl-C while an article's records are half written: the progress file points before them,
+    and a second Ctrl-C while resuming (before any new article) keeps the count."""
+    from inference import formats
+
+    docs = _corpus(tmp_path)
+    whole, part = tmp_path / "whole.jsonl", tmp_path / "part.jsonl"
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(whole)]) == 0
+    real_write, calls = formats.JsonlWriter.write, []
+
+    def half_then_ctrl_c(self, article, summary):
+        calls.append(article.doc)
+        if len(calls) == 3:
+            self.out.write('{"doc": "cut mid-record')
+            raise KeyboardInterrupt
+        real_write(self, article, summary)
+    monkeypatch.setattr(formats.JsonlWriter, "write", half_then_ctrl_c)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part)]) == 130
+    progress = tmp_path / "part.jsonl.slant-progress.json"
+    assert json.loads(progress.read_text())["items"] == 2
+    monkeypatch.undo()
+
+    _interrupt_at(monkeypatch, 1)  # Ctrl-C at the first article the resumed run scores
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 130
+    assert json.loads(progress.read_text())["items"] == 2
+    monkeypatch.undo()
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 0
+    assert part.read_bytes() == whole.read_bytes()
+    capsys.readouterr()
