@@ -90,10 +90,12 @@ class ScoreProgress:
         ``--resume`` the saved one, checked against this command. Touches no file, so it runs
         before the model loads and a refused ``--resume`` costs nothing."""
         resume = getattr(args, "resume", False)
-        resumable = bool(args.output) and fmt in RESUMABLE_FORMATS and "-" not in args.inputs
+        out = Path(args.output) if args.output else None
+        resumable = (out is not None and fmt in RESUMABLE_FORMATS and "-" not in args.inputs
+                     and (not out.exists() or out.is_file()))  # not /dev/null, a pipe or a terminal
         if resume and not resumable:
-            raise SlantError("--resume needs -o FILE in jsonl, csv or md format and inputs other than stdin "
-                             "(json and html outputs are one document and cannot be appended to)")
+            raise SlantError("--resume needs -o FILE (a regular file) in jsonl, csv or md format and inputs "
+                             "other than stdin (json and html outputs are one document and cannot be appended to)")
         if not resumable:
             return None
         progress = cls(Path(args.output), fingerprint(args, fmt))

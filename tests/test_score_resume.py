@@ -68,6 +68,7 @@ def test_resume_refuses_what_it_cannot_continue(tiny_model, tmp_path, capsys, mo
         (["score", str(docs), "-o", str(out), "--resume", "--threshold", "0.9"], "other inputs or options"),
         (["score", str(docs), "-o", str(tmp_path / "o.json"), "--resume"], "jsonl, csv or md"),
         (["score", str(docs), "--resume"], "-o FILE"),
+        (["score", str(docs), "-o", "/dev/null", "--resume"], "a regular file"),
     ]
     for argv, message in cases:
         assert main(argv[:2] + ["--model", str(tiny_model)] + argv[2:]) == 2
@@ -129,3 +130,10 @@ def test_ctrl_c_in_the_middle_of_writing_an_article_loses_nothing(tiny_model, tm
     assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 0
     assert part.read_bytes() == whole.read_bytes()
     capsys.readouterr()
+
+
+def test_output_to_a_device_is_written_without_a_progress_file(tiny_model, tmp_path, capsys):
+    docs = _corpus(tmp_path)
+    assert main(["score", str(docs), "--model", str(tiny_model), "-o", "/dev/null"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.slant-progress.json"))
