@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the rest is scored and appended")
     s.add_argument("--threshold", type=float, help="framing threshold (default: the model folder's)")
     s.add_argument("--precision", choices=("auto", "bf16", "fp32", "int8"), default="auto",
-                   help="auto: bf16 on CPUs with AVX512-BF16/AMX, else fp32")
+                   help="auto: bf16 where the CPU has AVX512-BF16/AMX and a quick matmul check finds it faster, else fp32")
     s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
     s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")

@@ -2,8 +2,8 @@
 
 Speed comes from three things measured in ``benchmarks/score_speed.py``:
 sentences are sorted by length and batched under a token budget (little
-padding), LoRA weights are merged into the encoder at load, and on CPUs with
-AVX512-BF16/AMX the network runs as a bf16-weight copy (fp32 elsewhere; bf16
+padding), LoRA weights are merged into the encoder at load, and on CPUs where bf16
+measures faster (``models.precision.bf16_pays``) the network runs as a bf16-weight copy (fp32 elsewhere; bf16
 weights beat bf16 autocast over fp32 weights, which casts at every op). A sentence longer
 than the model's window is scored in overlapping windows and gets the highest
 window score, never silently truncated.
@@ -31,7 +31,7 @@ from models.model_folder import LoadedModel
 from models.packed_linear import pack_linear_layers
 from models.span_decoding import decode_spans
 from training.calibration import apply_temperature
-from models.precision import bf16_network, bound_onednn_caches, cpu_has_bf16
+from models.precision import bf16_network, bf16_pays, bound_onednn_caches
 
 
 @dataclass
@@ -46,7 +46,7 @@ PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 
 class Scorer:
-    """``precision``: "auto" (bf16 on CPUs with AVX512-BF16/AMX, else fp32), "bf16", "fp32", or
+    """``precision``: "auto" (bf16 where it measures faster on this CPU, else fp32), "bf16", "fp32", or
     "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py)."""
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
@@ -61,7 +61,6 @@ class Scorer:
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
         self.technique_weights = loaded.technique_weights
         self.precision = precision
-        self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_bf16())
         self._networks: dict[int, torch.nn.Module] = {}  # id(model) -> the network run for it (see _network), made on first use
         self._owned: set[int] = set()  # ids of models this scorer loaded itself: cast in place, not copied
         self.spans = spans
@@ -92,6 +91,12 @@ class Scorer:
         scorer = cls(loaded, stance_model=stance_model, **kwargs)
         scorer._owned.add(id(loaded.model))
         return scorer
+
+    @property
+    def bf16(self) -> bool:
+        """Whether the network runs in bf16: asked for, or "auto" on a CPU where it pays
+        (measured once per process on first use, not in the constructor)."""
+        return self.precision == "bf16" or (self.precision == "auto" and bf16_pays())
 
     @property
     def spans_available(self) -> bool:

@@ -1,16 +1,21 @@
 """bf16 where the CPU makes it pay, fp32 elsewhere.
 
-On CPUs with AMX or AVX512-BF16, bf16 matmuls run several times faster than fp32;
-on others, bf16 is emulated and slower, so we fall back to fp32. Training uses
-autocast (fp32 master weights); scoring runs a copy of the network with bf16
-weights, which skips autocast's per-op casts and halves the memory traffic
-(benchmarks/score_speed.py measures both against fp32).
+Without AMX or AVX512-BF16, bf16 is emulated and slower, so those CPUs run fp32. With
+them it usually pays, but not always: on one 2-core AMD EPYC with AVX512-BF16 the
+scorer ran 1.7x faster in bf16 than in fp32, while on a 2-core Intel Xeon with the
+same flag it ran 1.45x *slower* (160 against 233 sentences/s, and 85 against 131-165
+GFLOP/s for MiniLM's matmul shapes). So "auto" measures: one matmul of MiniLM's
+feed-forward shape in both dtypes (about 30 ms, once per process), and bf16 must be
+clearly faster. Training uses autocast (fp32 master weights); scoring runs a copy
+of the network with bf16 weights, which skips autocast's per-op casts and halves
+the memory traffic (benchmarks/score_speed.py measures both against fp32).
 """
 from __future__ import annotations
 
 import copy
 import functools
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -25,9 +30,37 @@ def cpu_has_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
+BF16_MARGIN = 0.9
+"""bf16 is used by "auto" only if its matmul takes under this share of the fp32 one's time."""
+
+
+@functools.cache
+def bf16_pays() -> bool:
+    """True when this CPU has bf16 instructions and a bf16 matmul of MiniLM's feed-forward
+    shape (256 x 384 -> 1,536) beats fp32 by the margin, best of three after a warm-up.
+    Call it after :func:`bound_onednn_caches` (it runs oneDNN ops)."""
+    if not cpu_has_bf16():
+        return False
+    return _matmul_seconds(torch.bfloat16) < BF16_MARGIN * _matmul_seconds(torch.float32)
+
+
+def _matmul_seconds(dtype: torch.dtype, rows: int = 256, width: int = 384, out: int = 1536) -> float:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(rows, width, generator=gen).to(dtype)
+    w = torch.randn(out, width, generator=gen).to(dtype)
+    with torch.no_grad():
+        torch.nn.functional.linear(x, w)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            torch.nn.functional.linear(x, w)
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
 def use_bf16(setting: str) -> bool:
-    """``setting`` is "auto", "on" or "off"."""
-    return setting == "on" or (setting == "auto" and cpu_has_bf16())
+    """``setting`` is "auto" (bf16 where :func:`bf16_pays`), "on" or "off"."""
+    return setting == "on" or (setting == "auto" and bf16_pays())
 
 
 def autocast(enabled: bool):

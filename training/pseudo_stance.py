@@ -26,7 +26,7 @@ import numpy as np
 from inference.stance import stance_inputs, stance_probs
 from inference.targets import Mention, find_mentions
 from models.fast_load import load_for_scoring
-from models.precision import cpu_has_bf16
+from models.precision import bf16_pays
 from inference.segment import segment
 from models.errors import SlantError
 from training.data import load_source
@@ -63,7 +63,7 @@ def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]
 def teacher_probs(teacher, sentences: list[str], pairs: list[Mention]) -> np.ndarray:
     """The teacher's calibrated stance probabilities, one row per (sentence, mention) pair."""
     return stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
-                        float(teacher.meta.get("stance_temperature", 1.0)), cpu_has_bf16())
+                        float(teacher.meta.get("stance_temperature", 1.0)), bf16_pays())
 
 
 def as_written(p: np.ndarray) -> list[float]:
