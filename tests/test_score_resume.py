@@ -18,6 +18,11 @@ def _corpus(tmp_path):
     return folder
 
 
+def _score(model, inputs, out, *options):
+    """``slant score INPUTS --model MODEL -o OUT [options]``; the exit code."""
+    return main(["score", str(inputs), "--model", str(model), "-o", str(out), *options])
+
+
 def _interrupt_at(monkeypatch, n):
     """Ctrl-C while scoring the n-th document (from 1)."""
     real, calls = score_cli.score_document, []
@@ -35,11 +40,11 @@ def _interrupt_at(monkeypatch, n):
 def test_interrupted_run_resumes_to_the_same_file(tiny_model, tmp_path, capsys, monkeypatch, fmt):
     docs = _corpus(tmp_path)
     whole, part = tmp_path / f"whole.{fmt}", tmp_path / f"part.{fmt}"
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(whole)]) == 0
+    assert _score(tiny_model, docs, whole) == 0
     capsys.readouterr()
 
     calls = _interrupt_at(monkeypatch, 3)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part)]) == 130
+    assert _score(tiny_model, docs, part) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and "2 inputs are in" in err and "--resume" in err
     progress = tmp_path / f"part.{fmt}.slant-progress.json"
@@ -50,7 +55,7 @@ def test_interrupted_run_resumes_to_the_same_file(tiny_model, tmp_path, capsys, 
     calls.clear()
     monkeypatch.undo()
     calls = _interrupt_at(monkeypatch, 99)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 0
+    assert _score(tiny_model, docs, part, "--resume") == 0
     assert [c.rsplit("/", 1)[-1] for c in calls] == ["2.txt", "3.txt", "4.txt"]  # the first two are not rescored
     assert part.read_bytes() == whole.read_bytes()
     assert not progress.exists()
@@ -60,7 +65,7 @@ def test_resume_refuses_what_it_cannot_continue(tiny_model, tmp_path, capsys, mo
     docs = _corpus(tmp_path)
     out = tmp_path / "o.jsonl"
     _interrupt_at(monkeypatch, 2)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out)]) == 130
+    assert _score(tiny_model, docs, out) == 130
     monkeypatch.undo()
     capsys.readouterr()
     cases = [
@@ -75,18 +80,18 @@ def test_resume_refuses_what_it_cannot_continue(tiny_model, tmp_path, capsys, mo
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     (docs / "5.txt").write_text("A new article in the folder.\n", encoding="utf-8")
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 2
+    assert _score(tiny_model, docs, out, "--resume") == 2
     assert "other inputs or options" in capsys.readouterr().err
     done = tmp_path / "done.jsonl"
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done)]) == 0
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(done), "--resume"]) == 2
+    assert _score(tiny_model, docs, done) == 0
+    assert _score(tiny_model, docs, done, "--resume") == 2
     assert "nothing to resume" in capsys.readouterr().err
 
 
 def test_resume_without_a_previous_run_starts_one(tiny_model, tmp_path, capsys):
     docs = _corpus(tmp_path)
     out = tmp_path / "new.jsonl"
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
+    assert _score(tiny_model, docs, out, "--resume") == 0
     assert len({json.loads(line)["doc"] for line in out.read_text().splitlines()}) == 5
 
 
@@ -94,9 +99,9 @@ def test_output_inside_the_input_folder_is_not_read_back(tiny_model, tmp_path, c
     docs = _corpus(tmp_path)
     out = docs / "scores.jsonl"
     _interrupt_at(monkeypatch, 3)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out)]) == 130
+    assert _score(tiny_model, docs, out) == 130
     monkeypatch.undo()
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(out), "--resume"]) == 0
+    assert _score(tiny_model, docs, out, "--resume") == 0
     docs_scored = [json.loads(line)["doc"].rsplit("/", 1)[-1] for line in out.read_text().splitlines()]
     assert sorted(set(docs_scored)) == [f"{i}.txt" for i in range(5)]
 
@@ -108,7 +113,7 @@ def test_ctrl_c_in_the_middle_of_writing_an_article_loses_nothing(tiny_model, tm
 
     docs = _corpus(tmp_path)
     whole, part = tmp_path / "whole.jsonl", tmp_path / "part.jsonl"
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(whole)]) == 0
+    assert _score(tiny_model, docs, whole) == 0
     real_write, calls = formats.JsonlWriter.write, []
 
     def half_then_ctrl_c(self, article, summary):
@@ -118,22 +123,22 @@ def test_ctrl_c_in_the_middle_of_writing_an_article_loses_nothing(tiny_model, tm
             raise KeyboardInterrupt
         real_write(self, article, summary)
     monkeypatch.setattr(formats.JsonlWriter, "write", half_then_ctrl_c)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part)]) == 130
+    assert _score(tiny_model, docs, part) == 130
     progress = tmp_path / "part.jsonl.slant-progress.json"
     assert json.loads(progress.read_text())["items"] == 2
     monkeypatch.undo()
 
     _interrupt_at(monkeypatch, 1)  # Ctrl-C at the first article the resumed run scores
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 130
+    assert _score(tiny_model, docs, part, "--resume") == 130
     assert json.loads(progress.read_text())["items"] == 2
     monkeypatch.undo()
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", str(part), "--resume"]) == 0
+    assert _score(tiny_model, docs, part, "--resume") == 0
     assert part.read_bytes() == whole.read_bytes()
     capsys.readouterr()
 
 
 def test_output_to_a_device_is_written_without_a_progress_file(tiny_model, tmp_path, capsys):
     docs = _corpus(tmp_path)
-    assert main(["score", str(docs), "--model", str(tiny_model), "-o", "/dev/null"]) == 0
+    assert _score(tiny_model, docs, "/dev/null") == 0
     assert "Traceback" not in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.slant-progress.json"))
