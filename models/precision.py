@@ -5,8 +5,8 @@ them it usually pays, but not always: on one 2-core AMD EPYC with AVX512-BF16 th
 scorer ran 1.7x faster in bf16 than in fp32, while on a 2-core Intel Xeon with the
 same flag it ran 1.45x *slower* (160 against 233 sentences/s, and 85 against 131-165
 GFLOP/s for MiniLM's matmul shapes). So "auto" measures: one matmul of MiniLM's
-feed-forward shape in both dtypes (about 30 ms, once per process), and bf16 must be
-clearly faster. Training uses autocast (fp32 master weights); scoring runs a copy
+feed-forward shape in both dtypes, in CPU time on one thread so that other processes do
+not sway it (about 30 ms, once per process), and bf16 must be clearly faster. Training uses autocast (fp32 master weights); scoring runs a copy
 of the network with bf16 weights, which skips autocast's per-op casts and halves
 the memory traffic (benchmarks/score_speed.py measures both against fp32).
 """
@@ -37,24 +37,40 @@ BF16_MARGIN = 0.9
 @functools.cache
 def bf16_pays() -> bool:
     """True when this CPU has bf16 instructions and a bf16 matmul of MiniLM's feed-forward
-    shape (256 x 384 -> 1,536) beats fp32 by the margin, best of three after a warm-up.
+    shape (256 x 384 -> 1,536) beats fp32 by the margin (:func:`_matmul_seconds`).
     Call it after :func:`bound_onednn_caches` (it runs oneDNN ops)."""
     if not cpu_has_bf16():
         return False
     return _matmul_seconds(torch.bfloat16) < BF16_MARGIN * _matmul_seconds(torch.float32)
 
 
-def _matmul_seconds(dtype: torch.dtype, rows: int = 256, width: int = 384, out: int = 1536) -> float:
+def _matmul_seconds(dtype: torch.dtype, rows: int = 256, width: int = 384, out: int = 1536, repeats: int = 3) -> float:
+    """CPU seconds of one ``rows x width -> out`` linear in ``dtype`` on one thread, best of ``repeats``.
+
+    Why CPU time on one thread rather than wall time on all of them: on a machine where anything
+    else runs (a training job, a second scorer), wall time includes whatever slices the OS gave
+    away, and that noise is larger than the difference being measured. On the 2-core Xeon beside
+    two training processes, the earlier wall-clock check chose bf16 in 3 of 6 fresh processes
+    (the fp32 matmul took 2.1 ms or 12.0 ms, depending on preemption), so the same command ran at
+    different speeds and with scores up to 0.008 apart. The calling thread's CPU time leaves out
+    preemption: bf16 against fp32 measured 1.6-2.2x in six fresh processes under the same load.
+    The ratio is per core, and both dtypes use the same cores, so it carries over to more threads.
+    """
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(rows, width, generator=gen).to(dtype)
     w = torch.randn(out, width, generator=gen).to(dtype)
-    with torch.no_grad():
-        torch.nn.functional.linear(x, w)
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            torch.nn.functional.linear(x, w)
-            best = min(best, time.perf_counter() - start)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            torch.nn.functional.linear(x, w)  # warm-up: oneDNN builds its kernel on the first call
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.thread_time()
+                torch.nn.functional.linear(x, w)
+                best = min(best, time.thread_time() - start)
+    finally:
+        torch.set_num_threads(threads)
     return best
 
 

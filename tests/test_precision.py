@@ -34,3 +34,9 @@ def test_bf16_instructions_that_run_slower_than_fp32_mean_fp32(monkeypatch):
 def test_the_measurement_runs_both_dtypes():
     for dtype in (precision.torch.float32, precision.torch.bfloat16):
         assert 0 < precision._matmul_seconds(dtype, rows=8, width=16, out=32) < 1.0
+
+
+def test_the_measurement_restores_the_thread_count():
+    before = precision.torch.get_num_threads()
+    precision._matmul_seconds(precision.torch.float32, rows=8, width=16, out=32)
+    assert precision.torch.get_num_threads() == before
