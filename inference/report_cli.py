@@ -63,7 +63,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
                          id_col=getattr(args, "id_col", None) or "id",
                          on_bad_row=getattr(args, "on_bad_row", None) or "skip",
-                         warn=lambda m: say("warning", m))
+                         warn=lambda m: say("warning", m), exclude=output)
     corpus.check()
     if corpus.kind == "folder" and by != "outlet":
         say("warning", f"{args.corpus}: a folder corpus is grouped by its sub-folders; --by {by} is ignored")

@@ -59,8 +59,11 @@ class Corpus:
 
     def __init__(self, path: str | Path, *, by: str = "outlet", story: str | None = None,
                  text_col: str = "text", id_col: str = "id", on_bad_row: str = "skip",
-                 warn: Warn = _stderr_warn) -> None:
+                 warn: Warn = _stderr_warn, exclude: str | Path | None = None) -> None:
         self.path = Path(path)
+        # the report's own output (and its temporary file) when written inside the corpus folder:
+        # never read back as an article on the next run
+        self.exclude = {Path(exclude).resolve(), Path(str(exclude) + ".tmp").resolve()} if exclude else set()
         self.by, self.story, self.text_col, self.id_col = by, story, text_col, id_col
         self.on_bad_row, self.warn = on_bad_row, warn
         self.skipped = 0
@@ -210,7 +213,8 @@ class Corpus:
     def _folder_files(self) -> Iterator[Path]:
         for p in sorted(self.path.rglob("*")):
             rel = p.relative_to(self.path)
-            if p.is_file() and p.suffix.lower() in FOLDER_EXTS and not any(s.startswith(".") for s in rel.parts):
+            if p.is_file() and p.suffix.lower() in FOLDER_EXTS and not any(s.startswith(".") for s in rel.parts) \
+                    and p.resolve() not in self.exclude:
                 yield p
 
     def _folder(self) -> Iterator[Article]:

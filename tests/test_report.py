@@ -185,6 +185,19 @@ def test_folder_of_outlet_subfolders(tmp_path, model, capsys):
     assert "| alpha | 3 |" in md and "| beta | 4 |" in md
 
 
+def test_report_written_inside_the_corpus_is_not_read_back(tmp_path, model, capsys):
+    root = tmp_path / "news"
+    rng = random.Random(2)
+    for outlet in ("alpha", "beta"):
+        (root / outlet).mkdir(parents=True)
+        for i in range(2):
+            (root / outlet / f"a{i}.txt").write_text(article_text(rng, 0.5))
+    out = root / "alpha" / "report.html"
+    for _ in range(2):  # the second run finds the first run's report.html among alpha's files
+        assert run(root, "-o", out, "--model", model, "--bootstrap", 0) == 0
+        assert ": 4 articles in 2 groups" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--by", "publisher"], "no column 'publisher' to group by (columns: 'id', 'text', 'outlet'"),
     (["--story", "event"], "no column 'event' with stories"),
