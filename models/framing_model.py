@@ -7,6 +7,7 @@ An optional opinion head (BABE's 3-way label) is an auxiliary task only.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -103,7 +104,9 @@ class FramingModel(nn.Module):
             lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
                               target_modules=list(arch.lora_targets), bias="none")
             _check_lora_targets(encoder, arch)
-            encoder = get_peft_model(encoder, lora)
+            with warnings.catch_warnings():  # peft asks transformers 5 a deprecated property: not the user's concern
+                warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+                encoder = get_peft_model(encoder, lora)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(1)
             return cls(arch, encoder)
