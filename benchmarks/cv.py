@@ -5,6 +5,9 @@ and TextBlob baselines; writes ``benchmarks/results/cv_<name>.json``. Folds
 already finished in ``--out`` are reused, so an interrupted run resumes.
 
     python benchmarks/cv.py configs/default.yaml [key=value ...] --folds 5 [--out runs/cv_default] [--only 0 2 4]
+
+``--split outlet_kfold`` folds over whole outlets instead (every outlet is tested once, never
+trained on in its fold): the honest figure for BABE, whose label is confounded with outlet.
 """
 from __future__ import annotations
 
@@ -34,6 +37,19 @@ def fold_result(best: Path, source: str) -> dict:
     return row
 
 
+def held_outlets(cfg) -> list[str]:
+    """The outlets a fold tests on (the split is cheap to recompute; the run saves only ids)."""
+    from training.data import load_source
+    from training.data_root import resolve_data_root
+    from training.splits import split_dataset
+
+    d = cfg.data
+    ds = load_source(d.eval_source, resolve_data_root(d.root))
+    test = split_dataset(ds, how=d.split, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
+                         folds=d.folds, fold=d.fold)["test"]
+    return sorted(set(test["outlet"]))
+
+
 def summary(rows: list[dict]) -> dict:
     keys = [k for k in rows[0] if isinstance(rows[0][k], (int, float))]
     return {k: {"mean": statistics.mean(r[k] for r in rows),
@@ -46,6 +62,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out")
     ap.add_argument("--name")
+    ap.add_argument("--split", choices=("kfold", "outlet_kfold"), default="kfold",
+                    help="kfold: stratified random folds; outlet_kfold: folds of whole outlets")
     ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
                     "a final run without --only collects every fold")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides")
@@ -54,7 +72,7 @@ def main() -> None:
     out = Path(args.out or f"runs/cv_{name}")
     rows = []
     for k in (args.only if args.only is not None else range(args.folds)):
-        cfg = load_config(args.config, [*args.overrides, "data.split=kfold", f"data.folds={args.folds}", f"data.fold={k}"])
+        cfg = load_config(args.config, [*args.overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
         best = out / f"fold{k}" / "best"
         if not (best / "meta.json").is_file() or json.loads((best / "meta.json").read_text()).get("kind") != "model":
             import shutil
@@ -64,10 +82,12 @@ def main() -> None:
             best = train(cfg, out / f"fold{k}")
             print(f"fold {k}: {time.time() - started:.0f} s", file=sys.stderr)
         rows.append(fold_result(best, cfg.data.eval_source))
+        if args.split == "outlet_kfold":
+            rows[-1]["test_outlets"] = held_outlets(cfg)
         print(f"fold {k}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in rows[-1].items() if isinstance(v, float)))
     if args.only is not None:
         return
-    result = {"config": args.config, "overrides": args.overrides, "folds": rows, "summary": summary(rows),
+    result = {"config": args.config, "overrides": args.overrides, "split": args.split, "folds": rows, "summary": summary(rows),
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     for key, s in result["summary"].items():
         print(f"{key}: {s['mean']:.4f} ± {s['sd']:.4f}")

@@ -135,6 +135,19 @@ def test_outlet_split_holds_out_whole_outlets(synthetic_jsonl):
         split_dataset(ds, how="outlet", seed=0, test_size=0.2, dev_size=0.1, test_outlets=["nope"])
 
 
+def test_outlet_kfold_tests_every_outlet_once_and_whole(synthetic_jsonl):
+    ds = _dataset(synthetic_jsonl)
+    tested = []
+    for k in range(5):
+        parts = split_dataset(ds, how="outlet_kfold", seed=3, test_size=0.2, dev_size=0.1, folds=5, fold=k)
+        held = set(parts["test"]["outlet"])
+        assert held and not held & (set(parts["train"]["outlet"]) | set(parts["dev"]["outlet"]))
+        tested += sorted(held)
+    assert sorted(tested) == sorted(set(ds["outlet"]))
+    with pytest.raises(SlantError, match="at least data.folds=6 outlets"):
+        split_dataset(ds, how="outlet_kfold", seed=3, test_size=0.2, dev_size=0.1, folds=6, fold=0)
+
+
 def test_extra_sources_never_carry_a_test_sentence_into_training(synthetic_jsonl, tmp_path):
     ds = _dataset(synthetic_jsonl)
     parts = split_dataset(ds, how="random", seed=0, test_size=0.2, dev_size=0.1)

@@ -53,7 +53,8 @@ class DataConfig:
     eval_source: str = "babe"
     """Source whose held-out split gives dev/test metrics (other sources only add training data)."""
     split: str = "random"
-    """"random" (stratified), "outlet" (whole outlets held out) or "kfold"."""
+    """"random" (stratified), "outlet" (whole outlets held out), "kfold", or "outlet_kfold"
+    (fold ``data.fold`` of ``data.folds`` over whole outlets)."""
     test_size: float = 0.2
     dev_size: float = 0.1
     folds: int = 5
@@ -138,7 +139,7 @@ class Config:
 
 _CHOICES = {
     ("model", "adapter"): ("none", "lora"),
-    ("data", "split"): ("random", "outlet", "kfold"),
+    ("data", "split"): ("random", "outlet", "kfold", "outlet_kfold"),
     ("train", "bf16"): ("auto", "on", "off"),
 }
 

@@ -3,7 +3,9 @@
 - random: stratified by label and grouped (a PTC article never straddles sets);
 - kfold: the same, fold ``k`` of ``n`` is the test set (cross-validation);
 - outlet: whole outlets are held out, the honest figure for BABE, whose label
-  is confounded with outlet.
+  is confounded with outlet;
+- outlet_kfold: cross-validation over outlets: fold ``k`` of ``n`` holds out a
+  group of whole outlets, and every outlet is tested exactly once.
 
 Extra training sources are filtered against dev/test by normalised text, since
 MBIC and BABE SG1 repeat BABE SG2 sentences.
@@ -50,7 +52,13 @@ def pick_outlets(outlets: list[str], share: float) -> list[str]:
 def split_dataset(ds: Dataset, *, how: str, seed: int, test_size: float, dev_size: float, folds: int = 5,
                   fold: int = 0, test_outlets: list[str] | None = None) -> dict[str, Dataset]:
     labels, groups = np.array(ds["label"]), np.array(ds["group"])
-    if how == "outlet":
+    if how == "outlet_kfold":
+        outlets = np.array(ds["outlet"])
+        if not all(outlets) or len(set(outlets)) < folds:
+            raise SlantError(f"data.split=outlet_kfold needs an outlet on every row and at least data.folds={folds} "
+                             f"outlets (found {len(set(o for o in outlets if o))}); lower data.folds or use split=kfold")
+        rest_idx, test_idx = _fold(labels, outlets, folds, fold, seed)
+    elif how == "outlet":
         outlets = ds["outlet"]
         held = set(test_outlets or pick_outlets(outlets, test_size))
         unknown = held - set(outlets)
