@@ -69,22 +69,11 @@ def chunks_of(docs: list[list[str]], tokenizer, width: int = 126) -> list[list[i
     return chunks
 
 
-def masked_batch(chunks: list[list[int]], tok) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    width = max(len(c) for c in chunks) + 2
-    ids = torch.full((len(chunks), width), tok.pad_token_id)
-    mask = torch.zeros((len(chunks), width), dtype=torch.long)
-    for i, c in enumerate(chunks):
-        row = [tok.cls_token_id, *c, tok.sep_token_id]
-        ids[i, :len(row)] = torch.tensor(row)
-        mask[i, :len(row)] = 1
-    labels = ids.clone()
-    chosen = (torch.rand(ids.shape) < 0.15) & mask.bool() & (ids != tok.cls_token_id) & (ids != tok.sep_token_id)
-    labels[~chosen] = -100
-    roll = torch.rand(ids.shape)
-    ids[chosen & (roll < 0.8)] = tok.mask_token_id
-    swap = chosen & (roll >= 0.8) & (roll < 0.9)
-    ids[swap] = torch.randint(1000, len(tok), (int(swap.sum()),))
-    return ids, mask, labels
+def masked_batch(chunks: list[list[int]], collator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """[CLS] chunk [SEP], padded and masked by transformers' MLM collator (15%, 80/10/10)."""
+    batch = collator([{"input_ids": [collator.tokenizer.cls_token_id, *c, collator.tokenizer.sep_token_id]}
+                      for c in chunks])
+    return batch["input_ids"], batch["attention_mask"], batch["labels"]
 
 
 def main() -> None:
@@ -98,13 +87,14 @@ def main() -> None:
     args = ap.parse_args()
     bound_onednn_caches()
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoTokenizer, BertForMaskedLM
+    from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling
 
     torch.manual_seed(0)
     random.seed(0)
     root = resolve_data_root(args.data_root or "")
     path = resolve_base("all-MiniLM-L6-v2")
     tok = AutoTokenizer.from_pretrained(path)
+    collator = DataCollatorForLanguageModeling(tok, mlm_probability=0.15, return_tensors="pt")
     docs, removed = news_documents(root)
     chunks = chunks_of(docs, tok)
     print(f"{sum(map(len, docs))} sentences ({removed} BABE sentences removed), {len(chunks)} chunks, "
@@ -128,7 +118,7 @@ def main() -> None:
             order = list(range(len(chunks)))
             random.shuffle(order)
         picked, order = order[:args.batch_size], order[args.batch_size:]
-        ids, mask, labels = masked_batch([chunks[i] for i in picked], tok)
+        ids, mask, labels = masked_batch([chunks[i] for i in picked], collator)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         loss.backward()
