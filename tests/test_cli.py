@@ -28,6 +28,22 @@ def test_score_files_folders_and_formats(tiny_model, tmp_path, capsys):
     assert not any("var x" in r["text"] or "About" in r["text"] for r in recs)
 
 
+def test_scored_jsonl_loads_back_as_training_data(tiny_model, tmp_path, capsys):
+    from training.data import load_source
+
+    (tmp_path / "a.txt").write_text("The council met on Monday. They are disgraceful thugs.\n\nA new paragraph here.\n")
+    out = tmp_path / "scored.jsonl"
+    code, _, err = run(capsys, "score", str(tmp_path / "a.txt"), "--model", str(tiny_model), "--format", "jsonl",
+                       "-o", str(out), "--no-targets")
+    assert code == 0, err
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    ds = load_source(str(out), None)
+    assert ds["text"] == [r["text"] for r in recs] and len(set(ds["group"])) == 1
+    assert ds["label"] == [int(r["label"] == "framing") for r in recs]
+    for text, spans, rec in zip(ds["text"], ds["spans"], recs):
+        assert [text[sp["start"]:sp["end"]] for sp in spans] == [sp["text"] for sp in rec["spans"]]
+
+
 def test_per_line_and_corpus_columns(tiny_model, tmp_path, capsys):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"key": "x1", "body": "First one. Second one."}) + "\n")

@@ -91,6 +91,36 @@ def test_generic_format_rejects_bad_rows_with_line_numbers(tmp_path, content, me
         load_source(str(path), None)
 
 
+def test_scored_jsonl_trains_with_spans_moved_to_the_sentence(tmp_path):
+    """`slant score --format jsonl` output, corrected by hand, is training data: its spans are
+    document offsets and its sentences keep their article together in the splits."""
+    doc = "The council met on Monday.  They are disgraceful thugs."
+    second = doc.index("They")
+    rows = [{"doc": "a.txt", "index": 0, "paragraph": 0, "start": 0, "end": 26, "text": doc[:26], "score": 0.1,
+             "label": "neutral", "voice": "author", "spans": [], "targets": []},
+            {"doc": "a.txt", "index": 1, "paragraph": 0, "start": second, "end": len(doc), "text": doc[second:],
+             "score": 0.9, "label": "framing", "voice": "author", "targets": [],
+             "spans": [{"start": doc.index("disgraceful"), "end": doc.index(" thugs"), "text": "disgraceful",
+                        "score": 0.8, "technique": "loaded_language"},
+                       {"start": doc.index("thugs"), "end": len(doc) - 1, "text": "thugs", "score": 0.7,
+                        "technique": "name_calling"}]}]
+    path = tmp_path / "scored.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ds = load_source(str(path), None)
+    assert ds["id"] == ["a.txt#0", "a.txt#1"] and ds["label"] == [0, 1]
+    assert ds["group"][0] == ds["group"][1]  # one article: never split across train and test
+    text, spans = ds["text"][1], ds["spans"][1]
+    assert [(text[sp["start"]:sp["end"]], sp["technique"]) for sp in spans] == [
+        ("disgraceful", "loaded_language"), ("thugs", "name_calling")]
+
+
+def test_generic_spans_count_from_the_text_as_written(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps({"text": "  They are thugs.", "label": 1, "spans": [[11, 16]]}) + "\n")
+    ds = load_source(str(path), None)
+    assert ds["text"][0][ds["spans"][0][0]["start"]:ds["spans"][0][0]["end"]] == "thugs"
+
+
 def test_generic_csv_needs_text_and_label_columns(tmp_path):
     path = tmp_path / "mine.csv"
     path.write_text("sentence,label\nhello,1\n")

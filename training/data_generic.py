@@ -4,6 +4,12 @@ Columns: ``text`` (required), ``label`` (0/1, or framing/neutral, biased/non-bia
 optional ``spans`` (JSON list of ``{"start", "end", "technique"}`` or ``[start, end]``
 pairs, character offsets into ``text``), ``id``, ``outlet``, ``topic``, ``group``.
 A bad row stops loading with its line number, so a user never trains on half a file.
+
+``slant score --format jsonl`` output is this format too, so a user can score articles,
+correct the labels and spans by hand and train on the result: such a record (it has
+``doc``, ``index``, ``start`` and ``end``) gives its spans in document offsets, which are
+shifted to the sentence; its id is ``doc#index`` and its group the document, so one
+article's sentences never straddle train and test.
 """
 from __future__ import annotations
 
@@ -51,6 +57,33 @@ def _spans(value, text: str, where: str) -> tuple[list[dict], bool]:
     return out, True
 
 
+def _scored_record(r: dict) -> bool:
+    """A record written by ``slant score --format jsonl``: spans are in document offsets."""
+    return all(isinstance(r.get(k), int) and not isinstance(r.get(k), bool) for k in ("index", "start", "end")) \
+        and "doc" in r
+
+
+def _shifted(value, shift: int):
+    """Spans moved ``shift`` characters to the left (to offsets into the stripped sentence)."""
+    if not shift or value in (None, ""):
+        return value
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return value  # _spans reports it
+    if not isinstance(value, list):
+        return value
+    out = []
+    for sp in value:
+        if isinstance(sp, dict) and isinstance(sp.get("start"), int) and isinstance(sp.get("end"), int):
+            sp = {**sp, "start": sp["start"] - shift, "end": sp["end"] - shift}
+        elif isinstance(sp, (list, tuple)) and len(sp) >= 2 and isinstance(sp[0], int) and isinstance(sp[1], int):
+            sp = [sp[0] - shift, sp[1] - shift, *sp[2:]]
+        out.append(sp)
+    return out
+
+
 def _iter_raw(path: Path):
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8") as f:
@@ -84,16 +117,22 @@ def load_generic(path: Path) -> list[dict]:
         rows = []
         for n, r in _iter_raw(path):
             where = f"{path}:{n}"
-            text = str(r.get("text") or "").strip()
+            raw = str(r.get("text") or "")
+            text = raw.strip()
             if not text:
                 raise SlantError(f"{where}: empty text; remove the row or fill in the sentence")
             if "label" not in r:
                 raise SlantError(f"{where}: no label; every row needs label 0/1")
-            spans, has = _spans(r.get("spans"), text, where)
-            rid = str(r.get("id") or f"{path.name}:{n}")
+            scored = _scored_record(r)
+            # offsets count from the text as written: leading blanks that strip() drops, and for a
+            # scored record the sentence's own offset in its document
+            shift = len(raw) - len(raw.lstrip()) + (r["start"] if scored else 0)
+            spans, has = _spans(_shifted(r.get("spans"), shift), text, where)
+            rid = str(r.get("id") or (f"{r['doc']}#{r['index']}" if scored else f"{path.name}:{n}"))
+            group = r.get("group") or (f"doc:{r['doc']}" if scored else rid)
             rows.append({"id": rid, "text": text, "label": _label(r["label"], where), "spans": spans,
                          "has_spans": has, "outlet": str(r.get("outlet") or ""), "topic": str(r.get("topic") or ""),
-                         "group": str(r.get("group") or rid), "source": path.stem, "opinion": -1})
+                         "group": str(group), "source": path.stem, "opinion": -1})
     except UnicodeDecodeError:
         raise SlantError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
     if not rows:
