@@ -211,9 +211,14 @@ def _set(cfg: Config, dotted: str, value, origin: str) -> None:
 def _validate(cfg: Config) -> None:
     t, d, m = cfg.train, cfg.data, cfg.model
 
-    def training_sources(names: list[str]) -> bool:
-        """Each name is a source in data.train, or the stem of a file listed there."""
-        return all(s in d.train or any(Path(f).stem == s for f in d.train) for s in names)
+    def not_trained(names: list[str]) -> list[str]:
+        """The names that are neither a source in data.train nor the stem of a file listed there."""
+        return [s for s in names if not (s in d.train or any(Path(f).stem == s for f in d.train))]
+
+    def sources_check(key: str, names: list[str]) -> tuple[bool, str]:
+        missing = not_trained(names)
+        return (not missing, f"data.{key} names {', '.join(missing)}, not in data.train ({', '.join(d.train)}); "
+                             f"add it to data.train or drop it (--data.{key} [] for none)")
 
     checks = [
         (t.lr > 0, "train.lr must be > 0"),
@@ -232,12 +237,9 @@ def _validate(cfg: Config) -> None:
         (m.layers >= 0, "model.layers must be 0 (all) or a positive layer count"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
-        (training_sources(d.span_sources),
-         "data.span_sources must name sources listed in data.train"),
-        (training_sources(d.sentence_sources),
-         "data.sentence_sources must name sources listed in data.train"),
-        (training_sources(d.untyped_span_sources),
-         "data.untyped_span_sources must name sources listed in data.train"),
+        sources_check("span_sources", d.span_sources),
+        sources_check("sentence_sources", d.sentence_sources),
+        sources_check("untyped_span_sources", d.untyped_span_sources),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
