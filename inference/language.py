@@ -7,7 +7,7 @@ _FUNCTION_WORDS = frozenset(
     "the of and to a in is that for it on was with as by be at this are from has have had "
     "not but or an he she they his her their its we you i will would there which who said "
     "been were more after about also than into over can could when what all one no if so "
-    "up out our them may these those some other only such how just do does did new were".split()
+    "up out our them may these those some other only such how just do does did new".split()
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 
