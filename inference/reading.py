@@ -264,6 +264,20 @@ _NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//
 ("Home | About") that its main pass drops; these elements never hold the article."""
 
 
+_BULK = r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<svg\b.*?</svg\s*>|data:[^\"'\s)>]{256,}"
+_BULK_BYTES, _BULK_STR = re.compile(_BULK.encode(), re.I | re.S), re.compile(_BULK, re.I | re.S)
+
+
+def _without_bulk(html: bytes | str) -> bytes | str:
+    """The page without what never holds article text and can be most of its bytes: scripts,
+    styles, inline SVG and base64 images (``data:`` URIs). Why: the HTML parser needs about
+    30 bytes of memory per byte of page, so a 50 MB page grew past 3 GB and ran for over ten
+    minutes without a sentence scored; after this, pages over :data:`HUGE_BYTES` are refused."""
+    if isinstance(html, bytes):
+        return _BULK_BYTES.sub(lambda m: b"data:," if m.group(0)[:5].lower() == b"data:" else b"", html)
+    return _BULK_STR.sub(lambda m: "data:," if m.group(0)[:5].lower() == "data:" else "", html)
+
+
 def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None = None) -> Iterator[Item]:
     """Main article text via trafilatura (it detects the charset of bytes itself); imported
     here, because only HTML needs it and its import costs 0.12 s of every cold start."""
@@ -275,6 +289,12 @@ def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None =
         return
     if not html.strip():
         yield _empty_problem(path)
+        return
+    html = _without_bulk(html)
+    if len(html) > HUGE_BYTES:
+        yield ReadProblem(path, f"{path}: {len(html) / 2**20:.0f} MB of HTML (without scripts, styles and inline "
+                          f"images) is more than the {HUGE_BYTES // 2**20} MB Slant parses as one page; save the "
+                          "article text as a .txt file (large text files are read in chunks)", True)
         return
     text = trafilatura.extract(html, include_comments=False, include_tables=False, prune_xpath=_NEVER_ARTICLE)
     if not text or not text.strip():

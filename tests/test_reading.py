@@ -114,6 +114,24 @@ def test_html_in_txt_is_extracted_with_warning(tmp_path):
     assert "alert(1)" not in doc.text and "The council met" in doc.text
 
 
+def test_html_bulk_is_dropped_and_a_huge_page_is_one_line(tmp_path, monkeypatch):
+    """Scripts, styles and base64 images do not count against the size cap; real text does."""
+    import inference.reading as reading
+
+    monkeypatch.setattr(reading, "HUGE_BYTES", 20_000)
+    image = '<img src="data:image/png;base64,' + "iVBORw0KGgo" * 5000 + '">'
+    script = "<script>" + "var x = 1;" * 5000 + "</script><style>" + "p{color:red}" * 3000 + "</style>"
+    bloated = tmp_path / "bloated.html"
+    bloated.write_text(HTML.format(body=image + script + BODY), encoding="utf-8")
+    (doc,), probs = _read(bloated)
+    assert probs == [] and "The council met on Monday" in doc.text and "iVBOR" not in doc.text
+    huge = tmp_path / "huge.html"
+    huge.write_text(HTML.format(body="<p>The council met on Monday and talked.</p>" * 600), encoding="utf-8")
+    docs, (p,) = _read(huge, bloated)
+    assert len(docs) == 1 and p.fatal and "\n" not in p.message
+    assert p.message.startswith(f"{huge}: 0 MB of HTML") and "save the article text as a .txt file" in p.message
+
+
 def test_html_without_text(tmp_path):
     f = tmp_path / "empty.htm"
     f.write_text("<html><body><script>var x = 1;</script></body></html>")
