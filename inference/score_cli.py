@@ -32,6 +32,32 @@ def _writer(fmt: str, out, appending: bool = False):
     return WRITERS[fmt](out)
 
 
+class ChunkNumbering:
+    """Sentence and paragraph numbers that run on across the chunks of a streamed file.
+
+    A file over ``HUGE_BYTES`` arrives as ~1 MB chunks (Documents with ``offset > 0`` after the
+    first), each scored on its own; without this, every chunk restarted ``index`` and
+    ``paragraph`` at 0, so ``(doc, index)`` named several sentences. The state is saved with
+    ``--resume`` progress, so a resumed run numbers on from where it stopped."""
+
+    def __init__(self, state: dict | None = None) -> None:
+        self.sentences = int((state or {}).get("sentences", 0))
+        self.paragraphs = int((state or {}).get("paragraphs", 0))
+
+    def state(self) -> dict:
+        return {"sentences": self.sentences, "paragraphs": self.paragraphs}
+
+    def apply(self, doc: Document, article: ArticleScore) -> None:
+        if doc.offset == 0:  # a new document
+            self.sentences = self.paragraphs = 0
+        for rec in article.sentences:
+            rec.index += self.sentences
+            rec.paragraph += self.paragraphs
+        self.sentences += len(article.sentences)
+        if article.sentences:  # chunks are cut after a line break, rarely inside a long line
+            self.paragraphs = article.sentences[-1].paragraph + (1 if doc.text.endswith("\n") else 0)
+
+
 def _choose_format(args) -> str:
     if args.format:
         return args.format
@@ -77,6 +103,7 @@ def score_inputs(args) -> int:
     if progress and progress.skip:
         _say("info", f"resuming {args.output}: {progress.skip} inputs already written are skipped")
     failures = progress.failures if progress else 0
+    numbering = ChunkNumbering(progress.numbering if progress else None)
     with (out_file or nullcontext(sys.stdout)) as out:
         writer = _writer(fmt, out, appending=bool(progress and progress.skip))
         show_bar = fmt != "terminal" or args.output
@@ -89,10 +116,10 @@ def score_inputs(args) -> int:
                 for n, item in enumerate(items):
                     if progress and n < progress.skip:
                         continue  # written before the interruption
-                    failures += _score_item(scorer, item, writer)
+                    failures += _score_item(scorer, item, writer, numbering)
                     bar.update(task, advance=1, doc=getattr(item, "doc_id", "")[-40:])
                     if progress:
-                        progress.mark(out, n + 1, failures)
+                        progress.mark(out, n + 1, failures, numbering.state())
             except KeyboardInterrupt:
                 if not progress:
                     raise
@@ -105,7 +132,7 @@ def score_inputs(args) -> int:
     return 1 if failures else 0
 
 
-def _score_item(scorer: Scorer, item: Document | ReadProblem, writer) -> int:
+def _score_item(scorer: Scorer, item: Document | ReadProblem, writer, numbering: ChunkNumbering) -> int:
     """Score and write one input item; the number of errors it gave (0 or 1)."""
     if isinstance(item, ReadProblem):
         _say("error" if item.fatal else "warning", item.message)
@@ -118,5 +145,6 @@ def _score_item(scorer: Scorer, item: Document | ReadProblem, writer) -> int:
     except SlantError as e:
         _say("error", str(e))
         return 1
+    numbering.apply(item, article)
     writer.write(article, summarize(article))
     return 0

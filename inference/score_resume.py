@@ -77,6 +77,7 @@ class ScoreProgress:
     skip: int = 0
     failures: int = 0
     done: int = 0
+    numbering: dict = field(default_factory=dict)  # sentence/paragraph numbers a streamed file has reached
     _bytes: int = field(default=0, repr=False)
     _last_save: float = field(default=0.0, repr=False)
 
@@ -120,6 +121,7 @@ class ScoreProgress:
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             skip, failures, size = int(saved["items"]), int(saved["failures"]), int(saved["bytes"])
+            numbering = dict(saved.get("numbering") or {})
             same = saved["fingerprint"] == self.fingerprint
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise SlantError(f"{self.path}: unreadable progress file ({e}); drop --resume to start over") from None
@@ -129,15 +131,15 @@ class ScoreProgress:
         if not self.output.exists() or self.output.stat().st_size < size:
             raise SlantError(f"{self.output}: shorter than its progress file says ({size} bytes); "
                              "drop --resume to start over")
-        self.skip, self.done, self.failures, self._bytes = skip, skip, failures, size
+        self.skip, self.done, self.failures, self._bytes, self.numbering = skip, skip, failures, size, numbering
         return True
 
-    def mark(self, out: TextIO, done: int, failures: int) -> None:
+    def mark(self, out: TextIO, done: int, failures: int, numbering: dict | None = None) -> None:
         """``done`` items are completely written: note the output's size now (after a flush,
         so a later interruption mid-article leaves bytes past it, which resuming cuts off),
         and save the progress file if a second has passed since the last save."""
         out.flush()
-        self.done, self.failures = done, failures
+        self.done, self.failures, self.numbering = done, failures, dict(numbering or {})
         self._bytes = os.fstat(out.fileno()).st_size  # only ever appended to: the size is what is written
         if time.monotonic() - self._last_save >= 1.0:
             self.save(out)
@@ -146,7 +148,8 @@ class ScoreProgress:
         """Write the progress file for the last marked item (the output synced to disk first)."""
         out.flush()
         os.fsync(out.fileno())
-        record = {"items": self.done, "failures": self.failures, "bytes": self._bytes, "fingerprint": self.fingerprint}
+        record = {"items": self.done, "failures": self.failures, "bytes": self._bytes, "numbering": self.numbering,
+                  "fingerprint": self.fingerprint}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)

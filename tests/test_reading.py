@@ -118,7 +118,7 @@ def test_html_bulk_is_dropped_and_a_huge_page_is_one_line(tmp_path, monkeypatch)
     """Scripts, styles and base64 images do not count against the size cap; real text does."""
     import inference.reading as reading
 
-    monkeypatch.setattr(reading, "HUGE_BYTES", 20_000)
+    monkeypatch.setattr(reading, "HTML_MAX_BYTES", 20_000)
     image = '<img src="data:image/png;base64,' + "iVBORw0KGgo" * 5000 + '">'
     script = "<script>" + "var x = 1;" * 5000 + "</script><style>" + "p{color:red}" * 3000 + "</style>"
     bloated = tmp_path / "bloated.html"

@@ -142,3 +142,31 @@ def test_output_to_a_device_is_written_without_a_progress_file(tiny_model, tmp_p
     assert _score(tiny_model, docs, "/dev/null") == 0
     assert "Traceback" not in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.slant-progress.json"))
+
+
+def test_a_streamed_file_numbers_on_across_chunks_and_a_resume(tiny_model, tmp_path, capsys, monkeypatch):
+    """A file over HUGE_BYTES is scored in chunks; sentence and paragraph numbers run on across
+    them (they restarted at 0 in every chunk), and an interrupted run resumes the numbering."""
+    import inference.reading as reading
+
+    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
+    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
+    paragraphs = [f"The council met on day {i}. They are disgraceful thugs, said critic number {i}." for i in range(60)]
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    whole, part = tmp_path / "whole.jsonl", tmp_path / "part.jsonl"
+    assert _score(tiny_model, big, whole, "--no-targets") == 0
+    recs = [json.loads(line) for line in whole.read_text().splitlines()]
+    text = big.read_text(encoding="utf-8")
+    assert len({r["start"] for r in recs if r["start"] > 0}) > 0 and all(text[r["start"]:r["end"]] == r["text"] for r in recs)
+    assert [r["index"] for r in recs] == list(range(len(recs)))
+    assert [r["paragraph"] for r in recs] == [text[:r["start"]].count("\n\n") for r in recs]
+    assert recs[-1]["paragraph"] == 59
+
+    _interrupt_at(monkeypatch, 4)  # the fourth chunk
+    assert _score(tiny_model, big, part, "--no-targets") == 130
+    monkeypatch.undo()
+    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
+    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
+    assert _score(tiny_model, big, part, "--no-targets", "--resume") == 0
+    assert part.read_bytes() == whole.read_bytes()
