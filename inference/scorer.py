@@ -47,11 +47,17 @@ PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 class Scorer:
     """``precision``: "auto" (bf16 where it measures faster on this CPU, else fp32), "bf16", "fp32", or
-    "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py)."""
+    "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py).
+
+    ``token_budget``: padded word pieces per forward pass. Why 1,024 and not more: each batch's
+    activations are freed and new ones of another shape allocated, and the C allocator keeps the
+    freed blocks, so resident memory grows with the largest batches; scoring 3,920 sentences of
+    one long document twice peaked at 1,021 MB with 4,096 and 527 MB with 1,024, at the same
+    speed (benchmarks/score_memory.py --long)."""
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
                  bf16: bool | None = None, spans: bool = True, targets: bool = True,
-                 stance_model: str | Path | LoadedModel | None = None, token_budget: int = 4096, max_batch: int = 128):
+                 stance_model: str | Path | LoadedModel | None = None, token_budget: int = 1024, max_batch: int = 128):
         if precision not in PRECISIONS:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
