@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.reading import HUGE_BYTES, ReadProblem, iter_documents
+from inference.reading import ReadProblem, iter_documents
 from models.errors import SlantError
 
 __all__ = ["Article", "Corpus", "open_corpus"]
 
+#: A folder article is scored whole up to this many characters (its streamed chunks joined).
+ARTICLE_MAX_CHARS = 8 * 2**20
 #: Files taken from a folder corpus.
 FOLDER_EXTS = (".txt", ".html", ".htm")
 
@@ -227,6 +229,7 @@ class Corpus:
             if len(rel.parts) < 2:
                 self.bad(f"{p}: not inside an outlet sub-folder; file skipped — move it to {self.path}/<outlet>/")
                 continue
+            parts: list[str] = []
             for item in iter_documents([str(p)]):
                 if isinstance(item, ReadProblem):
                     if item.fatal:
@@ -234,10 +237,14 @@ class Corpus:
                     else:
                         self.warn(item.message)
                     continue
-                if item.offset:  # a huge file arrives in chunks; one article is one file
-                    self.warn(f"{p}: larger than {HUGE_BYTES // 2**20} MB; only its first part was scored as one article")
+                # a file over HUGE_BYTES arrives in consecutive chunks; one article is one file
+                if item.offset + len(item.text) > ARTICLE_MAX_CHARS:
+                    self.warn(f"{p}: longer than {ARTICLE_MAX_CHARS // 2**20} M characters; only its first "
+                              f"{item.offset:,} were scored as one article")
                     break
-                yield Article(id=rel.as_posix(), text=item.text, group=rel.parts[0], title=p.stem, where=str(p))
+                parts.append(item.text)
+            if parts:
+                yield Article(id=rel.as_posix(), text="".join(parts), group=rel.parts[0], title=p.stem, where=str(p))
 
 
 def _cell(value) -> str:

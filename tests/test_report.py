@@ -185,6 +185,25 @@ def test_folder_of_outlet_subfolders(tmp_path, model, capsys):
     assert "| alpha | 3 |" in md and "| beta | 4 |" in md
 
 
+def test_a_long_folder_article_is_joined_from_its_chunks(tmp_path, monkeypatch):
+    """A file over the streaming threshold arrives in chunks; the report scores it as one article."""
+    import inference.reading as reading
+    import inference.report_corpus as report_corpus
+
+    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
+    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
+    text = "".join(f"The council met on day {i} and the critics called it a disgrace.\n\n" for i in range(80))
+    (tmp_path / "news" / "alpha").mkdir(parents=True)
+    (tmp_path / "news" / "alpha" / "long.txt").write_text(text, encoding="utf-8")
+    warnings = []
+    (article,) = list(open_corpus(tmp_path / "news", warn=warnings.append))
+    assert article.text == text and article.group == "alpha" and not warnings
+    monkeypatch.setattr(report_corpus, "ARTICLE_MAX_CHARS", 3_000)
+    (article,) = list(open_corpus(tmp_path / "news", warn=warnings.append))
+    assert len(article.text) <= 3_000 and text.startswith(article.text)
+    assert "longer than" in warnings[0] and "were scored as one article" in warnings[0]
+
+
 def test_report_written_inside_the_corpus_is_not_read_back(tmp_path, model, capsys):
     root = tmp_path / "news"
     rng = random.Random(2)
