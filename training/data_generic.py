@@ -33,7 +33,9 @@ def _label(value, where: str) -> int:
     return _LABEL_WORDS[key]
 
 
-def _spans(value, text: str, where: str) -> tuple[list[dict], bool]:
+def _spans(value, text: str, where: str, shift: int = 0) -> tuple[list[dict], bool]:
+    """Parsed spans as offsets into ``text``; a span's written offsets count ``shift`` characters
+    further (leading blanks stripped from the text, or a scored sentence's place in its document)."""
     if value in (None, ""):
         return [], False
     if isinstance(value, str):
@@ -49,6 +51,8 @@ def _spans(value, text: str, where: str) -> tuple[list[dict], bool]:
             s, e, tech = sp[0], sp[1], sp[2] if len(sp) > 2 else BABE_SPAN_TECHNIQUE
         else:
             raise SlantError(f"{where}: each span must be {{start, end, technique}} or [start, end]")
+        if isinstance(s, int) and isinstance(e, int):
+            s, e = s - shift, e - shift
         if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
             raise SlantError(f"{where}: span {sp!r} is outside the text (length {len(text)})")
         if tech not in TECHNIQUES:
@@ -61,27 +65,6 @@ def _scored_record(r: dict) -> bool:
     """A record written by ``slant score --format jsonl``: spans are in document offsets."""
     return all(isinstance(r.get(k), int) and not isinstance(r.get(k), bool) for k in ("index", "start", "end")) \
         and "doc" in r
-
-
-def _shifted(value, shift: int):
-    """Spans moved ``shift`` characters to the left (to offsets into the stripped sentence)."""
-    if not shift or value in (None, ""):
-        return value
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return value  # _spans reports it
-    if not isinstance(value, list):
-        return value
-    out = []
-    for sp in value:
-        if isinstance(sp, dict) and isinstance(sp.get("start"), int) and isinstance(sp.get("end"), int):
-            sp = {**sp, "start": sp["start"] - shift, "end": sp["end"] - shift}
-        elif isinstance(sp, (list, tuple)) and len(sp) >= 2 and isinstance(sp[0], int) and isinstance(sp[1], int):
-            sp = [sp[0] - shift, sp[1] - shift, *sp[2:]]
-        out.append(sp)
-    return out
 
 
 def _iter_raw(path: Path):
@@ -127,7 +110,7 @@ def load_generic(path: Path) -> list[dict]:
             # offsets count from the text as written: leading blanks that strip() drops, and for a
             # scored record the sentence's own offset in its document
             shift = len(raw) - len(raw.lstrip()) + (r["start"] if scored else 0)
-            spans, has = _spans(_shifted(r.get("spans"), shift), text, where)
+            spans, has = _spans(r.get("spans"), text, where, shift)
             rid = str(r.get("id") or (f"{r['doc']}#{r['index']}" if scored else f"{path.name}:{n}"))
             group = r.get("group") or (f"doc:{r['doc']}" if scored else rid)
             rows.append({"id": rid, "text": text, "label": _label(r["label"], where), "spans": spans,
