@@ -40,6 +40,16 @@ def synthetic_rows(n: int = 80, seed: int = 0) -> list[dict]:
 
 
 @pytest.fixture
+def small_chunks(monkeypatch):
+    """Text files over 2,000 bytes stream in ~600-character chunks, so a test file of a few KB
+    goes the way a file over 2 MB does."""
+    import inference.reading as reading
+
+    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
+    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
+
+
+@pytest.fixture
 def synthetic_jsonl(tmp_path):
     path = tmp_path / "synthetic.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in synthetic_rows()) + "\n")

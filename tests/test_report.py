@@ -168,13 +168,18 @@ def test_csv_corpus_and_csv_output(tmp_path, model, capsys):
     assert len(pairs) == 6 and all(r["p_holm"] == "" or 0 <= float(r["p_holm"]) <= 1 for r in pairs)
 
 
+def outlet_folders(root, rng: random.Random, per_outlet: int) -> None:
+    """``root/alpha`` and ``root/beta``, each with ``per_outlet`` text articles."""
+    for outlet in ("alpha", "beta"):
+        (root / outlet).mkdir(parents=True)
+        for i in range(per_outlet):
+            (root / outlet / f"a{i}.txt").write_text(article_text(rng, 0.5))
+
+
 def test_folder_of_outlet_subfolders(tmp_path, model, capsys):
     root = tmp_path / "news"
     rng = random.Random(1)
-    for outlet in ("alpha", "beta"):
-        (root / outlet).mkdir(parents=True)
-        for i in range(3):
-            (root / outlet / f"a{i}.txt").write_text(article_text(rng, 0.5))
+    outlet_folders(root, rng, 3)
     (root / "beta" / "page.html").write_text("<html><body><article><p>" + article_text(rng, 0.5)
                                              + " " + article_text(rng, 0.5) + "</p></article></body></html>")
     (root / "stray.txt").write_text(article_text(rng, 0.5))
@@ -185,13 +190,10 @@ def test_folder_of_outlet_subfolders(tmp_path, model, capsys):
     assert "| alpha | 3 |" in md and "| beta | 4 |" in md
 
 
-def test_a_long_folder_article_is_joined_from_its_chunks(tmp_path, monkeypatch):
+def test_a_long_folder_article_is_joined_from_its_chunks(tmp_path, monkeypatch, small_chunks):
     """A file over the streaming threshold arrives in chunks; the report scores it as one article."""
-    import inference.reading as reading
     import inference.report_corpus as report_corpus
 
-    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
-    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
     text = "".join(f"The council met on day {i} and the critics called it a disgrace.\n\n" for i in range(80))
     (tmp_path / "news" / "alpha").mkdir(parents=True)
     (tmp_path / "news" / "alpha" / "long.txt").write_text(text, encoding="utf-8")
@@ -206,11 +208,7 @@ def test_a_long_folder_article_is_joined_from_its_chunks(tmp_path, monkeypatch):
 
 def test_report_written_inside_the_corpus_is_not_read_back(tmp_path, model, capsys):
     root = tmp_path / "news"
-    rng = random.Random(2)
-    for outlet in ("alpha", "beta"):
-        (root / outlet).mkdir(parents=True)
-        for i in range(2):
-            (root / outlet / f"a{i}.txt").write_text(article_text(rng, 0.5))
+    outlet_folders(root, random.Random(2), 2)
     out = root / "alpha" / "report.html"
     for _ in range(2):  # the second run finds the first run's report.html among alpha's files
         assert run(root, "-o", out, "--model", model, "--bootstrap", 0) == 0

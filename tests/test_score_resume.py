@@ -144,13 +144,9 @@ def test_output_to_a_device_is_written_without_a_progress_file(tiny_model, tmp_p
     assert not list(tmp_path.rglob("*.slant-progress.json"))
 
 
-def test_a_streamed_file_numbers_on_across_chunks_and_a_resume(tiny_model, tmp_path, capsys, monkeypatch):
+def test_a_streamed_file_numbers_on_across_chunks_and_a_resume(tiny_model, tmp_path, capsys, monkeypatch, small_chunks):
     """A file over HUGE_BYTES is scored in chunks; sentence and paragraph numbers run on across
     them (they restarted at 0 in every chunk), and an interrupted run resumes the numbering."""
-    import inference.reading as reading
-
-    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
-    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
     paragraphs = [f"The council met on day {i}. They are disgraceful thugs, said critic number {i}." for i in range(60)]
     big = tmp_path / "big.txt"
     big.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
@@ -163,10 +159,8 @@ def test_a_streamed_file_numbers_on_across_chunks_and_a_resume(tiny_model, tmp_p
     assert [r["paragraph"] for r in recs] == [text[:r["start"]].count("\n\n") for r in recs]
     assert recs[-1]["paragraph"] == 59
 
-    _interrupt_at(monkeypatch, 4)  # the fourth chunk
-    assert _score(tiny_model, big, part, "--no-targets") == 130
-    monkeypatch.undo()
-    monkeypatch.setattr(reading, "HUGE_BYTES", 2_000)
-    monkeypatch.setattr(reading, "CHUNK_CHARS", 600)
+    with monkeypatch.context() as interrupted:  # the small chunks stay; only the interruption is undone
+        _interrupt_at(interrupted, 4)  # the fourth chunk
+        assert _score(tiny_model, big, part, "--no-targets") == 130
     assert _score(tiny_model, big, part, "--no-targets", "--resume") == 0
     assert part.read_bytes() == whole.read_bytes()
