@@ -51,9 +51,9 @@ class Scorer:
 
     ``token_budget``: padded word pieces per forward pass. Why 1,024 and not more: each batch's
     activations are freed and new ones of another shape allocated, and the C allocator keeps the
-    freed blocks, so resident memory grows with the largest batches; scoring 3,920 sentences of
-    one long document twice peaked at 1,021 MB with 4,096 and 527 MB with 1,024, at the same
-    speed (benchmarks/score_memory.py --long)."""
+    freed blocks, so resident memory grows with the largest batches; scoring 3,795 news sentences
+    of one long document twice peaked at 1,417 MB with 4,096 and 842 MB with 1,024, in the same
+    CPU time (benchmarks/score_memory.py --long 4000)."""
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
                  bf16: bool | None = None, spans: bool = True, targets: bool = True,
