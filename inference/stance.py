@@ -17,21 +17,26 @@ from training.calibration import softmax_with_temperature
 from training.features import mark_target
 
 
-def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int) -> list[tuple[list[int], int]]:
+def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,
+                  query: bool = False) -> list[tuple[list[int], int]]:
     """(word-piece ids with [CLS]/[SEP], index of the opening marker) per pair. A sentence
-    too long for the window keeps the word pieces around the marker."""
+    too long for the window keeps the word pieces around the marker. With ``query`` (a model
+    trained with ``model.stance_query``) the target's words follow as ``[SEP] target [SEP]``."""
     texts, marks = [], []
     for m in pairs:
         text, at = mark_target(sentences[m.sentence], m.start, m.end)
         texts.append(text)
         marks.append(at)
     enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-    window = max_length - 2
+    targets = (tokenizer([sentences[m.sentence][m.start:m.end] for m in pairs], add_special_tokens=False)["input_ids"]
+               if query and pairs else [[] for _ in pairs])
     out = []
-    for ids, offs, at in zip(enc["input_ids"], enc["offset_mapping"], marks):
+    for ids, offs, at, target in zip(enc["input_ids"], enc["offset_mapping"], marks, targets):
+        tail = [*target[:max_length // 4], tokenizer.sep_token_id] if query else []
+        window = max_length - 2 - len(tail)
         pos = next((i for i, (s, e) in enumerate(offs) if s <= at < e), 0)
         lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0
-        out.append(([tokenizer.cls_token_id, *ids[lo:lo + window], tokenizer.sep_token_id], pos - lo + 1))
+        out.append(([tokenizer.cls_token_id, *ids[lo:lo + window], tokenizer.sep_token_id, *tail], pos - lo + 1))
     return out
 
 

@@ -33,6 +33,10 @@ class Architecture:
     stance_head: bool = False
     """Target-dependent stance (negative/neutral/positive) from a marked target mention."""
     stances: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
+    stance_query: bool = False
+    """The target's words also follow the sentence after [SEP] (sentence-pair input, as
+    BERT-SPC does for aspect sentiment), so every layer can attend from the sentence to
+    whom it is judging; folders saved before this option read False."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0

@@ -56,6 +56,33 @@ def test_long_sentence_keeps_the_marker_inside_the_window():
     assert 0 < enc["target_index"][0] < 64 and enc["stance_labels"] == [2]
 
 
+@pytest.mark.parametrize("query", [False, True])
+def test_training_and_scoring_build_the_same_stance_input(query):
+    """The scorer must feed the stance head exactly what training did, with and without the
+    target as a second segment; a row without a target in the same batch stays a plain sentence."""
+    from inference.stance import stance_inputs
+    from inference.targets import Mention
+    from models.encoders import load_tokenizer
+
+    tok = load_tokenizer("tiny-random-bert")
+    text = "Critics said Anna Berg was reckless."
+    s = text.index("Anna")
+    rows = {"text": [text, "No one here."], "target_start": [s, -1], "target_end": [s + 9, -1],
+            "spans": [[], [{"start": 0, "end": 2, "technique": "Loaded_Language"}]], "has_spans": [False, True],
+            "label": [-1, 0], "opinion": [-1, -1], "stance": [0, -1]}
+    enc = encode_rows(rows, tok, 64, ["O", "B-Loaded_Language", "I-Loaded_Language"], stance_query=query)
+    ids, at = stance_inputs(tok, [text], [Mention(0, s, s + 9, "Anna Berg", "PERSON")], 64, query=query)[0]
+    assert enc["input_ids"][0] == ids and enc["target_index"][0] == at
+    query_ids = tok("Anna Berg", add_special_tokens=False)["input_ids"]
+    assert (ids[-len(query_ids) - 1:-1] == query_ids) is query
+    assert enc["input_ids"][1] == tok("No one here.")["input_ids"] and enc["token_labels"][1][1] == 1
+
+
+def test_stance_query_needs_the_stance_head():
+    with pytest.raises(SlantError, match="stance_query needs"):
+        load_config(None, ["model.stance_query=true"])
+
+
 def test_stance_head_needs_newsmtsc_and_back():
     with pytest.raises(SlantError, match="stance_head"):
         load_config(None, ["model.stance_head=true"])
@@ -200,20 +227,25 @@ def test_a_separate_stance_model_gives_the_targets(tiny_stance_model, tiny_model
     assert len(paired.model_folders) == 2 and "stance:" in paired.model_id
 
 
-def test_a_stance_only_model_trains_and_is_refused_as_the_framing_model(tmp_path):
+def test_a_stance_only_model_trains_with_the_target_as_query_and_is_refused_as_the_framing_model(tmp_path):
     from inference.scorer import Scorer
     from training.train import train
 
     write_newsmtsc(tmp_path / "data")
     cfg = load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
                              "model.stance_head=true", "model.token_head=false", f"data.root={tmp_path / 'data'}",
-                             "train.max_steps=4", "train.batch_size=8", "train.bf16=off", "train.threads=1"])
+                             "train.max_steps=4", "train.batch_size=8", "train.bf16=off", "train.threads=1",
+                             "model.stance_query=true"])
     best = train(cfg, tmp_path / "run")
     meta = json.loads((best / "meta.json").read_text())
     assert meta["tasks"] == ["stance"] and set(meta["metrics"]["test"]) == {"newsmtsc_rw", "newsmtsc_mt"}
+    assert json.loads((best / "config.json").read_text())["stance_query"] is True
     with pytest.raises(SlantError, match="stance-only"):
         Scorer.load(best)
-    assert Scorer.load(None, stance_model=best).targets_available
+    scorer = Scorer.load(None, stance_model=best)
+    assert scorer.targets_available
+    targets = [t for s in scorer.score("Critics called Vladimir Putin a pariah.").sentences for t in s.targets]
+    assert [t.text for t in targets] == ["Vladimir Putin"] and 0 <= targets[0].score <= 1
 
 
 def test_evaluate_rebuilds_the_stance_tests(tiny_stance_model, tmp_path, capsys):

@@ -37,6 +37,9 @@ class ModelConfig:
     """Multi-task: also predict BABE's 3-way opinion label (auxiliary only)."""
     stance_head: bool = False
     """Target-dependent stance head (needs a stance source such as newsmtsc in data.train)."""
+    stance_query: bool = False
+    """Stance input as a sentence pair: the marked sentence, [SEP], the target's words
+    (measured in benchmarks/README.md, "Stance toward targets")."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -241,6 +244,7 @@ def _validate(cfg: Config) -> None:
         sources_check("sentence_sources", d.sentence_sources),
         sources_check("untyped_span_sources", d.untyped_span_sources),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
+        (not m.stance_query or m.stance_head, "model.stance_query needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]

@@ -67,17 +67,48 @@ def untype_spans(ds, sources: list[str]):
                              else r["spans"]})
 
 
-def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str]) -> dict:
-    """Batched ``datasets.map`` function. Stance rows get their target marked in the text."""
-    texts, marker_at = [], []
+def _tokenize(tokenizer, texts: list[str], queries: list[str | None], max_length: int) -> dict:
+    """Word pieces of each text, and of ``[SEP] query`` after it where a query is given (the
+    text is cut to make room; the query never is). Offsets stay those of the text, and the
+    query's word pieces get the empty offset (0, 0) of a special token, so tags and the
+    marker search see only the sentence."""
+    enc = {"input_ids": [], "attention_mask": [], "offset_mapping": []}
+    plain = [i for i, q in enumerate(queries) if q is None]
+    paired = [i for i, q in enumerate(queries) if q is not None]
+    parts = {}
+    if plain:
+        got = tokenizer([texts[i] for i in plain], truncation=True, max_length=max_length, return_offsets_mapping=True)
+        parts.update({i: (got["input_ids"][k], got["offset_mapping"][k]) for k, i in enumerate(plain)})
+    if paired:
+        got = tokenizer([texts[i] for i in paired], [queries[i] for i in paired], truncation="only_first",
+                        max_length=max_length, return_offsets_mapping=True)
+        for k, i in enumerate(paired):
+            ids, offs = got["input_ids"][k], list(got["offset_mapping"][k])
+            first_sep = ids.index(tokenizer.sep_token_id)
+            parts[i] = (ids, [*offs[:first_sep + 1], *[(0, 0)] * (len(ids) - first_sep - 1)])
+    for i in range(len(texts)):
+        ids, offs = parts[i]
+        enc["input_ids"].append(list(ids))
+        enc["attention_mask"].append([1] * len(ids))
+        enc["offset_mapping"].append([tuple(o) for o in offs])
+    return enc
+
+
+def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False) -> dict:
+    """Batched ``datasets.map`` function. Stance rows get their target marked in the text and,
+    with ``stance_query``, the target's words as a second segment."""
+    texts, marker_at, queries = [], [], []
     for text, start, end in zip(rows["text"], rows["target_start"], rows["target_end"]):
+        query = None
         if start >= 0:
+            query = text[start:end] if stance_query else None
             text, at = mark_target(text, start, end)
         else:
             at = -1
         texts.append(text)
         marker_at.append(at)
-    enc = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
+        queries.append(query)
+    enc = _tokenize(tokenizer, texts, queries, max_length)
     tag_index = {t: i for i, t in enumerate(tags)}
     token_labels, target_index = [], []
     for offsets, spans, has, at in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"], marker_at):

@@ -62,7 +62,8 @@ def candidate_sentences(root: Path, sources: list[str], limit: int) -> list[str]
 
 def teacher_probs(teacher, sentences: list[str], pairs: list[Mention]) -> np.ndarray:
     """The teacher's calibrated stance probabilities, one row per (sentence, mention) pair."""
-    return stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length),
+    return stance_probs(teacher.model, stance_inputs(teacher.tokenizer, sentences, pairs, teacher.arch.max_length,
+                                                     query=teacher.arch.stance_query),
                         float(teacher.meta.get("stance_temperature", 1.0)), bf16_pays())
 
 
