@@ -14,7 +14,7 @@ from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
 from models.precision import autocast
 from training.calibration import softmax_with_temperature
-from training.features import mark_target
+from training.features import mark_target, query_tails
 
 
 def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,
@@ -28,11 +28,9 @@ def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_len
         texts.append(text)
         marks.append(at)
     enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-    targets = (tokenizer([sentences[m.sentence][m.start:m.end] for m in pairs], add_special_tokens=False)["input_ids"]
-               if query and pairs else [[] for _ in pairs])
+    tails = query_tails(tokenizer, [sentences[m.sentence][m.start:m.end] if query else None for m in pairs], max_length)
     out = []
-    for ids, offs, at, target in zip(enc["input_ids"], enc["offset_mapping"], marks, targets):
-        tail = [*target[:max_length // 4], tokenizer.sep_token_id] if query else []
+    for ids, offs, at, tail in zip(enc["input_ids"], enc["offset_mapping"], marks, tails):
         window = max_length - 2 - len(tail)
         pos = next((i for i, (s, e) in enumerate(offs) if s <= at < e), 0)
         lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0

@@ -67,31 +67,29 @@ def untype_spans(ds, sources: list[str]):
                              else r["spans"]})
 
 
+def query_tails(tokenizer, queries: list[str | None], max_length: int) -> list[list[int]]:
+    """The word pieces that follow a stance sentence's closing [SEP]: the query's (at most
+    ``max_length // 4``) and one more [SEP]; [] where the query is None. Training and scoring
+    both build ``[CLS] text [SEP] tail`` from this, with one separator for every encoder (a
+    tokenizer's own pair format differs: MPNet's puts two between the segments)."""
+    given = [q for q in queries if q is not None]
+    pieces = iter(tokenizer(given, add_special_tokens=False)["input_ids"] if given else [])
+    return [[*next(pieces)[:max_length // 4], tokenizer.sep_token_id] if q is not None else [] for q in queries]
+
+
 def _tokenize(tokenizer, texts: list[str], queries: list[str | None], max_length: int) -> dict:
-    """Word pieces of each text, and of ``[SEP] query`` after it where a query is given (the
-    text is cut to make room; the query never is). Offsets stay those of the text, and the
-    query's word pieces get the empty offset (0, 0) of a special token, so tags and the
-    marker search see only the sentence."""
-    enc = {"input_ids": [], "attention_mask": [], "offset_mapping": []}
-    plain = [i for i, q in enumerate(queries) if q is None]
-    paired = [i for i, q in enumerate(queries) if q is not None]
-    parts = {}
-    if plain:
-        got = tokenizer([texts[i] for i in plain], truncation=True, max_length=max_length, return_offsets_mapping=True)
-        parts.update({i: (got["input_ids"][k], got["offset_mapping"][k]) for k, i in enumerate(plain)})
-    if paired:
-        got = tokenizer([texts[i] for i in paired], [queries[i] for i in paired], truncation="only_first",
-                        max_length=max_length, return_offsets_mapping=True)
-        for k, i in enumerate(paired):
-            ids, offs = got["input_ids"][k], list(got["offset_mapping"][k])
-            first_sep = ids.index(tokenizer.sep_token_id)
-            parts[i] = (ids, [*offs[:first_sep + 1], *[(0, 0)] * (len(ids) - first_sep - 1)])
-    for i in range(len(texts)):
-        ids, offs = parts[i]
-        enc["input_ids"].append(list(ids))
-        enc["attention_mask"].append([1] * len(ids))
-        enc["offset_mapping"].append([tuple(o) for o in offs])
-    return enc
+    """``[CLS] text [SEP]`` cut to ``max_length``, with the query's tail after it where a query is
+    given (the text is cut to make room). The tail's word pieces get the empty offset (0, 0)
+    of a special token, so tags and the marker search see only the sentence."""
+    enc = tokenizer(texts, add_special_tokens=False, truncation=True, max_length=max_length,
+                    return_offsets_mapping=True)
+    out = {"input_ids": [], "attention_mask": [], "offset_mapping": []}
+    for ids, offs, tail in zip(enc["input_ids"], enc["offset_mapping"], query_tails(tokenizer, queries, max_length)):
+        keep = max_length - 2 - len(tail)
+        out["input_ids"].append([tokenizer.cls_token_id, *ids[:keep], tokenizer.sep_token_id, *tail])
+        out["attention_mask"].append([1] * len(out["input_ids"][-1]))
+        out["offset_mapping"].append([(0, 0), *map(tuple, offs[:keep]), *[(0, 0)] * (1 + len(tail))])
+    return out
 
 
 def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False) -> dict:
