@@ -78,6 +78,23 @@ def test_training_and_scoring_build_the_same_stance_input(query):
     assert enc["input_ids"][1] == tok("No one here.")["input_ids"] and enc["token_labels"][1][1] == 1
 
 
+def test_a_long_target_is_cut_alike_in_training_and_scoring():
+    from inference.stance import stance_inputs
+    from inference.targets import Mention
+    from models.encoders import load_tokenizer
+
+    tok = load_tokenizer("tiny-random-bert")
+    name = " ".join(["Anna Maria Berg"] * 12)
+    text = f"Critics said {name} was reckless."
+    s = text.index("Anna")
+    rows = {"text": [text], "target_start": [s], "target_end": [s + len(name)], "spans": [[]], "has_spans": [False],
+            "label": [-1], "opinion": [-1], "stance": [0]}
+    enc = encode_rows(rows, tok, 64, [], stance_query=True)
+    ids, at = stance_inputs(tok, [text], [Mention(0, s, s + len(name), name, "PERSON")], 64, query=True)[0]
+    assert enc["input_ids"][0] == ids and enc["target_index"][0] == at and len(ids) <= 64
+    assert ids.count(tok.sep_token_id) == 2
+
+
 def test_stance_query_needs_the_stance_head():
     with pytest.raises(SlantError, match="stance_query needs"):
         load_config(None, ["model.stance_query=true"])
