@@ -196,8 +196,7 @@ class Scorer:
         if not pairs:
             return
         arch = stance.arch
-        inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length, query=arch.stance_query,
-                               all_mentions=arch.stance_all_mentions)
+        inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length, query=arch.stance_query)
         probs = stance_probs(self._network(stance.model), inputs, float(stance.meta.get("stance_temperature", 1.0)),
                              False, self.token_budget, self.max_batch)
         neg, pos = arch.stances.index("negative"), arch.stances.index("positive")

@@ -18,20 +18,13 @@ from training.features import mark_target, query_tails
 
 
 def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,
-                  query: bool = False, all_mentions: bool = False) -> list[tuple[list[int], int]]:
+                  query: bool = False) -> list[tuple[list[int], int]]:
     """(word-piece ids with [CLS]/[SEP], index of the opening marker) per pair. A sentence
     too long for the window keeps the word pieces around the marker. With ``query`` (a model
-    trained with ``model.stance_query``) the target's words follow as ``[SEP] target [SEP]``;
-    with ``all_mentions`` (``model.stance_all_mentions``) the other mentions of the pair's
-    entity in the same sentence are marked too."""
+    trained with ``model.stance_query``) the target's words follow as ``[SEP] target [SEP]``."""
     texts, marks = [], []
-    by_sentence: dict[int, list[Mention]] = {}
-    for m in pairs if all_mentions else []:
-        by_sentence.setdefault(m.sentence, []).append(m)
     for m in pairs:
-        more = [(o.start, o.end) for o in by_sentence.get(m.sentence, []) if o is not m and o.entity
-                and o.entity == m.entity]
-        text, at = mark_target(sentences[m.sentence], m.start, m.end, more)
+        text, at = mark_target(sentences[m.sentence], m.start, m.end)
         texts.append(text)
         marks.append(at)
     enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)

@@ -37,9 +37,6 @@ class Architecture:
     """The target's words also follow the sentence after [SEP] (sentence-pair input, as
     BERT-SPC does for aspect sentiment), so every layer can attend from the sentence to
     whom it is judging; folders saved before this option read False."""
-    stance_all_mentions: bool = False
-    """Every mention of the target in the sentence is marked (training: NewsMTSC's further
-    mentions; scoring: the other mentions of the same entity); older folders read False."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0

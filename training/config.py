@@ -40,10 +40,6 @@ class ModelConfig:
     stance_query: bool = False
     """Stance input as a sentence pair: the marked sentence, [SEP], the target's words
     (measured in benchmarks/README.md, "Stance toward targets")."""
-    stance_all_mentions: bool = False
-    """Mark every mention of the target in the sentence, not only the one judged: NewsMTSC's
-    further (coreferent) mentions in training; the other mentions of the same entity when
-    scoring (measured in benchmarks/README.md, "Stance toward targets")."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -249,7 +245,6 @@ def _validate(cfg: Config) -> None:
         sources_check("untyped_span_sources", d.untyped_span_sources),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (not m.stance_query or m.stance_head, "model.stance_query needs model.stance_head: true"),
-        (not m.stance_all_mentions or m.stance_head, "model.stance_all_mentions needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]

@@ -30,15 +30,13 @@ FEATURES = Features({
     "opinion": Value("int64"),
     "target_start": Value("int64"),
     "target_end": Value("int64"),
-    "target_more": [{"start": Value("int64"), "end": Value("int64")}],
     "stance": Value("int64"),
     "stance_soft": [Value("float32")],
     "label_soft": Value("float32"),
 })
-NOT_STANCE = {"target_start": -1, "target_end": -1, "target_more": [], "stance": -1, "stance_soft": []}
+NOT_STANCE = {"target_start": -1, "target_end": -1, "stance": -1, "stance_soft": []}
 DEFAULTS = {**NOT_STANCE, "label_soft": -1.0}
-"""``target_more``: the target's further mentions in the sentence (NewsMTSC's
-``further_mentions``, often pronouns); ``stance_soft``: a teacher's probabilities over the stances (distillation rows); empty
+"""``stance_soft``: a teacher's probabilities over the stances (distillation rows); empty
 for gold rows, which train on ``stance`` alone."""
 
 LICENCES = {

@@ -50,30 +50,16 @@ def load_newsmtsc_file(path: Path, source: str, part: str = "extra") -> list[dic
                 if polarity not in POLARITY or not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
                     raise SlantError(f"{path}:{line_no}: target {k} has bad offsets or polarity; re-download the file")
                 soft = _soft_labels(t.get("probs"), path, line_no, k)
-                more = _further_mentions(t.get("further_mentions"), len(text), path, line_no, k)
                 rows.append({
                     "id": f"newsmtsc:{part}:{line_no}:{k}", "text": text, "label": -1, "spans": [],
                     "has_spans": False, "outlet": "", "topic": "", "group": f"newsmtsc:{part}:{line_no}",
                     "source": source,
-                    "opinion": -1, "target_start": start, "target_end": end, "target_more": more,
-                    "stance": POLARITY[polarity],
+                    "opinion": -1, "target_start": start, "target_end": end, "stance": POLARITY[polarity],
                     "stance_soft": soft,
                 })
     if not rows:
         raise SlantError(f"{path}: no targets found; re-download NewsMTSC into the data root")
     return rows
-
-
-def _further_mentions(further, length: int, path: Path, line_no: int, k: int) -> list[dict]:
-    """The target's other (coreferent) mentions in the sentence, as character ranges; NewsMTSC
-    gives them for a quarter of its targets, mostly pronouns ("she", "his")."""
-    out = []
-    for m in further or []:
-        start, end = (m.get("from"), m.get("to")) if isinstance(m, dict) else (None, None)
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= length):
-            raise SlantError(f"{path}:{line_no}: target {k} has a further mention with bad offsets; re-download the file")
-        out.append({"start": start, "end": end})
-    return out
 
 
 def _soft_labels(probs, path: Path, line_no: int, k: int) -> list[float]:

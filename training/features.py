@@ -19,28 +19,14 @@ STANCE_WINDOW = 250
 are never cut off by ``max_length``."""
 
 
-def mark_target(text: str, start: int, end: int, more: list[tuple[int, int]] = ()) -> tuple[str, int]:
+def mark_target(text: str, start: int, end: int) -> tuple[str, int]:
     """The text with markers around ``text[start:end]`` (cropped to a window around it
-    when long), and the character offset of the opening marker. ``more``: other mentions of
-    the same target (a model trained with ``model.stance_all_mentions``), marked alike when
-    they lie inside the window and do not overlap another; the offset stays the first
-    argument's marker, whose vector the stance head reads."""
+    when long), and the character offset of the opening marker."""
     lo = max(0, start - STANCE_WINDOW)
     hi = min(len(text), end + STANCE_WINDOW)
     left, right = TARGET_MARKERS
-    marks = [(start, end)]
-    for s, e in sorted(more):
-        if lo <= s < e <= hi and all(e <= a or b <= s for a, b in marks):
-            marks.append((s, e))
-    pieces, at, pos = [], -1, lo
-    for s, e in sorted(marks):
-        pieces.append(text[pos:s])
-        if s == start:
-            at = sum(len(p) for p in pieces)
-        pieces.append(f"{left} {text[s:e]} {right}")
-        pos = e
-    pieces.append(text[pos:hi])
-    return "".join(pieces), at
+    marked = f"{text[lo:start]}{left} {text[start:end]} {right}{text[end:hi]}"
+    return marked, start - lo
 
 
 def target_token_index(offsets: list[tuple[int, int]], marker_at: int) -> int:
@@ -106,19 +92,15 @@ def _tokenize(tokenizer, texts: list[str], queries: list[str | None], max_length
     return out
 
 
-def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False,
-                all_mentions: bool = False) -> dict:
+def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False) -> dict:
     """Batched ``datasets.map`` function. Stance rows get their target marked in the text and,
-    with ``stance_query``, the target's words as a second segment; with ``all_mentions`` the
-    target's further mentions (``target_more``) are marked too."""
+    with ``stance_query``, the target's words as a second segment."""
     texts, marker_at, queries = [], [], []
-    more = rows.get("target_more") or [[] for _ in rows["text"]]
-    for text, start, end, others in zip(rows["text"], rows["target_start"], rows["target_end"], more):
+    for text, start, end in zip(rows["text"], rows["target_start"], rows["target_end"]):
         query = None
         if start >= 0:
             query = text[start:end] if stance_query else None
-            extra = [(m["start"], m["end"]) for m in others] if all_mentions else []
-            text, at = mark_target(text, start, end, extra)
+            text, at = mark_target(text, start, end)
         else:
             at = -1
         texts.append(text)

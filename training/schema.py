@@ -35,7 +35,6 @@ COLUMNS = (
     "opinion",       # int: -1 unknown, 0 factual, 1 somewhat, 2 opinion (BABE multi-task)
     "target_start",  # int: -1, or the char offset of the target mention of a stance row
     "target_end",    # int: -1, or the end of that mention
-    "target_more",   # list[{"start": int, "end": int}]: further mentions of that target (coreferent)
     "stance",        # int: -1 (not a stance row), else an index into STANCES
     "stance_soft",   # list[float]: a teacher's probabilities over STANCES (distillation), or []
     "label_soft",    # float: -1, or the share of annotators who called the sentence framing (BABE)

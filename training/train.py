@@ -128,14 +128,12 @@ def architecture(cfg: Config) -> Architecture:
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
                         tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
                         stance_head=m.stance_head, stance_query=m.stance_query,
-                        stance_all_mentions=m.stance_all_mentions,
                         max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
 def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
     return ds.map(encode_rows, batched=True, fn_kwargs={"tokenizer": tokenizer, "max_length": arch.max_length,
-                                                        "tags": arch.tags, "stance_query": arch.stance_query,
-                                                        "all_mentions": arch.stance_all_mentions},
+                                                        "tags": arch.tags, "stance_query": arch.stance_query},
                   desc=None)
 
 
