@@ -14,7 +14,7 @@ from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
 from models.precision import autocast
 from training.calibration import softmax_with_temperature
-from training.features import mark_target, query_tails
+from training.features import mark_target, query_tails, target_token_index
 
 
 def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,
@@ -32,7 +32,7 @@ def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_len
     out = []
     for ids, offs, at, tail in zip(enc["input_ids"], enc["offset_mapping"], marks, tails):
         window = max_length - 2 - len(tail)
-        pos = next((i for i, (s, e) in enumerate(offs) if s <= at < e), 0)
+        pos = max(target_token_index(offs, at), 0)
         lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0
         out.append(([tokenizer.cls_token_id, *ids[lo:lo + window], tokenizer.sep_token_id, *tail], pos - lo + 1))
     return out
