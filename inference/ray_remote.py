@@ -121,20 +121,22 @@ def _corpus_datasource_class():
             return super()._open_input_source(filesystem, path, **open_args)
 
         def _read_stream(self, f, path: str) -> Iterator:
-            from inference import reading
+            from inference.corpus_rows import read_csv, read_jsonl
+            from inference.documents import SNIFF_BYTES, ReadOptions, binary_problem
+            from inference.text_bytes import looks_binary
 
-            opts = reading._Options(self.text_col, self.id_col, self.per_line)
+            opts = ReadOptions(self.text_col, self.id_col, self.per_line)
             shown = self._display_path(path)
             if path.lower().endswith(".parquet"):
                 items = _parquet_items(f, shown, opts)
             else:
                 raw = io.BufferedReader(f)
-                if reading.looks_binary(raw.peek(reading._SNIFF_BYTES)[:reading._SNIFF_BYTES]):
-                    items = iter([reading._binary_problem(shown)])
+                if looks_binary(raw.peek(SNIFF_BYTES)[:SNIFF_BYTES]):
+                    items = iter([binary_problem(shown)])
                 elif path.lower().endswith(".csv"):
-                    items = reading._read_csv(shown, raw, opts)
+                    items = read_csv(shown, raw, opts)
                 else:
-                    items = reading._read_jsonl(shown, raw, opts)
+                    items = read_jsonl(shown, raw, opts)
             yield from self._blocks(items)
 
         def _display_path(self, path: str) -> str:
@@ -177,13 +179,14 @@ def _parquet_items(f, shown: str, opts) -> Iterator:
     """Parquet rows as documents; ``line`` in fallback ids is the 1-based row number."""
     import pyarrow.parquet as pq
 
-    from inference import reading
+    from inference.corpus_rows import missing_column, row_doc
+    from inference.documents import empty_problem
 
     pf = pq.ParquetFile(f)
     names = pf.schema_arrow.names
     for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
         if col and col not in names:
-            yield reading._missing_column(shown, col, flag, names)
+            yield missing_column(shown, col, flag, names)
             return
     id_col = opts.id_col or ("id" if "id" in names else None)
     columns = [opts.text_col] + ([id_col] if id_col else [])
@@ -191,9 +194,9 @@ def _parquet_items(f, shown: str, opts) -> Iterator:
     for batch in pf.iter_batches(batch_size=1024, columns=columns):
         for row in batch.to_pylist():
             row_no += 1
-            yield reading._row_doc(shown, row_no, row, opts)
+            yield row_doc(shown, row_no, row, opts)
     if row_no == 0:
-        yield reading._empty_problem(shown)
+        yield empty_problem(shown)
 
 
 def _jsonl_datasink_class():

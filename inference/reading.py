@@ -12,17 +12,16 @@ chunks cut at line boundaries (same ``doc_id``, increasing ``offset``).
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import json
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from inference.corpus_rows import read_csv, read_jsonl
+from inference.documents import (SNIFF_BYTES, Document, Item, ReadOptions, ReadProblem, binary_problem,
+                                 cp1252_warning, empty_problem)
 from inference.language import looks_english
-from inference.text_bytes import Decoder, decode_legacy, looks_binary
+from inference.text_bytes import Decoder, looks_binary
 
 
 __all__ = ["Document", "ReadProblem", "iter_documents", "looks_english", "INPUT_EXTS"]
@@ -40,44 +39,6 @@ HTML_MAX_BYTES = 8 * 1024 * 1024
 #: Target size (characters) of one chunk of a huge text input.
 CHUNK_CHARS = 1024 * 1024
 _READ_BYTES = 1024 * 1024
-_SNIFF_BYTES = 8192
-_BINARY_HINT = "pass a .txt, .html, .jsonl or .csv file"
-
-
-@dataclass
-class Document:
-    """Text to score.
-
-    ``doc_id`` is the file path, the corpus id, or ``"-"`` for stdin. A huge
-    file arrives as several Documents with the same ``doc_id``; ``offset`` is
-    the character offset of ``text`` within the whole decoded file, so
-    ``offset + segment.start`` addresses the original. ``meta`` holds corpus
-    columns other than text/id (outlet, title, date, url...) and
-    ``meta["per_line"] = True`` when each line is to be scored as one unit.
-    """
-
-    doc_id: str
-    text: str
-    meta: dict = field(default_factory=dict)
-    offset: int = 0
-
-
-@dataclass
-class ReadProblem:
-    """A one-line problem with one input (or one corpus row); never raised.
-
-    ``message`` names the input, the problem and the fix. ``fatal=True``
-    means "this counts as an error": the run goes on with the other inputs
-    but ends with a non-zero exit code. ``fatal=False`` is a warning (text
-    decoded as cp1252, HTML in a .txt file, a malformed corpus row skipped).
-    """
-
-    path: str
-    message: str
-    fatal: bool
-
-
-Item = Document | ReadProblem
 
 
 def iter_documents(
@@ -96,7 +57,7 @@ def iter_documents(
     Document with ``meta["per_line"] = True``. A folder's walk skips ``exclude`` (the run's
     own output file, when it is written inside an input folder).
     """
-    opts = _Options(text_col or "text", id_col, per_line)
+    opts = ReadOptions(text_col or "text", id_col, per_line)
     skip = Path(exclude).resolve() if exclude else None
     for name in inputs:
         if name == "-":
@@ -127,37 +88,24 @@ def iter_documents(
                               "(or pass - to read from stdin)", True)
 
 
-@dataclass
-class _Options:
-    text_col: str
-    id_col: str | None
-    per_line: bool
-
-    def meta(self, extra: dict | None = None) -> dict:
-        meta = dict(extra or {})
-        if self.per_line:
-            meta["per_line"] = True
-        return meta
-
-
-def _read_file(path: str, opts: _Options) -> Iterator[Item]:
+def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
     ext = Path(path).suffix.lower()
     try:
         with open(path, "rb") as raw:
             if ext in _HTML_EXTS:
                 data = raw.read()
-                if looks_binary(data[:_SNIFF_BYTES]):
-                    yield _binary_problem(path)
+                if looks_binary(data[:SNIFF_BYTES]):
+                    yield binary_problem(path)
                 else:
                     yield from _html_doc(path, data, opts)
             elif ext in _CORPUS_EXTS:
-                head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(raw, "peek") else b""
+                head = raw.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(raw, "peek") else b""
                 if looks_binary(head):
-                    yield _binary_problem(path)
+                    yield binary_problem(path)
                 elif ext == ".jsonl":
-                    yield from _read_jsonl(path, raw, opts)
+                    yield from read_jsonl(path, raw, opts)
                 else:
-                    yield from _read_csv(path, raw, opts)
+                    yield from read_csv(path, raw, opts)
             else:  # .txt, .text, no extension, anything else: try as text
                 yield from _read_text_stream(path, raw, opts)
     except OSError as e:
@@ -167,23 +115,13 @@ def _read_file(path: str, opts: _Options) -> Iterator[Item]:
 
 # --- decoding -----------------------------------------------------------------
 
-def _binary_problem(path: str) -> ReadProblem:
-    return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
-
-
-def _cp1252_warning(path: str, encoding: str = "UTF-8") -> ReadProblem:
-    """``encoding``: what the file looked like (UTF-16 when it starts with that BOM)."""
-    return ReadProblem(path, f"{path}: not valid {encoding}; decoded as cp1252 from the first bad byte — "
-                       "re-save as UTF-8 to silence this", False)
-
-
 # --- plain text ---------------------------------------------------------------
 
-def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
+def _read_text_stream(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
     """Read a text stream whole, or in chunks once it passes HUGE_BYTES."""
     first = raw.read(_READ_BYTES)
-    if looks_binary(first[:_SNIFF_BYTES]):
-        yield _binary_problem(path)
+    if looks_binary(first[:SNIFF_BYTES]):
+        yield binary_problem(path)
         return
     dec = Decoder(first)
     pieces, size, block = [], 0, first
@@ -196,7 +134,7 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Ite
     else:
         pieces.append(dec.decode(b"", final=True))
         if dec.fell_back:
-            yield _cp1252_warning(path, dec.encoding)
+            yield cp1252_warning(path, dec.encoding)
         yield from _text_doc(path, path, "".join(pieces), opts)
         return
     # Huge: stream the rest in chunks.
@@ -209,10 +147,10 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Ite
 
     yield from _chunk_stream(path, rest(), opts)
     if dec.fell_back:
-        yield _cp1252_warning(path, dec.encoding)
+        yield cp1252_warning(path, dec.encoding)
 
 
-def _chunk_stream(path: str, texts: Iterable[str], opts: _Options) -> Iterator[Item]:
+def _chunk_stream(path: str, texts: Iterable[str], opts: ReadOptions) -> Iterator[Item]:
     """Re-cut decoded text into ~CHUNK_CHARS Documents at line boundaries."""
     buf, offset, any_text = "", 0, False
     for piece in texts:
@@ -228,7 +166,7 @@ def _chunk_stream(path: str, texts: Iterable[str], opts: _Options) -> Iterator[I
         any_text = True
         yield Document(path, buf, opts.meta(), offset)
     if not any_text:
-        yield _empty_problem(path)
+        yield empty_problem(path)
 
 
 def _cut_point(buf: str, target: int) -> int:
@@ -241,17 +179,12 @@ def _cut_point(buf: str, target: int) -> int:
     return target
 
 
-def _empty_problem(path: str) -> ReadProblem:
-    return ReadProblem(path, f"{path}: file is empty (no text to score); pass a file "
-                       "with article text", True)
-
-
 _HTML_START = re.compile(r"\A\s*(?:<!doctype\s+html|<html)", re.IGNORECASE)
 
 
-def _text_doc(path: str, doc_id: str, text: str, opts: _Options) -> Iterator[Item]:
+def _text_doc(path: str, doc_id: str, text: str, opts: ReadOptions) -> Iterator[Item]:
     if not text.strip():
-        yield _empty_problem(path)
+        yield empty_problem(path)
         return
     if _HTML_START.match(text[:200]):
         yield ReadProblem(path, f"{path}: looks like HTML; scoring the article text extracted "
@@ -282,7 +215,7 @@ def _without_bulk(html: bytes | str) -> bytes | str:
     return _BULK_STR.sub(lambda m: "data:," if m.group(0)[:5].lower() == "data:" else "", html)
 
 
-def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None = None) -> Iterator[Item]:
+def _html_doc(path: str, html: bytes | str, opts: ReadOptions, doc_id: str | None = None) -> Iterator[Item]:
     """Main article text via trafilatura (it detects the charset of bytes itself); imported
     here, because only HTML needs it and its import costs 0.12 s of every cold start."""
     try:
@@ -292,7 +225,7 @@ def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None =
                           "reinstall Slant (pip install -e .) or save the article body as a .txt file", True)
         return
     if not html.strip():
-        yield _empty_problem(path)
+        yield empty_problem(path)
         return
     html = _without_bulk(html)
     if len(html) > HTML_MAX_BYTES:
@@ -308,116 +241,3 @@ def _html_doc(path: str, html: bytes | str, opts: _Options, doc_id: str | None =
     yield Document(doc_id or path, text, opts.meta({"format": "html"}))
 
 
-# --- corpora ------------------------------------------------------------------
-
-class _Lines:
-    """Decode a byte stream line by line (UTF-8, per-line cp1252 fallback).
-
-    The cp1252 warning is parked in :attr:`pending` for the caller to yield
-    once, at the next row, so warnings stay in order with the rows.
-    """
-
-    def __init__(self, path: str, raw: IO[bytes]) -> None:
-        self.path, self.raw = path, raw
-        self.pending: ReadProblem | None = None
-        self._warned = False
-
-    def __iter__(self) -> Iterator[str]:
-        for i, line in enumerate(self.raw):
-            if i == 0 and line.startswith(codecs.BOM_UTF8):
-                line = line[len(codecs.BOM_UTF8):]
-            try:
-                yield line.decode("utf-8")
-            except UnicodeDecodeError:
-                if not self._warned:
-                    self._warned = True
-                    self.pending = _cp1252_warning(self.path)
-                yield decode_legacy(line)
-
-    def drain(self) -> Iterator[ReadProblem]:
-        if self.pending is not None:
-            yield self.pending
-            self.pending = None
-
-
-def _row_doc(path: str, line: int, row: dict, opts: _Options) -> Item:
-    text = row.get(opts.text_col)
-    if not isinstance(text, str) or not text.strip():
-        return ReadProblem(path, f"{path}:{line}: no text in column '{opts.text_col}'; "
-                           "row skipped (fill it in or remove the row)", False)
-    id_col = opts.id_col or ("id" if "id" in row else None)
-    doc_id = str(row[id_col]) if id_col and row.get(id_col) not in (None, "") else f"{path}:{line}"
-    meta = {k: v for k, v in row.items() if k not in (opts.text_col, id_col)}
-    return Document(doc_id, text, opts.meta(meta))
-
-
-def _missing_column(path: str, col: str, flag: str, columns: Iterable[str]) -> ReadProblem:
-    cols = ", ".join(repr(c) for c in columns) or "none"
-    return ReadProblem(path, f"{path}: no column '{col}' (columns: {cols}); choose one "
-                       f"with {flag}", True)
-
-
-def _read_jsonl(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
-    lines = _Lines(path, raw)
-    checked = seen = False
-    for line_no, line in enumerate(lines, 1):
-        yield from lines.drain()
-        if not line.strip():
-            continue
-        seen = True
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield ReadProblem(path, f"{path}:{line_no}: not valid JSON ({e.msg}); row skipped — "
-                              "fix or remove that line", False)
-            continue
-        if not isinstance(row, dict):
-            yield ReadProblem(path, f"{path}:{line_no}: expected a JSON object per line, got "
-                              f"{type(row).__name__}; row skipped", False)
-            continue
-        if not checked:  # the first good row decides whether the columns exist at all
-            checked = True
-            for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
-                if col and col not in row:
-                    yield _missing_column(path, col, flag, row.keys())
-                    return
-        yield _row_doc(path, line_no, row, opts)
-    yield from lines.drain()
-    if not checked:
-        yield _empty_problem(path) if not seen else ReadProblem(
-            path, f"{path}: no valid JSON rows; write one JSON object per line", True)
-
-
-def _read_csv(path: str, raw: IO[bytes], opts: _Options) -> Iterator[Item]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles exceed the 128 KB default
-    lines = _Lines(path, raw)
-    reader = csv.reader(lines)
-    try:
-        header = next(reader, None)
-        yield from lines.drain()
-        if not header:
-            yield _empty_problem(path)
-            return
-        for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
-            if col and col not in header:
-                yield _missing_column(path, col, flag, header)
-                return
-        line_no, rows = reader.line_num, 0
-        for values in reader:
-            yield from lines.drain()
-            start, line_no = line_no + 1, reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            rows += 1
-            if len(values) > len(header):  # usually an unquoted comma in the text
-                yield ReadProblem(path, f"{path}:{start}: {len(values)} fields, header has "
-                                  f"{len(header)}; row skipped — quote fields that contain commas", False)
-                continue
-            values += [""] * (len(header) - len(values))  # short rows: missing trailing fields
-            yield _row_doc(path, start, dict(zip(header, values)), opts)
-        if not rows:
-            yield ReadProblem(path, f"{path}: header but no rows; add rows below the header", True)
-    except csv.Error as e:
-        yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
-                          "there or export the file again", True)
-    yield from lines.drain()

@@ -1,0 +1,131 @@
+"""Corpus files (JSONL, CSV) read row by row: each row with text becomes a :class:`Document`.
+
+Rows are decoded line by line (UTF-8, with a per-line cp1252 fallback), so memory stays
+bounded on large corpora; a malformed row is a warning and is skipped, a missing column
+ends the file with one error. The Ray engine's datasource reads through the same functions.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import sys
+from typing import IO, Iterable, Iterator
+
+from inference.documents import Document, Item, ReadOptions, ReadProblem, cp1252_warning, empty_problem
+from inference.text_bytes import decode_legacy
+
+
+class Lines:
+    """Decode a byte stream line by line (UTF-8, per-line cp1252 fallback).
+
+    The cp1252 warning is parked in :attr:`pending` for the caller to yield
+    once, at the next row, so warnings stay in order with the rows.
+    """
+
+    def __init__(self, path: str, raw: IO[bytes]) -> None:
+        self.path, self.raw = path, raw
+        self.pending: ReadProblem | None = None
+        self._warned = False
+
+    def __iter__(self) -> Iterator[str]:
+        for i, line in enumerate(self.raw):
+            if i == 0 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8):]
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                if not self._warned:
+                    self._warned = True
+                    self.pending = cp1252_warning(self.path)
+                yield decode_legacy(line)
+
+    def drain(self) -> Iterator[ReadProblem]:
+        if self.pending is not None:
+            yield self.pending
+            self.pending = None
+
+
+def row_doc(path: str, line: int, row: dict, opts: ReadOptions) -> Item:
+    """One corpus row as a Document (id from the id column, else ``path:line``; other columns as meta),
+    or a warning when its text is empty."""
+    text = row.get(opts.text_col)
+    if not isinstance(text, str) or not text.strip():
+        return ReadProblem(path, f"{path}:{line}: no text in column '{opts.text_col}'; "
+                           "row skipped (fill it in or remove the row)", False)
+    id_col = opts.id_col or ("id" if "id" in row else None)
+    doc_id = str(row[id_col]) if id_col and row.get(id_col) not in (None, "") else f"{path}:{line}"
+    meta = {k: v for k, v in row.items() if k not in (opts.text_col, id_col)}
+    return Document(doc_id, text, opts.meta(meta))
+
+
+def missing_column(path: str, col: str, flag: str, columns: Iterable[str]) -> ReadProblem:
+    cols = ", ".join(repr(c) for c in columns) or "none"
+    return ReadProblem(path, f"{path}: no column '{col}' (columns: {cols}); choose one "
+                       f"with {flag}", True)
+
+
+def read_jsonl(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
+    lines = Lines(path, raw)
+    checked = seen = False
+    for line_no, line in enumerate(lines, 1):
+        yield from lines.drain()
+        if not line.strip():
+            continue
+        seen = True
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield ReadProblem(path, f"{path}:{line_no}: not valid JSON ({e.msg}); row skipped — "
+                              "fix or remove that line", False)
+            continue
+        if not isinstance(row, dict):
+            yield ReadProblem(path, f"{path}:{line_no}: expected a JSON object per line, got "
+                              f"{type(row).__name__}; row skipped", False)
+            continue
+        if not checked:  # the first good row decides whether the columns exist at all
+            checked = True
+            for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
+                if col and col not in row:
+                    yield missing_column(path, col, flag, row.keys())
+                    return
+        yield row_doc(path, line_no, row, opts)
+    yield from lines.drain()
+    if not checked:
+        yield empty_problem(path) if not seen else ReadProblem(
+            path, f"{path}: no valid JSON rows; write one JSON object per line", True)
+
+
+def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles exceed the 128 KB default
+    lines = Lines(path, raw)
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+        yield from lines.drain()
+        if not header:
+            yield empty_problem(path)
+            return
+        for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
+            if col and col not in header:
+                yield missing_column(path, col, flag, header)
+                return
+        line_no, rows = reader.line_num, 0
+        for values in reader:
+            yield from lines.drain()
+            start, line_no = line_no + 1, reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            rows += 1
+            if len(values) > len(header):  # usually an unquoted comma in the text
+                yield ReadProblem(path, f"{path}:{start}: {len(values)} fields, header has "
+                                  f"{len(header)}; row skipped — quote fields that contain commas", False)
+                continue
+            values += [""] * (len(header) - len(values))  # short rows: missing trailing fields
+            yield row_doc(path, start, dict(zip(header, values)), opts)
+        if not rows:
+            yield ReadProblem(path, f"{path}: header but no rows; add rows below the header", True)
+    except csv.Error as e:
+        yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
+                          "there or export the file again", True)
+    yield from lines.drain()

@@ -1,0 +1,79 @@
+"""What reading produces: a :class:`Document` to score, or a :class:`ReadProblem` with one input.
+
+Shared by the local reader (:mod:`inference.reading`), the corpus row readers
+(:mod:`inference.corpus_rows`) and the Ray engine's datasource, so every route
+reports a bad input in the same words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Bytes looked at to tell text from binary.
+SNIFF_BYTES = 8192
+_BINARY_HINT = "pass a .txt, .html, .jsonl or .csv file"
+
+
+@dataclass
+class Document:
+    """Text to score.
+
+    ``doc_id`` is the file path, the corpus id, or ``"-"`` for stdin. A huge
+    file arrives as several Documents with the same ``doc_id``; ``offset`` is
+    the character offset of ``text`` within the whole decoded file, so
+    ``offset + segment.start`` addresses the original. ``meta`` holds corpus
+    columns other than text/id (outlet, title, date, url...) and
+    ``meta["per_line"] = True`` when each line is to be scored as one unit.
+    """
+
+    doc_id: str
+    text: str
+    meta: dict = field(default_factory=dict)
+    offset: int = 0
+
+
+@dataclass
+class ReadProblem:
+    """A one-line problem with one input (or one corpus row); never raised.
+
+    ``message`` names the input, the problem and the fix. ``fatal=True``
+    means "this counts as an error": the run goes on with the other inputs
+    but ends with a non-zero exit code. ``fatal=False`` is a warning (text
+    decoded as cp1252, HTML in a .txt file, a malformed corpus row skipped).
+    """
+
+    path: str
+    message: str
+    fatal: bool
+
+
+Item = Document | ReadProblem
+
+
+@dataclass
+class ReadOptions:
+    """How to read corpus rows: the text and id columns, and whether each line is one sentence."""
+
+    text_col: str
+    id_col: str | None
+    per_line: bool
+
+    def meta(self, extra: dict | None = None) -> dict:
+        meta = dict(extra or {})
+        if self.per_line:
+            meta["per_line"] = True
+        return meta
+
+
+def binary_problem(path: str) -> ReadProblem:
+    return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
+
+
+def cp1252_warning(path: str, encoding: str = "UTF-8") -> ReadProblem:
+    """``encoding``: what the file looked like (UTF-16 when it starts with that BOM)."""
+    return ReadProblem(path, f"{path}: not valid {encoding}; decoded as cp1252 from the first bad byte — "
+                       "re-save as UTF-8 to silence this", False)
+
+
+def empty_problem(path: str) -> ReadProblem:
+    return ReadProblem(path, f"{path}: file is empty (no text to score); pass a file "
+                       "with article text", True)
