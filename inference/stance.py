@@ -14,13 +14,14 @@ from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
 from models.precision import autocast
 from training.calibration import softmax_with_temperature
-from training.features import mark_target, query_tails, target_token_index
+from training.features import crop_to_marker, mark_target, query_tails
 
 
 def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,
                   query: bool = False) -> list[tuple[list[int], int]]:
     """(word-piece ids with [CLS]/[SEP], index of the opening marker) per pair. A sentence
-    too long for the window keeps the word pieces around the marker. With ``query`` (a model
+    too long for the window keeps the word pieces around the marker, as training does
+    (``training.features.crop_to_marker``). With ``query`` (a model
     trained with ``model.stance_query``) the target's words follow as ``[SEP] target [SEP]``."""
     texts, marks = [], []
     for m in pairs:
@@ -31,10 +32,8 @@ def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_len
     tails = query_tails(tokenizer, [sentences[m.sentence][m.start:m.end] if query else None for m in pairs], max_length)
     out = []
     for ids, offs, at, tail in zip(enc["input_ids"], enc["offset_mapping"], marks, tails):
-        window = max_length - 2 - len(tail)
-        pos = max(target_token_index(offs, at), 0)
-        lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0
-        out.append(([tokenizer.cls_token_id, *ids[lo:lo + window], tokenizer.sep_token_id, *tail], pos - lo + 1))
+        kept, _, pos = crop_to_marker(ids, offs, at, max_length - 2 - len(tail))
+        out.append(([tokenizer.cls_token_id, *kept, tokenizer.sep_token_id, *tail], pos + 1))
     return out
 
 

@@ -44,16 +44,24 @@ def test_mark_target_and_marker_index():
     assert target_token_index([(0, 0), (0, 7)], at) == -1
 
 
-def test_long_sentence_keeps_the_marker_inside_the_window():
+@pytest.mark.parametrize("filler", ["word ", "a b "])
+def test_long_sentence_keeps_the_marker_inside_the_window_alike_in_training_and_scoring(filler):
+    """A sentence longer than the window is cut around the target in both (with "a b " the marker
+    lies past the first 64 word pieces, where cutting from the end would lose it)."""
+    from inference.stance import stance_inputs
+    from inference.targets import Mention
     from models.encoders import load_tokenizer
 
     tok = load_tokenizer("tiny-random-bert")
-    text = "word " * 400 + "Anna Berg was praised." + " word" * 400
+    text = filler * 400 + "Anna Berg was praised." + " word" * 400
     s = text.index("Anna")
     rows = {"text": [text], "target_start": [s], "target_end": [s + 9], "spans": [[]], "has_spans": [False],
             "label": [-1], "opinion": [-1], "stance": [2]}
     enc = encode_rows(rows, tok, 64, [])
     assert 0 < enc["target_index"][0] < 64 and enc["stance_labels"] == [2]
+    ids, at = stance_inputs(tok, [text], [Mention(0, s, s + 9, "Anna Berg", "PERSON")], 64)[0]
+    assert enc["input_ids"][0] == ids and enc["target_index"][0] == at and len(ids) == 64
+    assert tok.decode(ids[at + 1:at + 3]).lower().startswith("anna")
 
 
 @pytest.mark.parametrize("query", [False, True])

@@ -35,6 +35,16 @@ def target_token_index(offsets: list[tuple[int, int]], marker_at: int) -> int:
     return next((i for i, (s, e) in enumerate(offsets) if s <= marker_at < e), -1)
 
 
+def crop_to_marker(ids: list[int], offsets: list, marker_at: int, window: int) -> tuple[list[int], list, int]:
+    """The word pieces of a stance text that fit ``window``, and the opening marker's index among
+    them: all of them when they fit, else a window that starts a quarter of its width before the
+    marker, so the marker and the words after it stay in. Training and scoring both cut with this,
+    so the stance head sees the same input in both."""
+    pos = max(target_token_index(offsets, marker_at), 0)
+    lo = max(0, min(pos - window // 4, len(ids) - window)) if len(ids) > window else 0
+    return ids[lo:lo + window], offsets[lo:lo + window], pos - lo
+
+
 def bio_for_offsets(offsets: list[tuple[int, int]], spans: list[dict], tag_index: dict[str, int]) -> list[int]:
     tags = []
     prev_span = None
@@ -77,18 +87,22 @@ def query_tails(tokenizer, queries: list[str | None], max_length: int) -> list[l
     return [[*next(pieces)[:max_length // 4], tokenizer.sep_token_id] if q is not None else [] for q in queries]
 
 
-def _tokenize(tokenizer, texts: list[str], queries: list[str | None], max_length: int) -> dict:
+def _tokenize(tokenizer, texts: list[str], queries: list[str | None], marker_at: list[int], max_length: int) -> dict:
     """``[CLS] text [SEP]`` cut to ``max_length``, with the query's tail after it where a query is
-    given (the text is cut to make room). The tail's word pieces get the empty offset (0, 0)
+    given (the text is cut to make room). A text with a target marker is cut around the marker
+    (``crop_to_marker``), any other from its end. The tail's word pieces get the empty offset (0, 0)
     of a special token, so tags and the marker search see only the sentence."""
-    enc = tokenizer(texts, add_special_tokens=False, truncation=True, max_length=max_length,
+    # marked texts are at most 2 x STANCE_WINDOW characters plus the target: 4 x max_length pieces hold them
+    enc = tokenizer(texts, add_special_tokens=False, truncation=True, max_length=4 * max_length,
                     return_offsets_mapping=True)
     out = {"input_ids": [], "attention_mask": [], "offset_mapping": []}
-    for ids, offs, tail in zip(enc["input_ids"], enc["offset_mapping"], query_tails(tokenizer, queries, max_length)):
+    tails = query_tails(tokenizer, queries, max_length)
+    for ids, offs, tail, at in zip(enc["input_ids"], enc["offset_mapping"], tails, marker_at):
         keep = max_length - 2 - len(tail)
-        out["input_ids"].append([tokenizer.cls_token_id, *ids[:keep], tokenizer.sep_token_id, *tail])
+        ids, offs = (crop_to_marker(ids, offs, at, keep)[:2] if at >= 0 else (ids[:keep], offs[:keep]))
+        out["input_ids"].append([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id, *tail])
         out["attention_mask"].append([1] * len(out["input_ids"][-1]))
-        out["offset_mapping"].append([(0, 0), *map(tuple, offs[:keep]), *[(0, 0)] * (1 + len(tail))])
+        out["offset_mapping"].append([(0, 0), *map(tuple, offs), *[(0, 0)] * (1 + len(tail))])
     return out
 
 
@@ -106,7 +120,7 @@ def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_
         texts.append(text)
         marker_at.append(at)
         queries.append(query)
-    enc = _tokenize(tokenizer, texts, queries, max_length)
+    enc = _tokenize(tokenizer, texts, queries, marker_at, max_length)
     tag_index = {t: i for i, t in enumerate(tags)}
     token_labels, target_index = [], []
     for offsets, spans, has, at in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"], marker_at):
