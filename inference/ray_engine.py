@@ -227,8 +227,9 @@ def _input_files(inputs: list[str]) -> list[str]:
             continue
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RAY_INPUT_EXTS
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            from inference.reading import folder_files
+
+            found = folder_files(path, RAY_INPUT_EXTS)
             if not found:
                 raise SlantError(f"{name}: no .jsonl/.csv/.parquet files under {name}; --engine ray reads corpora "
                                  "(use the local engine for .txt/.html articles)")

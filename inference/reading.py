@@ -69,12 +69,7 @@ def iter_documents(
             continue
         path = Path(name)
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in INPUT_EXTS
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.resolve() != skip
-            )
+            files = folder_files(path, INPUT_EXTS, {skip} if skip else ())
             if not files:
                 yield ReadProblem(
                     name, f"{name}: no .txt/.html/.jsonl/.csv files under {name}; "
@@ -86,6 +81,17 @@ def iter_documents(
         else:
             yield ReadProblem(name, f"{name}: no such file or directory; check the path "
                               "(or pass - to read from stdin)", True)
+
+
+def folder_files(folder: Path, exts: Iterable[str], exclude: Iterable[Path] = ()) -> list[Path]:
+    """The files under ``folder`` with one of ``exts``, sorted, skipping hidden files and folders and
+    the resolved paths in ``exclude`` (a run's own output written inside an input folder). Every
+    engine and ``slant report`` walk folders with this, so they read the same files in the same order."""
+    skip = set(exclude)
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in exts
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+                  and p.resolve() not in skip)
 
 
 def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:

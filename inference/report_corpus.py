@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.reading import ReadProblem, iter_documents
+from inference.reading import ReadProblem, folder_files, iter_documents
 from models.errors import SlantError
 
 __all__ = ["Article", "Corpus", "open_corpus"]
@@ -213,11 +213,7 @@ class Corpus:
 
     # ---- folder of outlet sub-folders -------------------------------------------------------
     def _folder_files(self) -> Iterator[Path]:
-        for p in sorted(self.path.rglob("*")):
-            rel = p.relative_to(self.path)
-            if p.is_file() and p.suffix.lower() in FOLDER_EXTS and not any(s.startswith(".") for s in rel.parts) \
-                    and p.resolve() not in self.exclude:
-                yield p
+        yield from folder_files(self.path, FOLDER_EXTS, self.exclude)
 
     def _folder(self) -> Iterator[Article]:
         files = list(self._folder_files())
