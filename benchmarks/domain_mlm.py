@@ -15,23 +15,18 @@ Not kept: on four of the default's five folds it lowered BABE macro-F1 (benchmar
 """
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import random
 import sys
 import time
 from pathlib import Path
 
 import torch
+from encoder_pretraining import fit, pretraining_args, save_encoder, start, with_lora  # benchmarks/
 
 from inference.segment import segment
-from models.encoders import LORA_TARGETS, resolve_base
-from models.precision import bound_onednn_caches
+from models.encoders import resolve_base
 from training.data import load_source
 from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
-from training.loop import lr_factor
 from training.splits import norm_text
 
 
@@ -77,20 +72,10 @@ def masked_batch(chunks: list[list[int]], collator) -> tuple[torch.Tensor, torch
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--epochs", type=float, default=2.0)
-    ap.add_argument("--r", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--data-root")
-    args = ap.parse_args()
-    bound_onednn_caches()
-    from peft import LoraConfig, get_peft_model
+    args = pretraining_args(epochs=2.0).parse_args()
+    start()
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling
 
-    torch.manual_seed(0)
-    random.seed(0)
     root = resolve_data_root(args.data_root or "")
     path = resolve_base("all-MiniLM-L6-v2")
     tok = AutoTokenizer.from_pretrained(path)
@@ -99,46 +84,22 @@ def main() -> None:
     chunks = chunks_of(docs, tok)
     print(f"{sum(map(len, docs))} sentences ({removed} BABE sentences removed), {len(chunks)} chunks, "
           f"{sum(map(len, chunks))} word pieces", file=sys.stderr)
-    model = BertForMaskedLM.from_pretrained(path)  # the MLM head is new: the checkpoint has none
-    model = get_peft_model(model, LoraConfig(r=args.r, lora_alpha=2 * args.r, lora_dropout=0.1,
-                                             target_modules=LORA_TARGETS["bert"]))
+    model = with_lora(BertForMaskedLM.from_pretrained(path), args.r)  # the MLM head is new: the checkpoint has none
     for name, p in model.named_parameters():
         if "cls.predictions.transform" in name or name.endswith("cls.predictions.bias"):
             p.requires_grad = True
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps = math.ceil(len(chunks) / args.batch_size * args.epochs)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warm))  # the training loop's warm-up and decay
     model.train()
-    order: list[int] = []
-    started, smooth = time.time(), None
-    for step in range(1, steps + 1):
-        if not order:  # a new epoch (its last batch may be short)
-            order = list(range(len(chunks)))
-            random.shuffle(order)
-        picked, order = order[:args.batch_size], order[args.batch_size:]
+
+    def batch_loss(picked: list[int]) -> torch.Tensor:
         ids, mask, labels = masked_batch([chunks[i] for i in picked], collator)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        smooth = loss.item() if smooth is None else 0.95 * smooth + 0.05 * loss.item()
-        if step % 20 == 0 or step == steps:
-            spent = time.time() - started
-            print(f"mlm: {step}/{steps} steps, loss {smooth:.3f}, ETA {spent / step * (steps - step):.0f} s",
-                  file=sys.stderr, flush=True)
-    encoder = model.merge_and_unload().bert
-    args.out.mkdir(parents=True, exist_ok=True)
-    encoder.save_pretrained(args.out)
-    tok.save_pretrained(args.out)
-    (args.out / "domain_mlm.json").write_text(json.dumps(
-        {"chunks": len(chunks), "babe_sentences_removed": removed, "steps": steps, "r": args.r, "lr": args.lr,
-         "final_loss": smooth, "seconds": time.time() - started}, indent=2))
-    print(f"wrote {args.out}", file=sys.stderr)
+            return model(input_ids=ids, attention_mask=mask, labels=labels).loss
+
+    started = time.time()
+    steps, loss = fit([p for p in model.parameters() if p.requires_grad], len(chunks), args, batch_loss, "mlm")
+    save_encoder(model.merge_and_unload().bert, tok, args.out, "domain_mlm.json",
+                 {"chunks": len(chunks), "babe_sentences_removed": removed, "steps": steps, "r": args.r,
+                  "lr": args.lr, "final_loss": loss, "seconds": time.time() - started})
 
 
 if __name__ == "__main__":
