@@ -38,9 +38,10 @@ LEANING_LABEL = {"left": 1, "right": 1, "center": 0}
 
 def leaning_rows(root: Path) -> tuple[list[tuple[str, int]], int]:
     """(sentence, leaning label) for MBIC's article sentences, minus BABE's; and how many were removed."""
-    docs, removed = news_documents(root)
+    articles = list(mbic_articles(root))
+    docs, removed = news_documents(root, articles)
     rows = []
-    for doc, article in zip(docs, mbic_articles(root), strict=True):
+    for doc, article in zip(docs, articles, strict=True):
         label = LEANING_LABEL[article["type"]]
         rows.extend((s, label) for s in doc if len(s.split()) >= 4)
     return rows, removed

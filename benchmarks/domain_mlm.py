@@ -30,12 +30,13 @@ from training.data_root import resolve_data_root
 from training.splits import norm_text
 
 
-def news_documents(root: Path) -> tuple[list[list[str]], int]:
-    """MBIC's article sentences per article, minus every sentence that BABE also holds."""
+def news_documents(root: Path, articles: list[dict] | None = None) -> tuple[list[list[str]], int]:
+    """MBIC's article sentences per article (of ``articles``, MBIC's rows, read here when not
+    given), minus every sentence that BABE also holds."""
     babe = [norm_text(t) for t in load_source("babe", root)["text"]]
     babe_set = set(babe)
     docs, removed = [], 0
-    for row in mbic_articles(root):
+    for row in articles if articles is not None else mbic_articles(root):
         article = norm_text(row["article"])
         here = [b for b in babe if b[:60] in article]
         keep = []

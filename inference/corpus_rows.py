@@ -59,10 +59,16 @@ def row_doc(path: str, line: int, row: dict, opts: ReadOptions) -> Item:
     return Document(doc_id, text, opts.meta(meta))
 
 
-def missing_column(path: str, col: str, flag: str, columns: Iterable[str]) -> ReadProblem:
-    cols = ", ".join(repr(c) for c in columns) or "none"
-    return ReadProblem(path, f"{path}: no column '{col}' (columns: {cols}); choose one "
-                       f"with {flag}", True)
+def missing_column(path: str, opts: ReadOptions, columns: Iterable[str]) -> ReadProblem | None:
+    """The error for the first of the text and id columns (as ``opts`` names them) that ``columns``
+    lacks; None when both are there. JSONL, CSV and the Ray engine's Parquet rows all check this."""
+    columns = list(columns)
+    for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
+        if col and col not in columns:
+            cols = ", ".join(repr(c) for c in columns) or "none"
+            return ReadProblem(path, f"{path}: no column '{col}' (columns: {cols}); choose one "
+                               f"with {flag}", True)
+    return None
 
 
 def read_jsonl(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
@@ -85,10 +91,9 @@ def read_jsonl(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
             continue
         if not checked:  # the first good row decides whether the columns exist at all
             checked = True
-            for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
-                if col and col not in row:
-                    yield missing_column(path, col, flag, row.keys())
-                    return
+            if problem := missing_column(path, opts, row.keys()):
+                yield problem
+                return
         yield row_doc(path, line_no, row, opts)
     yield from lines.drain()
     if not checked:
@@ -106,10 +111,9 @@ def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
         if not header:
             yield empty_problem(path)
             return
-        for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
-            if col and col not in header:
-                yield missing_column(path, col, flag, header)
-                return
+        if problem := missing_column(path, opts, header):
+            yield problem
+            return
         line_no, rows = reader.line_num, 0
         for values in reader:
             yield from lines.drain()

@@ -184,10 +184,9 @@ def _parquet_items(f, shown: str, opts) -> Iterator:
 
     pf = pq.ParquetFile(f)
     names = pf.schema_arrow.names
-    for col, flag in ((opts.text_col, "--text-col"), (opts.id_col, "--id-col")):
-        if col and col not in names:
-            yield missing_column(shown, col, flag, names)
-            return
+    if problem := missing_column(shown, opts, names):
+        yield problem
+        return
     id_col = opts.id_col or ("id" if "id" in names else None)
     columns = [opts.text_col] + ([id_col] if id_col else [])
     row_no = 0

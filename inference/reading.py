@@ -58,7 +58,7 @@ def iter_documents(
     own output file, when it is written inside an input folder).
     """
     opts = ReadOptions(text_col or "text", id_col, per_line)
-    skip = Path(exclude).resolve() if exclude else None
+    skip = {Path(exclude).resolve()} if exclude else set()
     for name in inputs:
         if name == "-":
             raw = getattr(stdin, "buffer", None)
@@ -69,7 +69,7 @@ def iter_documents(
             continue
         path = Path(name)
         if path.is_dir():
-            files = folder_files(path, INPUT_EXTS, {skip} if skip else ())
+            files = folder_files(path, INPUT_EXTS, skip)
             if not files:
                 yield ReadProblem(
                     name, f"{name}: no .txt/.html/.jsonl/.csv files under {name}; "
@@ -118,8 +118,6 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
         yield ReadProblem(path, f"{path}: cannot read ({e.strerror or e}); check that the "
                           "file exists and is readable", True)
 
-
-# --- decoding -----------------------------------------------------------------
 
 # --- plain text ---------------------------------------------------------------
 
