@@ -72,7 +72,7 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
             out[-1]["end"] = max(out[-1]["end"], end)
             continue
         out.append({"start": start, "end": end, "technique": sp["technique"], "score": float(np.mean(sp["probs"]))})
-    return _bridge_function_words(_absorb_function_words(out, text), text)
+    return _balance_quotes(_bridge_function_words(_absorb_function_words(out, text), text), text)
 
 
 def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
@@ -103,6 +103,49 @@ def _bridge_function_words(spans: list[dict], text: str, most: int = 2) -> list[
                 continue
         out.append(sp)
     return out
+
+
+_CLOSING = {'"': '"', "\u201c": "\u201d", "'": "'", "\u2018": "\u2019"}
+"""Opening quote -> its closing quote (the word pieces split quotes off, so a span can hold one half)."""
+_OPENING = {v: k for k, v in _CLOSING.items()}
+
+
+def _balance_quotes(spans: list[dict], text: str) -> list[dict]:
+    """A span never shows half a quotation: with an opening quote whose closing one follows the
+    span, the span takes it ('a "disgrace' -> 'a "disgrace"'); otherwise the lone quote mark
+    at either end is dropped ('"disgrace' -> 'disgrace'), and so is other punctuation at the ends."""
+    for sp in spans:
+        s, e = sp["start"], sp["end"]
+        inner = text[s:e]
+        for q_open, q_close in _CLOSING.items():
+            if q_open == q_close:
+                if inner.count(q_open) % 2 == 1:
+                    if e < len(text) and text[e] == q_close and inner.rfind(q_open) < len(inner) - 1 \
+                            and (inner.rfind(q_open) == 0 or not inner[inner.rfind(q_open) - 1].isalnum()):
+                        e += 1
+                    elif s > 0 and text[s - 1] == q_open and inner.endswith(q_close):
+                        s -= 1
+            elif inner.count(q_open) > inner.count(q_close) and e < len(text) and text[e] == q_close:
+                e += 1
+            elif inner.count(q_close) > inner.count(q_open) and s > 0 and text[s - 1] == q_open:
+                s -= 1
+        while s < e and not text[s].isalnum() and not _balanced_at(text, s, e, s):
+            s += 1
+        while e > s and not text[e - 1].isalnum() and not _balanced_at(text, s, e, e - 1):
+            e -= 1
+        sp["start"], sp["end"] = s, e
+    return [sp for sp in spans if sp["end"] > sp["start"]]
+
+
+def _balanced_at(text: str, s: int, e: int, pos: int) -> bool:
+    """Whether the quote mark at ``pos`` (an end of ``text[s:e]``) closes or opens a quotation
+    whose other mark the span also holds."""
+    ch = text[pos]
+    if pos == s and ch in _CLOSING:
+        return _CLOSING[ch] in text[s + 1:e]
+    if pos == e - 1 and ch in _OPENING:
+        return _OPENING[ch] in text[s:e - 1]
+    return False
 
 
 def _is_continuation(text: str, pos: int) -> bool:

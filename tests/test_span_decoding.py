@@ -91,3 +91,27 @@ def test_spans_bridged_by_a_function_word_are_one_phrase_but_not_across_a_conjun
               "B-name_calling", "O"]
     spans = decode_spans(probs_for(labels), offsets, TAGS, text)
     assert [text[s["start"]:s["end"]] for s in spans] == ["thumbing their noses", "pariah", "thug"]
+
+
+@pytest.mark.parametrize("text,quote", [('called it a "disgrace" today', '"'), ("called it a \u201cdisgrace\u201d today", "\u201d")])
+def test_a_span_never_shows_half_a_quotation(text, quote):
+    # word pieces: called it a " disgrace " today; the model marked 'a "disgrace' and stopped
+    q1 = text.index("a ") + 2
+    offsets = [(0, 0), (0, 6), (7, 9), (10, 11), (q1, q1 + 1), (q1 + 1, q1 + 9), (q1 + 9, q1 + 10), (q1 + 11, q1 + 16), (0, 0)]
+    labels = ["O", "O", "O", "B-loaded_language", "I-loaded_language", "I-loaded_language", "O", "O", "O"]
+    [span] = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert text[span["start"]:span["end"]] == f"a {text[q1]}disgrace{quote}"
+    # only the quote mark and the word marked, no closing mark in the text: the lone mark goes
+    cut = text[:q1 + 9]
+    [alone] = decode_spans(probs_for(["O", "O", "O", "O", "B-loaded_language", "I-loaded_language", "O"]),
+                           offsets[:6] + [(0, 0)], TAGS, cut)
+    assert cut[alone["start"]:alone["end"]] == "disgrace"
+
+
+def test_punctuation_at_a_span_end_is_not_highlighted():
+    text = "what a disaster, he said"
+    # word pieces: what a disaster , he said
+    offsets = [(0, 0), (0, 4), (5, 6), (7, 15), (15, 16), (17, 19), (20, 24), (0, 0)]
+    labels = ["O", "O", "O", "B-loaded_language", "I-loaded_language", "O", "O", "O"]
+    [span] = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert text[span["start"]:span["end"]] == "disaster"
