@@ -89,6 +89,10 @@ class DataConfig:
     """Sources whose spans say *where* framing is but not which technique (BABE's biased words):
     they train the token head to mark those words with any technique's tag, and the
     technique is learnt from the sources that name one. Empty: every span's technique is trusted."""
+    babe_extra_words: list[str] = field(default_factory=list)
+    """More biased words for BABE's *training* sentences from other annotations of the same
+    texts: "sg1" (BABE SG1's eight experts) and/or "mbic" (MBIC's crowd). Dev and test sentences
+    keep SG2's words only, so span metrics stay comparable; measured in benchmarks/README.md."""
     max_rows_per_source: int = 0
     """0 keeps all; >0 caps each training source (quick experiments, tests)."""
 
@@ -247,6 +251,7 @@ def _validate(cfg: Config) -> None:
         sources_check("span_sources", d.span_sources),
         sources_check("sentence_sources", d.sentence_sources),
         sources_check("untyped_span_sources", d.untyped_span_sources),
+        (set(d.babe_extra_words) <= {"sg1", "mbic"}, "data.babe_extra_words takes sg1 and/or mbic"),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (not m.stance_query or m.stance_head, "model.stance_query needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],

@@ -18,6 +18,10 @@ from training.schema import BABE_SPAN_TECHNIQUE
 from training.xlsx import read_xlsx
 
 BABE_FILE = Path("babe") / "final_labels_SG2.csv"
+SG1_FILE = Path("babe") / "final_labels_SG1.csv"
+"""BABE's first sentence group: 1,700 sentences, 1,694 of them SG2's, with eight experts' words."""
+MBIC_FILE = Path("mbic") / "final_labels_MBIC.xlsx"
+"""MBIC: 1,700 of the same sentences with crowd-marked biased words."""
 RAW_FILE = Path("babe") / "raw_labels_SG2.xlsx"
 """Per-annotator labels (five experts per sentence); optional, gives ``label_soft``."""
 LICENSE = "AGPL-3.0 (BABE repository licence); news text © the outlets"
@@ -57,6 +61,43 @@ def vote_shares(root: Path) -> dict[str, float]:
         if v in ("0", "1", "0.0", "1.0"):
             votes.setdefault((r.get("text") or "").strip(), []).append(float(v))
     return {t: sum(v) / len(v) for t, v in votes.items() if v}
+
+
+def _words(cell: str) -> list[str]:
+    try:
+        words = ast.literal_eval(cell or "[]")
+    except (ValueError, SyntaxError):
+        return []
+    return [str(w) for w in words] if isinstance(words, list) else []
+
+
+def other_words(root: Path, which: list[str]) -> dict[str, list[str]]:
+    """Sentence text -> the biased words other annotations of it marked (``which``: sg1, mbic)."""
+    out: dict[str, list[str]] = {}
+    if "sg1" in which:
+        with require_file(root / SG1_FILE, "BABE SG1").open(encoding="utf-8-sig", newline="") as f:
+            for r in csv.DictReader(f, delimiter=";"):
+                out.setdefault((r.get("text") or "").strip(), []).extend(_words(r.get("biased_words", "")))
+    if "mbic" in which:
+        for r in read_xlsx(require_file(root / MBIC_FILE, "MBIC"), "MBIC"):
+            out.setdefault((r.get("text") or "").strip(), []).extend(_words(r.get("biased_words", "")))
+    return out
+
+
+def add_words(row: dict, words: dict[str, list[str]]) -> dict:
+    """``row``'s spans with the other annotations' words added (whole words, merged)."""
+    extra = words.get(row["text"])
+    if not extra:
+        return {"spans": row["spans"]}
+    merged = sorted([(s["start"], s["end"]) for s in row["spans"]] +
+                    [(s["start"], s["end"]) for s in word_spans(row["text"], extra)])
+    out: list[list[int]] = []
+    for s, e in merged:
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return {"spans": [{"start": s, "end": e, "technique": BABE_SPAN_TECHNIQUE} for s, e in out]}
 
 
 def load_babe(root: Path, *, votes: bool = False) -> list[dict]:

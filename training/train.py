@@ -28,6 +28,7 @@ from models.precision import bound_onednn_caches
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
+from training.data_babe import add_words, other_words
 from training.data_newsmtsc import load_newsmtsc_file
 from training.data_ptc import thin_negatives
 from training.data_root import resolve_data_root
@@ -71,6 +72,9 @@ def make_data(cfg: Config) -> RunData:
         how = d.split if name == d.eval_source else "random"
         parts[name] = split_dataset(ds, how=how, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
                                     folds=d.folds, fold=d.fold, test_outlets=d.test_outlets)
+        if name == "babe" and d.babe_extra_words:  # training sentences only: dev/test keep SG2's words
+            words = other_words(root, d.babe_extra_words)
+            parts[name]["train"] = parts[name]["train"].map(add_words, fn_kwargs={"words": words})
         if name == "ptc":
             parts[name]["train"] = thin_negatives(parts[name]["train"], d.ptc_negatives, d.ptc_sentence_negatives,
                                                    cfg.train.seed)
