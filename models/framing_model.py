@@ -41,10 +41,6 @@ class Architecture:
     dropout: float = 0.1
     layers: int = 0
     """Keep the base encoder's first N layers (0: all)."""
-    sentence_pool: str = "mean"
-    """What the sentence head reads: "mean" of the token vectors, or "mean_max", the mean beside
-    their elementwise max (one loaded word can frame a sentence, and a mean dilutes it); folders
-    saved before this option read "mean"."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,10 +86,9 @@ class FramingModel(nn.Module):
         self.encoder = encoder
         hidden = self._hidden_size()
         self.dropout = nn.Dropout(arch.dropout)
-        pooled_size = 2 * hidden if arch.sentence_pool == "mean_max" else hidden
-        self.sentence_head = nn.Linear(pooled_size, len(arch.labels))
+        self.sentence_head = nn.Linear(hidden, len(arch.labels))
         self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
-        self.opinion_head = nn.Linear(pooled_size, 3) if arch.opinion_head else None
+        self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
         self.stance_head = nn.Linear(2 * hidden, len(arch.stances)) if arch.stance_head else None
 
     def _hidden_size(self) -> int:
@@ -129,15 +124,11 @@ class FramingModel(nn.Module):
         hidden = out.last_hidden_state
         mask = attention_mask.unsqueeze(-1).float()  # pool in fp32 even for a bf16 network
         pooled = ((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1.0)).to(hidden.dtype)
-        sentence = pooled
-        if self.arch.sentence_pool == "mean_max":
-            peak = hidden.masked_fill(attention_mask.unsqueeze(-1) == 0, torch.finfo(hidden.dtype).min).amax(1)
-            sentence = torch.cat([pooled, peak], dim=-1)
-        result = {"logits": self.sentence_head(self.dropout(sentence))}
+        result = {"logits": self.sentence_head(self.dropout(pooled))}
         if self.token_head is not None and spans:
             result["token_logits"] = self.token_head(self.dropout(hidden))
         if self.opinion_head is not None:
-            result["opinion_logits"] = self.opinion_head(self.dropout(sentence))
+            result["opinion_logits"] = self.opinion_head(self.dropout(pooled))
         if self.stance_head is not None and target_index is not None:
             result["stance_logits"] = self.stance_head(self.dropout(stance_features(hidden, pooled, target_index)))
         return result

@@ -231,19 +231,3 @@ def test_training_caps_onednn_caches(tmp_path, synthetic_jsonl, monkeypatch):
     monkeypatch.delenv("LRU_CACHE_CAPACITY", raising=False)
     train(load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 2})), tmp_path / "run")
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == os.environ["LRU_CACHE_CAPACITY"] == ONEDNN_CACHE_ENTRIES
-
-
-def test_a_mean_max_sentence_head_saves_loads_and_reads_the_peak(tmp_path, synthetic_jsonl):
-    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.sentence_pool": "mean_max"}))
-    best = train(cfg, tmp_path / "run")
-    assert json.loads((best / "config.json").read_text())["sentence_pool"] == "mean_max"
-    raw = load_model(best)
-    assert raw.model.sentence_head.in_features == 2 * raw.model.encoder.config.hidden_size
-    fast = Scorer.load(best, bf16=False).score_sentences(SENTS)
-    for a, b in zip(transformers_scores(raw, SENTS), fast):
-        assert abs(a - b.score) < 1e-5
-    # padding never wins the max: a sentence scores the same alone and beside a longer one
-    alone = Scorer.load(best, bf16=False).score_sentences(SENTS[:1])[0].score
-    assert abs(alone - fast[0].score) < 1e-5
-    with pytest.raises(SlantError, match="model.sentence_pool must be mean or mean_max"):
-        load_config(None, tiny_overrides(synthetic_jsonl, **{"model.sentence_pool": "max"}))

@@ -45,9 +45,6 @@ class ModelConfig:
     layers: int = 0
     """Keep only the base encoder's first N layers (0: all). Fewer layers score faster in
     proportion, at an accuracy cost measured in the README (layer dropping, Sajjad et al.)."""
-    sentence_pool: str = "mean"
-    """The sentence head reads the "mean" of the token vectors or "mean_max" (the mean beside
-    their elementwise max); measured in benchmarks/README.md, "Sentence framing"."""
 
 
 @dataclass
@@ -245,7 +242,6 @@ def _validate(cfg: Config) -> None:
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
         (m.layers >= 0, "model.layers must be 0 (all) or a positive layer count"),
-        (m.sentence_pool in ("mean", "mean_max"), "model.sentence_pool must be mean or mean_max"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
         sources_check("span_sources", d.span_sources),

@@ -132,8 +132,7 @@ def architecture(cfg: Config) -> Architecture:
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
                         tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
                         stance_head=m.stance_head, stance_query=m.stance_query,
-                        max_length=m.max_length, dropout=m.dropout, layers=m.layers,
-                        sentence_pool=m.sentence_pool)
+                        max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
 def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
