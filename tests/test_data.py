@@ -232,3 +232,31 @@ def test_a_corrupt_xlsx_is_a_one_line_error_naming_the_dataset(tmp_path):
         vote_shares(tmp_path)
     with pytest.raises(SlantError, match="final_labels_MBIC.xlsx: not a readable xlsx .*re-download MBIC"):
         list(mbic_articles(tmp_path))
+
+
+def test_other_annotations_add_words_to_training_sentences_only(tmp_path):
+    from tests.conftest import write_xlsx
+    from training.config import load_config
+    from training.train import make_data
+
+    rows = [(f"Story {k} was a shameful and bizarre sham.", "Alternet" if k % 2 else "Reuters", "x",
+             "Biased" if k % 2 else "Non-biased", "['shameful']" if k % 2 else "[]") for k in range(40)]
+    write_babe(tmp_path, rows)
+    sg1 = [BABE_HEADER] + [f'"{t}";http://x;{o};{tp};left;{lab};Entirely factual;"[\'bizarre\']"\n'
+                           for t, o, tp, lab, _ in rows]
+    (tmp_path / "babe" / "final_labels_SG1.csv").write_text("".join(sg1), encoding="utf-8")
+    (tmp_path / "mbic").mkdir()
+    write_xlsx(tmp_path / "mbic" / "final_labels_MBIC.xlsx",
+               [["text", "biased_words"]] + [[t, "['sham']"] for t, *_ in rows])
+
+    def words(which):
+        cfg = load_config(None, {"data.root": str(tmp_path), "data.train": ["babe"], "data.babe_extra_words": which})
+        data = make_data(cfg)
+        marked = lambda ds: {r["text"][s["start"]:s["end"]] for r in ds for s in r["spans"]}
+        return marked(data.train), marked(data.dev) | marked(data.tests["babe"])
+
+    assert words([]) == ({"shameful"}, {"shameful"})
+    assert words(["sg1"]) == ({"shameful", "bizarre"}, {"shameful"})
+    assert words(["sg1", "mbic"]) == ({"shameful", "bizarre", "sham"}, {"shameful"})
+    with pytest.raises(SlantError, match="babe_extra_words takes sg1 and/or mbic"):
+        load_config(None, {"data.babe_extra_words": ["sg3"]})
