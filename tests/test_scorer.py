@@ -81,7 +81,8 @@ def test_every_format_writes_and_escapes_html(tiny_model, fmt):
     elif fmt == "csv":
         assert len(list(csv.DictReader(io.StringIO(out)))) == len(art.sentences)
     if fmt in ("html", "md"):
-        assert "<script>" not in out and "&lt;script&gt;" in out
+        # highlights may cut "<script>" into pieces, each escaped on its own
+        assert "<script" not in out and "script&gt;" in out
 
 
 def test_bf16_runs_a_bf16_network_close_to_fp32_and_leaves_a_handed_in_model_fp32(tiny_model):
