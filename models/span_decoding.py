@@ -119,9 +119,11 @@ def _balance_quotes(spans: list[dict], text: str) -> list[dict]:
         inner = text[s:e]
         for q_open, q_close in _CLOSING.items():
             if q_open == q_close:
+                last = inner.rfind(q_open)
                 if inner.count(q_open) % 2 == 1:
-                    if e < len(text) and text[e] == q_close and inner.rfind(q_open) < len(inner) - 1 \
-                            and (inner.rfind(q_open) == 0 or not inner[inner.rfind(q_open) - 1].isalnum()):
+                    # the lone mark opens a quotation when it stands before a word, not after one
+                    opens = last < len(inner) - 1 and (last == 0 or not inner[last - 1].isalnum())
+                    if opens and e < len(text) and text[e] == q_close:
                         e += 1
                     elif s > 0 and text[s - 1] == q_open and inner.endswith(q_close):
                         s -= 1

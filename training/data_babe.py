@@ -32,6 +32,10 @@ _REQUIRED = ("text", "outlet", "topic", "label_bias", "biased_words")
 
 def word_spans(text: str, words: list[str], technique: str = BABE_SPAN_TECHNIQUE) -> list[dict]:
     """Every case-insensitive whole-word occurrence of each word, merged if overlapping."""
+    return _merged(_word_hits(text, words), technique)
+
+
+def _word_hits(text: str, words: list[str]) -> list[tuple[int, int]]:
     found = []
     for w in words:
         w = str(w).strip()
@@ -39,9 +43,12 @@ def word_spans(text: str, words: list[str], technique: str = BABE_SPAN_TECHNIQUE
             continue
         for m in re.finditer(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text, flags=re.IGNORECASE):
             found.append((m.start(), m.end()))
-    found.sort()
+    return found
+
+
+def _merged(pairs: list[tuple[int, int]], technique: str) -> list[dict]:
     merged: list[list[int]] = []
-    for s, e in found:
+    for s, e in sorted(pairs):
         if merged and s <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
@@ -89,15 +96,8 @@ def add_words(row: dict, words: dict[str, list[str]]) -> dict:
     extra = words.get(row["text"])
     if not extra:
         return {"spans": row["spans"]}
-    merged = sorted([(s["start"], s["end"]) for s in row["spans"]] +
-                    [(s["start"], s["end"]) for s in word_spans(row["text"], extra)])
-    out: list[list[int]] = []
-    for s, e in merged:
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return {"spans": [{"start": s, "end": e, "technique": BABE_SPAN_TECHNIQUE} for s, e in out]}
+    own = [(sp["start"], sp["end"]) for sp in row["spans"]]
+    return {"spans": _merged(own + _word_hits(row["text"], extra), BABE_SPAN_TECHNIQUE)}
 
 
 def load_babe(root: Path, *, votes: bool = False) -> list[dict]:
@@ -116,16 +116,12 @@ def load_babe(root: Path, *, votes: bool = False) -> list[dict]:
             text = (r["text"] or "").strip()
             if label is None or not text:
                 continue
-            try:
-                words = ast.literal_eval(r["biased_words"] or "[]")
-            except (ValueError, SyntaxError):
-                words = []
             outlet = r["outlet"].strip()
             rows.append({
                 "id": f"babe:{i}",
                 "text": text,
                 "label": label,
-                "spans": word_spans(text, words if isinstance(words, list) else []),
+                "spans": word_spans(text, _words(r["biased_words"])),
                 "has_spans": True,
                 "outlet": outlet,
                 "topic": _norm_topic(r.get("topic") or ""),
