@@ -11,7 +11,8 @@ confident B- tag starts a new one; spans are widened to whole words so a
 highlight never cuts a word (hyphenated compounds included) in half. A span's score is the mean in-span
 probability of its pieces. A span of function words alone (the "a" of "a disgraceful pariah",
 started apart because "disgraceful" opens with a confident B- tag) frames nothing by itself:
-it joins the span that follows it across a space, or is dropped.
+it joins the span that follows it across a space, or is dropped; function words at a span's
+ends are trimmed ("a disgrace of a" -> "a disgrace").
 """
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ FUNCTION_WORDS = frozenset(
 _BRIDGES = FUNCTION_WORDS - {"and", "or", "but", "nor", "if", "than"}
 """Words that may sit inside one loaded phrase; a conjunction joins two phrases instead."""
 _LETTERS = re.compile(r"[^\W\d_]+")
+_TRAILING = FUNCTION_WORDS - {"up"}
+"""Words a span never ends with ("a disgrace of a" -> "a disgrace"); "up" ends phrasal verbs ("stir up")."""
+_LEADING = frozenset("of to in on at by for with from into as and or but nor so if than that "
+                     "is are was were be been am".split())
+"""Words a span never starts with; an article or a possessive may open one ("a disgrace", "their noses")."""
+_TOKEN = re.compile(r"\S+")
+_PUNCT = "\"'\u201c\u201d\u2018\u2019.,;:!?()[]"
 
 
 def _technique_probs(tag_probs: np.ndarray, tags: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -72,7 +80,8 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
             out[-1]["end"] = max(out[-1]["end"], end)
             continue
         out.append({"start": start, "end": end, "technique": sp["technique"], "score": float(np.mean(sp["probs"]))})
-    return _balance_quotes(_bridge_function_words(_absorb_function_words(out, text), text), text)
+    spans = _bridge_function_words(_absorb_function_words(out, text), text)
+    return _balance_quotes(_trim_function_words(spans, text), text)
 
 
 def _absorb_function_words(spans: list[dict], text: str) -> list[dict]:
@@ -103,6 +112,23 @@ def _bridge_function_words(spans: list[dict], text: str, most: int = 2) -> list[
                 continue
         out.append(sp)
     return out
+
+
+def _trim_function_words(spans: list[dict], text: str) -> list[dict]:
+    """A span that ends with function words ("a disgrace of a") or opens with a preposition,
+    conjunction or copula ("of a disgrace") loses them: the model's in-span probability spills
+    onto the words around a loaded one, and the reader should see the loaded word. A span of
+    such words alone was already dropped, so every span keeps its content word."""
+    for sp in spans:
+        words = [(m.start(), m.end(), m.group().strip(_PUNCT).lower())
+                 for m in _TOKEN.finditer(text, sp["start"], sp["end"])]
+        while len(words) > 1 and words[-1][2] in _TRAILING:
+            words.pop()
+        while len(words) > 1 and words[0][2] in _LEADING:
+            words.pop(0)
+        if words:
+            sp["start"], sp["end"] = words[0][0], words[-1][1]
+    return spans
 
 
 _CLOSING = {'"': '"', "\u201c": "\u201d", "'": "'", "\u2018": "\u2019"}

@@ -83,6 +83,16 @@ def test_a_function_word_alone_joins_the_next_span_or_is_dropped():
     assert [text[s["start"]:s["end"]] for s in spans] == ["a disgraceful pariah"]
 
 
+def test_function_words_at_a_span_end_are_trimmed_but_a_phrasal_verb_keeps_up():
+    text = "A disgrace of a bill, to stir up hate"
+    # word pieces: A disgrace of a bill , to stir up hate
+    offsets = [(0, 0), (0, 1), (2, 10), (11, 13), (14, 15), (16, 20), (20, 21), (22, 24), (25, 29), (30, 32), (33, 37), (0, 0)]
+    labels = ["O", "B-loaded_language", "I-loaded_language", "I-loaded_language", "I-loaded_language", "O", "O",
+              "B-loaded_language", "I-loaded_language", "I-loaded_language", "O", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == ["A disgrace", "stir up"]
+
+
 def test_spans_bridged_by_a_function_word_are_one_phrase_but_not_across_a_conjunction():
     text = "thumbing their noses, a pariah and a thug"
     # word pieces: thumb ##ing their noses , a pariah and a thug
