@@ -11,9 +11,16 @@ feeds the tagger and parser.
 
 Mentions of one entity are grouped across the article, so the summary and the
 report count "Kim Jong Un", "Kim" and "Kim Jong Un's" as one target:
-possessives and a leading "the" are stripped, exact matches join, and a
+possessives and a leading "the" are stripped, exact matches join (a hyphen
+between two name parts counts as a space: "Kim Jong-Un" is "Kim Jong Un"), and a
 one-word mention joins the multi-word PERSON name whose first or last word it is
 (Korean and Chinese names put the family name first).
+
+The recogniser reads one sentence at a time and misses some mentions of names it
+found elsewhere in the same article. Those are added by string matching
+(``propagate_mentions``): an article's found names, and the first and last words
+of its multi-word people, are looked up in every sentence (case-sensitive, whole words),
+so one entity's mentions are counted alike across the article.
 """
 from __future__ import annotations
 
@@ -130,17 +137,80 @@ def find_mentions(sentences: list[str], nlp=None) -> list[list[Mention]]:
     return found
 
 
+_NAME_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_NAME_WORD = re.compile(r"[A-Z][\w.]*")
+
+
+def _is_name(person: str) -> bool:
+    """Two to four capitalised words: a person whose first or last word may stand for them.
+    A longer or odd PERSON ("Larry Cook’s Stop Mandatory Vaccination Facebook") is a
+    recogniser slip, and "Facebook" alone must not join it."""
+    parts = _key(person).split()
+    return 1 < len(parts) <= 4 and all(_NAME_WORD.fullmatch(p) for p in parts)
+
+
+def _key(text: str) -> str:
+    """Grouping key of a normalised mention: "Kim Jong-Un" and "Kim Jong Un" are one name."""
+    return _NAME_HYPHEN.sub(" ", text)
+
+
+def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
+    """Add the mentions the recogniser missed of names it found elsewhere in the article (in
+    place): every found name, hyphens and spaces alike, and the first and last words of every
+    multi-word person (the words ``group_mentions`` joins to that person), matched case-sensitively as whole words where no mention already is. A one-word
+    name that also occurs in lower case in the article ("Price" beside "price") is not looked
+    up, nor is a match that runs on into another capitalised word ("Washington Post")."""
+    names: dict[str, str] = {}  # name -> its type
+    for m in (m for row in mentions for m in row):
+        name = normalise(m.text)
+        names.setdefault(name, m.type)
+        if m.type == "PERSON" and " " in name and _is_name(name):
+            parts = _key(name).split()  # family name last, or (Korean, Chinese) first
+            names.setdefault(parts[-1], "PERSON")
+            names.setdefault(parts[0], "PERSON")
+    if not names:
+        return mentions
+    lower = {w for s in sentences for w in re.findall(r"\b[a-z][\w'-]*", s)}
+    by_first: dict[str, list[tuple[str, re.Pattern]]] = {}
+    for name in names:
+        lead = re.match(r"\w+", name)
+        if lead is None or len(name) < 2 or (" " not in _key(name) and name.lower() in lower):
+            continue
+        words = r"[\s-]+".join(map(re.escape, _key(name).split()))
+        by_first.setdefault(lead.group(), []).append((name, re.compile(rf"(?<![\w-]){words}(?![\w-])(?!\s+[A-Z])")))
+    for i, sentence in enumerate(sentences):
+        row = mentions[i]
+        if len(row) >= MAX_TARGETS_PER_SENTENCE:
+            continue
+        words = set(re.findall(r"\w+", sentence)) & by_first.keys()
+        candidates = sorted((c for w in words for c in by_first[w]), key=lambda c: (-len(c[0]), c[0]))
+        for name, pattern in candidates:  # "North Korea" claims its words before "Korea" can
+            for match in pattern.finditer(sentence):
+                start, end = match.span()
+                if len(row) < MAX_TARGETS_PER_SENTENCE and not any(m.start < end and start < m.end for m in row):
+                    row.append(Mention(i, start, end, sentence[start:end], names[name]))
+        row.sort(key=lambda m: m.start)
+    return mentions
+
+
 def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     """Fill ``entity`` and settle ``type`` for every mention of an article (in place)."""
     flat = [m for row in mentions for m in row]
-    norm = [normalise(m.text) for m in flat]
+    surface = [normalise(m.text) for m in flat]
+    shown: dict[str, Counter] = {}
+    for k in surface:
+        shown.setdefault(_key(k), Counter())[k] += 1
+    # a name written two ways is shown as written most often (ties: as written first)
+    first = {k: -i for i, k in reversed(list(enumerate(surface)))}
+    norm = [max(shown[_key(k)], key=lambda f: (shown[_key(k)][f], first[f])) for k in surface]
     persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
+    names = [p for p in persons if _is_name(p)]  # those a one-word mention may join
     by_key: dict[str, str] = {}
     for key in set(norm):
         by_key[key] = key
         if len(key.split()) == 1 and key not in persons:
-            last = [p for p in persons if p.split()[-1].lower() == key.lower()]
-            first = [p for p in persons if p.split()[0].lower() == key.lower()]
+            last = [p for p in names if p.split()[-1].lower() == key.lower()]
+            first = [p for p in names if p.split()[0].lower() == key.lower()]
             candidates = last or first
             if candidates:
                 by_key[key] = max(candidates, key=lambda p: (persons[p], len(p), p))
@@ -154,4 +224,4 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
 
 
 def article_targets(sentences: list[str], nlp=None) -> list[list[Mention]]:
-    return group_mentions(find_mentions(sentences, nlp))
+    return group_mentions(propagate_mentions(sentences, find_mentions(sentences, nlp)))

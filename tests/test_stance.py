@@ -200,6 +200,39 @@ def test_group_mentions_joins_surnames_and_possessives():
     assert rows[2][1].entity == "Russia" and rows[3][0].entity == "Soviet Union"
 
 
+def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
+    from inference.targets import Mention, article_targets
+
+    sentences = ["Kim Jong Un met Putin in Vladivostok.", "Kim said the price was right.",
+                 "The Kim Jong-Un government bought arms.", "Price said North Korea met the Washington Post.",
+                 "Washington said no to Korea.", "Putin's aide, Mr Putin Jr, left.", "A Cook's Stop Vaccination Facebook page.",
+                 "Facebook pulled it.", "Price rises hit shoppers."]
+    found = [[Mention(0, 0, 11, "Kim Jong Un", "PERSON"), Mention(0, 16, 21, "Putin", "PERSON")], [], [],
+             [Mention(3, 0, 5, "Price", "PERSON"), Mention(3, 11, 22, "North Korea", "GPE")],
+             [Mention(4, 0, 10, "Washington", "GPE")], [],
+             [Mention(6, 2, 35, "Cook's Stop Vaccination Facebook", "PERSON")], [], []]
+
+    class Ner:  # stands in for spaCy: the mentions above, as if found sentence by sentence
+        def pipe(self, texts, batch_size):
+            raise AssertionError("find_mentions is bypassed")
+
+    import inference.targets as targets
+    real = targets.find_mentions
+    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
+    try:
+        rows = article_targets(sentences, Ner())
+    finally:
+        targets.find_mentions = real
+    got = [[(m.text, m.entity) for m in row] for row in rows]
+    assert got[1] == [("Kim", "Kim Jong Un")]                      # a Korean name's first word
+    assert got[2] == [("Kim Jong-Un", "Kim Jong Un")]              # hyphen or space, one name
+    assert got[3] == [("Price", "Price"), ("North Korea", "North Korea")]  # "Washington Post" is not Washington
+    assert got[4] == [("Washington", "Washington")]                # "Korea" alone was never found: not looked up
+    assert got[5] == [("Putin", "Putin")]                          # "Putin Jr" runs on into a capitalised word
+    assert got[7] == []   # an odd "person" lends no word to look up
+    assert got[8] == []   # a one-word name the article also writes in lower case ("the price") is not looked up
+
+
 def test_find_mentions_caps_and_filters_with_spacy():
     from inference.targets import MAX_TARGETS_PER_SENTENCE, find_mentions
 
