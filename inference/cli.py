@@ -14,10 +14,15 @@ from models.errors import Interrupted, SlantError
 
 
 def _train(args, extra: list[str]) -> int:
-    from training.config import parse_dotted_flags
+    from training.config import load_config, parse_dotted_flags
+
+    overrides = parse_dotted_flags(extra)
+    if args.print_config:  # checks the YAML and flags, loads no data and no model
+        sys.stdout.write(load_config(args.config, overrides).to_yaml())
+        return 0
     from training.train import main_train
 
-    main_train(args.config, args.out, args.resume, parse_dotted_flags(extra))
+    main_train(args.config, args.out, args.resume, overrides)
     return 0
 
 
@@ -59,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("config", help="YAML config, e.g. configs/default.yaml")
     t.add_argument("--out", help="run folder (default runs/<config name>)")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run in --out from its last checkpoint")
+    t.add_argument("--print-config", action="store_true",
+                   help="print the resolved config (code defaults, then the YAML, then dotted flags) and exit")
     t.set_defaults(func=_train)
 
     e = sub.add_parser("evaluate", help="metrics of a model folder on its held-out test split, beside baselines")

@@ -100,6 +100,19 @@ def test_train_and_evaluate_errors_are_one_line(tmp_path, capsys):
     assert code == 2 and "no such directory" in err
 
 
+def test_print_config_shows_the_resolved_config_and_trains_nothing(tmp_path, capsys):
+    import yaml
+
+    default = str(Path(__file__).parents[1] / "configs" / "default.yaml")
+    code, out, err = run(capsys, "train", default, "--print-config", "--train.lr", "3e-4", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    cfg = yaml.safe_load(out)
+    assert cfg["train"]["lr"] == 3e-4 and cfg["model"]["base"] == "all-MiniLM-L6-v2" and "data" in cfg
+    assert not (tmp_path / "r").exists()
+    code, _, err = run(capsys, "train", default, "--print-config", "--train.lrr", "3")
+    assert code == 2 and "did you mean 'train.lr'" in err
+
+
 def test_train_then_evaluate_from_the_command_line(tmp_path, synthetic_jsonl, capsys):
     from tests.conftest import tiny_overrides
 
