@@ -138,7 +138,7 @@ def find_mentions(sentences: list[str], nlp=None) -> list[list[Mention]]:
 
 
 _NAME_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
-_NAME_WORD = re.compile(r"[A-Z][\w.]*")
+_NAME_WORD = re.compile(r"[^\W\d_][\w.'’]*")  # "Émile", "O'Brien", "R.R."
 
 
 def _is_name(person: str) -> bool:
@@ -146,7 +146,7 @@ def _is_name(person: str) -> bool:
     A longer or odd PERSON ("Larry Cook’s Stop Mandatory Vaccination Facebook") is a
     recogniser slip, and "Facebook" alone must not join it."""
     parts = _key(person).split()
-    return 1 < len(parts) <= 4 and all(_NAME_WORD.fullmatch(p) for p in parts)
+    return 1 < len(parts) <= 4 and all(p[0].isupper() and _NAME_WORD.fullmatch(p) for p in parts)
 
 
 def _key(text: str) -> str:

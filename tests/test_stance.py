@@ -205,12 +205,12 @@ def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
 
     sentences = ["Kim Jong Un met Putin in Vladivostok.", "Kim said the price was right.",
                  "The Kim Jong-Un government bought arms.", "Price said North Korea met the Washington Post.",
-                 "Washington said no to Korea.", "Putin's aide, Mr Putin Jr, left.", "A Cook's Stop Vaccination Facebook page.",
+                 "Washington said no to Korea.", "Putin's aide, Mr Putin Jr, left.", "A Larry Cook's Stop Mandatory Vaccination Facebook page.",
                  "Facebook pulled it.", "Price rises hit shoppers."]
     found = [[Mention(0, 0, 11, "Kim Jong Un", "PERSON"), Mention(0, 16, 21, "Putin", "PERSON")], [], [],
              [Mention(3, 0, 5, "Price", "PERSON"), Mention(3, 11, 22, "North Korea", "GPE")],
              [Mention(4, 0, 10, "Washington", "GPE")], [],
-             [Mention(6, 2, 35, "Cook's Stop Vaccination Facebook", "PERSON")], [], []]
+             [Mention(6, 2, 50, "Larry Cook's Stop Mandatory Vaccination Facebook", "PERSON")], [], []]
 
     class Ner:  # stands in for spaCy: the mentions above, as if found sentence by sentence
         def pipe(self, texts, batch_size):
