@@ -221,6 +221,28 @@ def test_ptc_test_articles_keep_every_line_and_only_training_is_thinned(tmp_path
         load_config(None, ["data.ptc_negatives=1.5"])
 
 
+def test_ptc_lines_of_other_techniques_can_lose_or_flip_their_sentence_label(tmp_path):
+    from training.config import load_config
+    from training.data_ptc import relabel_other_techniques
+
+    base = tmp_path / "semeval2020_task11_ptc"
+    (base / "train-articles").mkdir(parents=True)
+    text = "Title here\nThey are evil thugs.\nSo-called experts doubt it.\nA massive disaster.\nThe vote is Tuesday.\n"
+    (base / "train-articles" / "article1.txt").write_text(text)
+    at = {w: text.index(w) for w in ("evil", "So-called", "massive")}
+    (base / "train-task2-TC.labels").write_text(
+        f"1\tLoaded_Language\t{at['evil']}\t{at['evil'] + 4}\n1\tDoubt\t{at['So-called']}\t{at['So-called'] + 9}\n"
+        f"1\tExaggeration,Minimisation\t{at['massive']}\t{at['massive'] + 7}\n")
+    ds = load_source("ptc", tmp_path)
+    labels = lambda d: [r["label"] for r in d]  # noqa: E731
+    assert labels(ds) == [0, 1, 0, 0, 0]
+    assert labels(relabel_other_techniques(ds, tmp_path, "neutral")) == [0, 1, 0, 0, 0]
+    assert labels(relabel_other_techniques(ds, tmp_path, "unlabelled")) == [0, 1, -1, -1, 0]
+    assert labels(relabel_other_techniques(ds, tmp_path, "framing")) == [0, 1, 1, 1, 0]
+    with pytest.raises(SlantError, match="ptc_other_techniques"):
+        load_config(None, ["data.ptc_other_techniques=maybe"])
+
+
 def test_a_corrupt_xlsx_is_a_one_line_error_naming_the_dataset(tmp_path):
     from training.data_babe import vote_shares
     from training.data_mbic import mbic_articles

@@ -72,6 +72,10 @@ class DataConfig:
     neutral); the others train the token head only. Many unannotated lines teach the token
     head where *not* to mark words, but as "neutral" sentences they pull the sentence head
     away from BABE's notion of framing."""
+    ptc_other_techniques: str = "neutral"
+    """PTC training lines whose only technique spans are of the other techniques (exaggeration,
+    doubt, flag-waving, appeal to fear …): "neutral" (their derived label), "unlabelled" (they
+    train the token head only) or "framing". Dev and test lines keep the derived label."""
     stance_extra: list[str] = field(default_factory=list)
     """Extra stance training files in NewsMTSC's JSONL layout (e.g. pseudo-labelled by a larger
     stance model with ``python -m training.pseudo_stance``); never used for dev or test."""
@@ -238,6 +242,8 @@ def _validate(cfg: Config) -> None:
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),
+        (d.ptc_other_techniques in ("neutral", "unlabelled", "framing"),
+         "data.ptc_other_techniques must be neutral, unlabelled or framing"),
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),

@@ -62,6 +62,35 @@ def thin_negatives(ds, share: float, sentence_share: float, seed: int):
     return out.remove_columns("label").add_column("label", labels).cast(ds.features)
 
 
+def relabel_other_techniques(ds, root: Path, mode: str):
+    """Give the PTC lines whose technique spans are all of the techniques outside
+    FRAMING_TECHNIQUES (exaggeration, doubt, flag-waving …) the sentence label ``mode`` asks
+    for: "neutral" keeps the derived 0, "unlabelled" makes it -1 (the token head still trains on
+    the line), "framing" makes it 1. For the training split: such a line is propaganda, and
+    whether BABE would call it biased is the question this answers."""
+    if mode == "neutral":
+        return ds
+    other = other_technique_lines(root)
+    new = -1 if mode == "unlabelled" else 1
+    return ds.map(lambda r: {"label": new if r["source"] == "ptc" and r["id"] in other else r["label"]})
+
+
+def other_technique_lines(root: Path) -> set[str]:
+    """Ids of the PTC lines that overlap a technique span but no Loaded_Language or Name_Calling one."""
+    base = root / PTC_DIR
+    spans_by_article = read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
+    ids = set()
+    for path in sorted((base / "train-articles").glob("article*.txt")):
+        art = path.stem.removeprefix("article")
+        spans = spans_by_article.get(art, [])
+        for n, s0, stripped in article_lines(path.read_text(encoding="utf-8")):
+            e0 = s0 + len(stripped)
+            inside = {t for t, s, e in spans if s < e0 and e > s0 and e > s}
+            if inside and not inside & FRAMING_TECHNIQUES:
+                ids.add(f"ptc:{art}:{n}")
+    return ids
+
+
 def article_lines(text: str):
     """(line number, character offset of its first non-blank character, the stripped line) for
     every non-blank line of a PTC article: one sentence per line, as the corpus ships."""

@@ -30,7 +30,7 @@ from training.config import Config, load_config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
 from training.data_babe import add_words, other_words
 from training.data_newsmtsc import load_newsmtsc_file
-from training.data_ptc import thin_negatives
+from training.data_ptc import relabel_other_techniques, thin_negatives
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
@@ -76,8 +76,9 @@ def make_data(cfg: Config) -> RunData:
             words = other_words(root, d.babe_extra_words)
             parts[name]["train"] = parts[name]["train"].map(add_words, fn_kwargs={"words": words})
         if name == "ptc":
-            parts[name]["train"] = thin_negatives(parts[name]["train"], d.ptc_negatives, d.ptc_sentence_negatives,
-                                                   cfg.train.seed)
+            parts[name]["train"] = relabel_other_techniques(
+                thin_negatives(parts[name]["train"], d.ptc_negatives, d.ptc_sentence_negatives, cfg.train.seed),
+                root, d.ptc_other_techniques)
     framing = d.eval_source if d.eval_source in parts else ""
     held = [parts[framing]["dev"], parts[framing]["test"]] if framing else []
     train_parts = [parts[n]["train"] if n == framing else drop_overlap(parts[n]["train"], held)
