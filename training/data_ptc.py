@@ -77,18 +77,8 @@ def relabel_other_techniques(ds, root: Path, mode: str):
 
 def other_technique_lines(root: Path) -> set[str]:
     """Ids of the PTC lines that overlap a technique span but no Loaded_Language or Name_Calling one."""
-    base = root / PTC_DIR
-    spans_by_article = read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
-    ids = set()
-    for path in sorted((base / "train-articles").glob("article*.txt")):
-        art = path.stem.removeprefix("article")
-        spans = spans_by_article.get(art, [])
-        for n, s0, stripped in article_lines(path.read_text(encoding="utf-8")):
-            e0 = s0 + len(stripped)
-            inside = {t for t, s, e in spans if s < e0 and e > s0 and e > s}
-            if inside and not inside & FRAMING_TECHNIQUES:
-                ids.add(f"ptc:{art}:{n}")
-    return ids
+    return {f"ptc:{art}:{n}" for art, n, _, inside in _lines(root)
+            if inside and not {t for t, _, _ in inside} & FRAMING_TECHNIQUES}
 
 
 def article_lines(text: str):
@@ -102,33 +92,35 @@ def article_lines(text: str):
         offset += len(line) + 1
 
 
-def load_ptc(root: Path) -> list[dict]:
+def _lines(root: Path):
+    """(article id, line number, stripped line, its (technique, start, end) spans clipped to it)
+    for every non-blank line of every PTC training article."""
     base = root / PTC_DIR
     spans_by_article = read_spans(require_file(base / "train-task2-TC.labels", "PTC"))
     art_dir = base / "train-articles"
     require_file(next(iter(sorted(art_dir.glob("article*.txt"))), art_dir / "article*.txt"), "PTC")
-    rows = []
     for path in sorted(art_dir.glob("article*.txt")):
         art = path.stem.removeprefix("article")
-        text = path.read_text(encoding="utf-8")
         spans = spans_by_article.get(art, [])
-        for n, s0, stripped in article_lines(text):
+        for n, s0, stripped in article_lines(path.read_text(encoding="utf-8")):
             e0 = s0 + len(stripped)
-            inside = [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
-            rows.append({
-                "id": f"ptc:{art}:{n}",
-                "text": stripped,
-                "label": int(any(t in FRAMING_TECHNIQUES for t, _, _ in inside)),
-                "spans": [
-                    {"start": s, "end": e, "technique": PTC_TECHNIQUE_MAP[t]}
-                    for t, s, e in inside
-                    if t in PTC_TECHNIQUE_MAP and e > s
-                ],
-                "has_spans": True,
-                "outlet": "",
-                "topic": "",
-                "group": f"ptc:{art}",
-                "source": "ptc",
-                "opinion": -1,
-            })
-    return rows
+            yield art, n, stripped, [(t, max(s, s0) - s0, min(e, e0) - s0) for t, s, e in spans if s < e0 and e > s0]
+
+
+def load_ptc(root: Path) -> list[dict]:
+    return [{
+        "id": f"ptc:{art}:{n}",
+        "text": stripped,
+        "label": int(any(t in FRAMING_TECHNIQUES for t, _, _ in inside)),
+        "spans": [
+            {"start": s, "end": e, "technique": PTC_TECHNIQUE_MAP[t]}
+            for t, s, e in inside
+            if t in PTC_TECHNIQUE_MAP and e > s
+        ],
+        "has_spans": True,
+        "outlet": "",
+        "topic": "",
+        "group": f"ptc:{art}",
+        "source": "ptc",
+        "opinion": -1,
+    } for art, n, stripped, inside in _lines(root)]
