@@ -171,26 +171,78 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
     if not names:
         return mentions
     lower = {w for s in sentences for w in re.findall(r"\b[a-z][\w'-]*", s)}
-    by_first: dict[str, list[tuple[str, re.Pattern]]] = {}
+    by_words: dict[tuple[str, ...], tuple[str, bool]] = {}  # name's words -> (name, ends in a full stop)
     for name in names:
-        lead = re.match(r"\w+", name)
-        if lead is None or len(name) < 2 or (" " not in _key(name) and name.lower() in lower):
+        words = _key(name).split()
+        if len(name) < 2 or (len(words) == 1 and name.lower() in lower):
             continue
-        words = r"[\s-]+".join(map(re.escape, _key(name).split()))
-        by_first.setdefault(lead.group(), []).append((name, re.compile(rf"(?<![\w-]){words}(?![\w-])(?!\s+[A-Z])")))
+        by_words.setdefault(tuple(w.rstrip(".") for w in words), (name, words[-1].endswith(".")))
+    longest = max((len(k) for k in by_words), default=0)
     for i, sentence in enumerate(sentences):
         row = mentions[i]
-        if len(row) >= MAX_TARGETS_PER_SENTENCE:
-            continue
-        words = set(re.findall(r"\w+", sentence)) & by_first.keys()
-        candidates = sorted((c for w in words for c in by_first[w]), key=lambda c: (-len(c[0]), c[0]))
-        for name, pattern in candidates:  # "North Korea" claims its words before "Korea" can
-            for match in pattern.finditer(sentence):
-                start, end = match.span()
-                if len(row) < MAX_TARGETS_PER_SENTENCE and not any(m.start < end and start < m.end for m in row):
-                    row.append(Mention(i, start, end, sentence[start:end], names[name]))
+        tokens = _tokens(sentence)
+        k = 0
+        while k < len(tokens) and len(row) < MAX_TARGETS_PER_SENTENCE:
+            hit = _name_at(sentence, tokens, k, by_words, longest)
+            if hit is None:
+                k += 1
+                continue
+            n, start, end, name = hit
+            if not any(m.start < end and start < m.end for m in row):
+                row.append(Mention(i, start, end, sentence[start:end], names[name]))
+            k += n
         row.sort(key=lambda m: m.start)
     return mentions
+
+
+_TOKEN = re.compile(r"[^\s\-\u2010\u2011\u2013\u2014]+")
+_OPENERS, _CLOSERS = "\"'\u201c\u2018([{", "\"'\u201d\u2019)]},;:!?"
+_HYPHENS = "-\u2010\u2011"
+
+
+@dataclass
+class _Token:
+    start: int       # the word: no surrounding punctuation, possessive or final full stop
+    end: int
+    word: str
+    clean_left: bool   # nothing was cut before the word
+    clean_right: bool  # nothing but a full stop was cut after it
+    raw_start: int
+
+
+def _tokens(sentence: str) -> list[_Token]:
+    """A sentence's words with their offsets, split at spaces, hyphens and dashes."""
+    out = []
+    for m in _TOKEN.finditer(sentence):
+        tok = m.group()
+        lead = len(tok) - len(tok.lstrip(_OPENERS))
+        core = _POSSESSIVE.sub("", tok[lead:].rstrip(_CLOSERS))
+        word = core.rstrip(".")
+        out.append(_Token(m.start() + lead, m.start() + lead + len(word), word, lead == 0,
+                          lead + len(core) == len(tok), m.start()))
+    return out
+
+
+def _name_at(sentence: str, tokens: list[_Token], k: int, by_words, longest: int):
+    """The longest looked-up name starting at token ``k``: (tokens, start, end, name), or None.
+    Whole words only: not inside a hyphenated word ("anti-Trump"), and not running on into a
+    capitalised word ("Washington Post")."""
+    for n in range(min(longest, len(tokens) - k), 0, -1):
+        seq = tokens[k:k + n]
+        hit = by_words.get(tuple(t.word for t in seq))
+        if hit is None or not all(t.clean_right for t in seq[:-1]) or not all(t.clean_left for t in seq[1:]):
+            continue
+        name, dotted = hit
+        start, end = seq[0].start, seq[-1].end + (1 if dotted and sentence[seq[-1].end:seq[-1].end + 1] == "." else 0)
+        if start > 0 and sentence[start - 1] in _HYPHENS:
+            return None
+        if end < len(sentence) and sentence[end] in _HYPHENS:
+            return None
+        nxt = tokens[k + n] if k + n < len(tokens) else None
+        if nxt is not None and sentence[end:nxt.raw_start].isspace() and nxt.word[:1].isupper():
+            return None
+        return n, start, end, name
+    return None
 
 
 def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
@@ -204,14 +256,16 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     first = {k: -i for i, k in reversed(list(enumerate(surface)))}
     norm = [max(shown[_key(k)], key=lambda f: (shown[_key(k)][f], first[f])) for k in surface]
     persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
-    names = [p for p in persons if _is_name(p)]  # those a one-word mention may join
+    last_words: dict[str, list[str]] = {}  # the persons a one-word mention may join, by that word
+    first_words: dict[str, list[str]] = {}
+    for p in (p for p in persons if _is_name(p)):
+        last_words.setdefault(p.split()[-1].lower(), []).append(p)
+        first_words.setdefault(p.split()[0].lower(), []).append(p)
     by_key: dict[str, str] = {}
     for key in set(norm):
         by_key[key] = key
         if len(key.split()) == 1 and key not in persons:
-            last = [p for p in names if p.split()[-1].lower() == key.lower()]
-            first = [p for p in names if p.split()[0].lower() == key.lower()]
-            candidates = last or first
+            candidates = last_words.get(key.lower()) or first_words.get(key.lower())
             if candidates:
                 by_key[key] = max(candidates, key=lambda p: (persons[p], len(p), p))
     types: dict[str, Counter] = {}
