@@ -157,9 +157,11 @@ def _key(text: str) -> str:
 def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
     """Add the mentions the recogniser missed of names it found elsewhere in the article (in
     place): every found name, hyphens and spaces alike, and the first and last words of every
-    multi-word person (the words ``group_mentions`` joins to that person), matched case-sensitively as whole words where no mention already is. A one-word
-    name that also occurs in lower case in the article ("Price" beside "price") is not looked
-    up, nor is a match that runs on into another capitalised word ("Washington Post")."""
+    multi-word person (the words ``group_mentions`` joins to that person), matched
+    case-sensitively as whole words where no mention already is. A one-word name that also
+    occurs in lower case in the article ("Price" beside "price") is not looked up, nor is a
+    match that runs on into another capitalised word ("Washington Post"). Each sentence is one
+    pass over its words, looking word n-grams up in a table of the names."""
     names: dict[str, str] = {}  # name -> its type
     for m in (m for row in mentions for m in row):
         name = normalise(m.text)
