@@ -179,7 +179,9 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
         if len(name) < 2 or (len(words) == 1 and name.lower() in lower):
             continue
         by_words.setdefault(tuple(w.rstrip(".") for w in words), (name, words[-1].endswith(".")))
-    longest = max((len(k) for k in by_words), default=0)
+    if not by_words:  # every name was skipped: no sentence needs reading
+        return mentions
+    longest = max(len(k) for k in by_words)
     for i, sentence in enumerate(sentences):
         row = mentions[i]
         tokens = _tokens(sentence)
@@ -256,7 +258,8 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
         shown.setdefault(_key(k), Counter())[k] += 1
     # a name written two ways is shown as written most often (ties: as written first)
     first = {k: -i for i, k in reversed(list(enumerate(surface)))}
-    norm = [max(shown[_key(k)], key=lambda f: (shown[_key(k)][f], first[f])) for k in surface]
+    display = {key: max(forms, key=lambda f: (forms[f], first[f])) for key, forms in shown.items()}
+    norm = [display[_key(k)] for k in surface]
     persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
     last_words: dict[str, list[str]] = {}  # the persons a one-word mention may join, by that word
     first_words: dict[str, list[str]] = {}
