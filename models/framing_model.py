@@ -37,6 +37,10 @@ class Architecture:
     """The target's words also follow the sentence after [SEP] (sentence-pair input, as
     BERT-SPC does for aspect sentiment), so every layer can attend from the sentence to
     whom it is judging; folders saved before this option read False."""
+    stance_local: int = 0
+    """The stance head also reads the mean of the word pieces within this many positions of the
+    target's opening marker (0: off), local context focus as in LCF-BERT, so two people in one
+    sentence are judged by the words around each; folders saved before this option read 0."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -46,12 +50,22 @@ class Architecture:
         return asdict(self)
 
 
-def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: torch.Tensor) -> torch.Tensor:
-    """[vector at the target's opening marker ; sentence mean] per row (rows without a
+def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: torch.Tensor,
+                    attention_mask: torch.Tensor | None = None, local: int = 0) -> torch.Tensor:
+    """[vector at the target's opening marker ; sentence mean] per row, and with ``local`` > 0 the
+    mean of the unpadded positions within ``local`` of the marker as a third part (rows without a
     target read position 0; their stance loss is masked)."""
     rows = torch.arange(hidden.shape[0], device=hidden.device)
-    marker = hidden[rows, target_index.clamp(min=0)]
-    return torch.cat([marker, pooled], dim=-1)
+    index = target_index.clamp(min=0)
+    parts = [hidden[rows, index], pooled]
+    if local > 0:
+        positions = torch.arange(hidden.shape[1], device=hidden.device)
+        near = (positions[None, :] - index[:, None]).abs() <= local
+        if attention_mask is not None:
+            near = near & attention_mask.bool()
+        weight = near.unsqueeze(-1).float()
+        parts.append(((hidden.float() * weight).sum(1) / weight.sum(1).clamp(min=1.0)).to(hidden.dtype))
+    return torch.cat(parts, dim=-1)
 
 
 def _check_lora_targets(encoder: nn.Module, arch: Architecture) -> None:
@@ -89,7 +103,8 @@ class FramingModel(nn.Module):
         self.sentence_head = nn.Linear(hidden, len(arch.labels))
         self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
         self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
-        self.stance_head = nn.Linear(2 * hidden, len(arch.stances)) if arch.stance_head else None
+        parts = 3 if arch.stance_local > 0 else 2
+        self.stance_head = nn.Linear(parts * hidden, len(arch.stances)) if arch.stance_head else None
 
     def _hidden_size(self) -> int:
         cfg = getattr(self.encoder, "config", None)
@@ -130,7 +145,8 @@ class FramingModel(nn.Module):
         if self.opinion_head is not None:
             result["opinion_logits"] = self.opinion_head(self.dropout(pooled))
         if self.stance_head is not None and target_index is not None:
-            result["stance_logits"] = self.stance_head(self.dropout(stance_features(hidden, pooled, target_index)))
+            result["stance_logits"] = self.stance_head(self.dropout(stance_features(
+                hidden, pooled, target_index, attention_mask, self.arch.stance_local)))
         return result
 
     def merge_adapter(self) -> None:

@@ -108,6 +108,26 @@ def test_stance_query_needs_the_stance_head():
         load_config(None, ["model.stance_query=true"])
 
 
+def test_stance_local_needs_the_stance_head_and_a_window():
+    with pytest.raises(SlantError, match="stance_local needs"):
+        load_config(None, ["model.stance_local=4"])
+    with pytest.raises(SlantError, match="stance_local must be"):
+        load_config(None, ["model.stance_local=-1"])
+
+
+def test_local_stance_features_average_only_unpadded_positions_near_the_marker():
+    from models.framing_model import stance_features
+
+    hidden = torch.arange(6, dtype=torch.float32).repeat(2, 1).unsqueeze(-1)  # position i holds the value i
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]])
+    pooled = torch.zeros(2, 1)
+    plain = stance_features(hidden, pooled, torch.tensor([2, 2]))
+    local = stance_features(hidden, pooled, torch.tensor([2, 2]), mask, local=1)
+    assert plain.shape == (2, 2) and local.shape == (2, 3)
+    assert torch.equal(local[:, :2], plain)
+    assert local[:, 2].tolist() == [2.0, 1.5]  # positions 1-3; the second row's position 3 is padding
+
+
 def test_stance_head_needs_newsmtsc_and_back():
     with pytest.raises(SlantError, match="stance_head"):
         load_config(None, ["model.stance_head=true"])
@@ -293,11 +313,12 @@ def test_a_stance_only_model_trains_with_the_target_as_query_and_is_refused_as_t
     cfg = load_config(None, ["model.base=tiny-random-bert", "data.train=newsmtsc", "data.eval_source=newsmtsc",
                              "model.stance_head=true", "model.token_head=false", f"data.root={tmp_path / 'data'}",
                              "train.max_steps=4", "train.batch_size=8", "train.bf16=off", "train.threads=1",
-                             "model.stance_query=true"])
+                             "model.stance_query=true", "model.stance_local=3"])
     best = train(cfg, tmp_path / "run")
     meta = json.loads((best / "meta.json").read_text())
     assert meta["tasks"] == ["stance"] and set(meta["metrics"]["test"]) == {"newsmtsc_rw", "newsmtsc_mt"}
-    assert json.loads((best / "config.json").read_text())["stance_query"] is True
+    arch = json.loads((best / "config.json").read_text())
+    assert arch["stance_query"] is True and arch["stance_local"] == 3
     with pytest.raises(SlantError, match="stance-only"):
         Scorer.load(best)
     scorer = Scorer.load(None, stance_model=best)

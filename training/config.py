@@ -40,6 +40,9 @@ class ModelConfig:
     stance_query: bool = False
     """Stance input as a sentence pair: the marked sentence, [SEP], the target's words
     (measured in benchmarks/README.md, "Stance toward targets")."""
+    stance_local: int = 0
+    """The stance head also reads the mean of the word pieces within this many positions of the
+    target's marker (0: off; local context focus, for sentences that judge several people)."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -256,6 +259,8 @@ def _validate(cfg: Config) -> None:
         (set(d.babe_extra_words) <= {"sg1", "mbic"}, "data.babe_extra_words takes sg1 and/or mbic"),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (not m.stance_query or m.stance_head, "model.stance_query needs model.stance_head: true"),
+        (m.stance_local >= 0, "model.stance_local must be 0 (off) or a positive number of word pieces"),
+        (not m.stance_local or m.stance_head, "model.stance_local needs model.stance_head: true"),
         (d.eval_source != "newsmtsc" or d.train == ["newsmtsc"],
          "data.eval_source newsmtsc (a stance-only model) needs data.train: [newsmtsc]"),
     ]

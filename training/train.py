@@ -132,7 +132,7 @@ def architecture(cfg: Config) -> Architecture:
     return Architecture(base=m.base, adapter=m.adapter, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
                         tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
-                        stance_head=m.stance_head, stance_query=m.stance_query,
+                        stance_head=m.stance_head, stance_query=m.stance_query, stance_local=m.stance_local,
                         max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
