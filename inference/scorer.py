@@ -157,7 +157,9 @@ class Scorer:
 
     # ---- scoring --------------------------------------------------------------------------
     def score_sentences(self, sentences: list[str], doc: str = "-") -> list[SentenceScore]:
-        """Each string is one sentence (no segmentation); voice is left as the author's."""
+        """Each string is one sentence (no segmentation); voice is left as the author's. The list is
+        one document (``doc``): target mentions are grouped, and names looked up again, across all of
+        it, as in an article; sentences from unrelated articles belong in separate calls."""
         segs = [Segment(0, len(s), s, i) for i, s in enumerate(sentences)]
         probs, spans = self._infer([s.text for s in segs])
         records = [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
