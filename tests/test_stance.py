@@ -319,6 +319,9 @@ def test_a_stance_only_model_trains_with_the_target_as_query_and_is_refused_as_t
     assert meta["tasks"] == ["stance"] and set(meta["metrics"]["test"]) == {"newsmtsc_rw", "newsmtsc_mt"}
     arch = json.loads((best / "config.json").read_text())
     assert arch["stance_query"] is True and arch["stance_local"] == 3
+    card = (best / "README.md").read_text()
+    assert card.startswith("# Slant stance model") and "[SEP]" in card and "within 3 positions" in card
+    assert "decision threshold" not in card and "F1m" in card
     with pytest.raises(SlantError, match="stance-only"):
         Scorer.load(best)
     scorer = Scorer.load(None, stance_model=best)
@@ -359,6 +362,10 @@ def test_pseudo_labels_become_extra_stance_training_rows(tiny_stance_model, tmp_
     extra = [i for i, s in zip(data.train["id"], data.train["source"]) if s == "stance_extra"]
     assert len(extra) == sum(len(r["targets"]) for r in lines)
     assert set(extra).isdisjoint(data.stance_dev["id"])
+    from training.train import train_only_sources
+
+    listed = train_only_sources(cfg, {"newsmtsc"})
+    assert [d["source"] for d in listed] == ["stance_extra:pseudo.jsonl"] and "BABE" in listed[0]["licence"]
     with pytest.raises(SlantError, match="stance_extra"):
         load_config(None, [f"data.stance_extra={out}"])
     # --soft keeps the teacher's probabilities; MBIC's full articles are a source of sentences

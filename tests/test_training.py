@@ -231,3 +231,13 @@ def test_training_caps_onednn_caches(tmp_path, synthetic_jsonl, monkeypatch):
     monkeypatch.delenv("LRU_CACHE_CAPACITY", raising=False)
     train(load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 2})), tmp_path / "run")
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == os.environ["LRU_CACHE_CAPACITY"] == ONEDNN_CACHE_ENTRIES
+
+
+def test_the_card_lists_the_licence_of_sources_used_only_for_training():
+    from training.data import licence_of
+    from training.train import train_only_sources
+
+    cfg = load_config(None, ["data.train=[babe,ptc,lim2020,/data/mine.jsonl]"])
+    listed = train_only_sources(cfg, {"babe", "ptc"})
+    assert [(d["source"], d["licence"]) for d in listed] == [("lim2020", licence_of("lim2020")),
+                                                              ("/data/mine.jsonl", "user-supplied data")]

@@ -8,18 +8,35 @@ def _f(x) -> str:
     return f"{x:.3f}" if isinstance(x, (int, float)) else "–"
 
 
+def _stance_input(cfg: Config) -> str:
+    parts = ["the sentence with the target between « » markers"]
+    if cfg.model.stance_query:
+        parts.append("then [SEP] and the target's words")
+    head = "the opening marker's vector and the sentence mean"
+    if cfg.model.stance_local:
+        head += f", and the mean of the word pieces within {cfg.model.stance_local} positions of the marker"
+    return f"- Input: {', '.join(parts)}; the head reads {head}"
+
+
 def model_card(meta: dict, cfg: Config) -> str:
+    stance_only = meta.get("tasks") == ["stance"]
+    if stance_only:
+        intro = ["# Slant stance model", "",
+                 "Gives the stance (negative / neutral / positive) a news sentence takes toward a person, organisation",
+                 "or country it names. `slant score` pairs it with a framing model for the `targets` field.", ""]
+        task_lines = [_stance_input(cfg)]
+    else:
+        intro = ["# Slant framing model", "",
+                 "Scores news sentences for editorial framing (loaded words, labels, exaggeration) against neutral",
+                 "reporting, and marks the words that carry it." if meta.get("tags") else
+                 "Scores news sentences for editorial framing against neutral reporting.", ""]
+        task_lines = [f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
+                      f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)"]
     lines = [
-        "# Slant framing model",
-        "",
-        "Scores news sentences for editorial framing (loaded words, labels, exaggeration) against neutral",
-        "reporting, and marks the words that carry it." if meta.get("tags") else
-        "Scores news sentences for editorial framing against neutral reporting.",
-        "",
+        *intro,
         f"- Base encoder: `{meta['base']}`{f', first {cfg.model.layers} layers' if cfg.model.layers else ''} "
         f"({cfg.model.adapter if cfg.model.adapter != 'none' else 'full fine-tune'})",
-        f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
-        f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)",
+        *task_lines,
         *([f"- Span decoding (fitted on dev): in-span probability ≥ {meta.get('span_threshold', 0.5):g}; technique weights "
            + (", ".join(f"{t} ×{w:g}" for t, w in sorted(meta.get("technique_weights", {}).items())) or "none")]
           if meta.get("tags") else []),
@@ -30,14 +47,15 @@ def model_card(meta: dict, cfg: Config) -> str:
         "",
         "## Test metrics",
         "",
-        "| source | n | accuracy | macro-F1 | ECE | TF-IDF+LR macro-F1 | TextBlob macro-F1 |",
-        "|---|---|---|---|---|---|---|",
+        *(["| source | n | accuracy | F1m (macro-F1) | ECE (top class) |", "|---|---|---|---|---|"] if stance_only else
+          ["| source | n | accuracy | macro-F1 | ECE | TF-IDF+LR macro-F1 | TextBlob macro-F1 |", "|---|---|---|---|---|---|---|"]),
     ]
     for name, block in meta["metrics"]["test"].items():
         base = block.get("baselines", {})
         n = sum(c["support"] for c in block.get("per_class", {}).values())
-        lines.append(f"| {name} | {n} | {_f(block.get('accuracy'))} | {_f(block.get('macro_f1'))} | {_f(block.get('ece'))} | "
-                     f"{_f(base.get('tfidf_logreg', {}).get('macro_f1'))} | {_f(base.get('textblob_subjectivity', {}).get('macro_f1'))} |")
+        row = f"| {name} | {n} | {_f(block.get('accuracy'))} | {_f(block.get('macro_f1'))} | {_f(block.get('ece', block.get('ece_top_class')))} |"
+        lines.append(row if stance_only else row + f" {_f(base.get('tfidf_logreg', {}).get('macro_f1'))} | "
+                     f"{_f(base.get('textblob_subjectivity', {}).get('macro_f1'))} |")
     span_lines = []
     for name, block in meta["metrics"]["test"].items():
         if "spans" in block:
@@ -54,7 +72,7 @@ def model_card(meta: dict, cfg: Config) -> str:
     lines += ["", "## Training data and licences", ""]
     for d in meta["data"]:
         if "licence" in d:
-            lines.append(f"- `{d['source']}`: {d['licence']}")
+            lines.append(f"- `{d['source']}`{' (training only)' if d.get('train_only') else ''}: {d['licence']}")
     lines += ["", f"Trained in {meta['train']['seconds']:.0f} s, {meta['train']['steps']} steps (bf16: {meta['train']['bf16']}).",
               "Versions: see `meta.json`. Resolved training config: `config.yaml`.", ""]
     return "\n".join(lines)

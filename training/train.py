@@ -125,6 +125,18 @@ def make_stance_data(root, cfg: Config) -> dict:
     return {"train": rest, "dev": dev, "tests": tests}
 
 
+def train_only_sources(cfg: Config, tested: set[str]) -> list[dict]:
+    """The training sources without a test set of their own (an extra corpus, a user's file, the
+    pseudo-labelled stance rows), so the model card lists the licence of everything it learnt from."""
+    rows = [{"source": name, "licence": licence_of(name), "train_only": True}
+            for name in cfg.data.train if name not in tested]
+    rows += [{"source": f"stance_extra:{Path(path).name}", "train_only": True,
+              "licence": "stance rows from a file (data.stance_extra): the licences of the sentences in it apply "
+                         "(training.pseudo_stance draws them from BABE, PTC and Lim 2020 unless told otherwise)"}
+             for path in cfg.data.stance_extra]
+    return rows
+
+
 def architecture(cfg: Config) -> Architecture:
     from training.schema import LABELS, bio_tags
 
@@ -253,6 +265,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "metrics": report["metrics"],
         "data": [{"source": n, "licence": licence_of(n.split("_")[0]), "n_test": len(t)}
                  for n, t in {**data.tests, **data.stance_tests}.items()]
+                + train_only_sources(cfg, {n.split("_")[0] for n in {**data.tests, **data.stance_tests}})
                 + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev) if data.dev is not None else 0,
                     "n_dev_stance": len(data.stance_dev) if data.stance_dev is not None else 0}],
         "train": {"steps": state.step, "best_dev_macro_f1": state.best_score, "processes": world,
