@@ -50,6 +50,12 @@ class Architecture:
         return asdict(self)
 
 
+def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the positions ``mask`` keeps, per row, summed in fp32 even for a bf16 network."""
+    weight = mask.unsqueeze(-1).float()
+    return ((hidden.float() * weight).sum(1) / weight.sum(1).clamp(min=1.0)).to(hidden.dtype)
+
+
 def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: torch.Tensor,
                     attention_mask: torch.Tensor | None = None, local: int = 0) -> torch.Tensor:
     """[vector at the target's opening marker ; sentence mean] per row, and with ``local`` > 0 the
@@ -63,8 +69,7 @@ def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: to
         near = (positions[None, :] - index[:, None]).abs() <= local
         if attention_mask is not None:
             near = near & attention_mask.bool()
-        weight = near.unsqueeze(-1).float()
-        parts.append(((hidden.float() * weight).sum(1) / weight.sum(1).clamp(min=1.0)).to(hidden.dtype))
+        parts.append(masked_mean(hidden, near))
     return torch.cat(parts, dim=-1)
 
 
@@ -137,8 +142,7 @@ class FramingModel(nn.Module):
         stance head reads that marker's vector beside the sentence mean."""
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         hidden = out.last_hidden_state
-        mask = attention_mask.unsqueeze(-1).float()  # pool in fp32 even for a bf16 network
-        pooled = ((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1.0)).to(hidden.dtype)
+        pooled = masked_mean(hidden, attention_mask)
         result = {"logits": self.sentence_head(self.dropout(pooled))}
         if self.token_head is not None and spans:
             result["token_logits"] = self.token_head(self.dropout(hidden))

@@ -103,16 +103,16 @@ def test_a_long_target_is_cut_alike_in_training_and_scoring():
     assert ids.count(tok.sep_token_id) == 2
 
 
-def test_stance_query_needs_the_stance_head():
-    with pytest.raises(SlantError, match="stance_query needs"):
-        load_config(None, ["model.stance_query=true"])
-
-
-def test_stance_local_needs_the_stance_head_and_a_window():
-    with pytest.raises(SlantError, match="stance_local needs"):
-        load_config(None, ["model.stance_local=4"])
-    with pytest.raises(SlantError, match="stance_local must be"):
-        load_config(None, ["model.stance_local=-1"])
+@pytest.mark.parametrize("override, message", [
+    ("model.stance_query=true", "stance_query needs"),
+    ("model.stance_local=4", "stance_local needs"),
+    ("model.stance_local=-1", "stance_local must be"),
+    ("model.stance_head=true", "stance_head"),
+    ("data.train=babe,newsmtsc", "stance_head"),
+])
+def test_stance_options_without_what_they_need_are_one_line_errors(override, message):
+    with pytest.raises(SlantError, match=message):
+        load_config(None, [override])
 
 
 def test_local_stance_features_average_only_unpadded_positions_near_the_marker():
@@ -126,13 +126,6 @@ def test_local_stance_features_average_only_unpadded_positions_near_the_marker()
     assert plain.shape == (2, 2) and local.shape == (2, 3)
     assert torch.equal(local[:, :2], plain)
     assert local[:, 2].tolist() == [2.0, 1.5]  # positions 1-3; the second row's position 3 is padding
-
-
-def test_stance_head_needs_newsmtsc_and_back():
-    with pytest.raises(SlantError, match="stance_head"):
-        load_config(None, ["model.stance_head=true"])
-    with pytest.raises(SlantError, match="stance_head"):
-        load_config(None, ["data.train=babe,newsmtsc"])
 
 
 def test_loss_is_finite_for_a_batch_of_one_task_only():

@@ -249,6 +249,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         return None
     load_weights(model, out / "best")
     report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch))
+    tests = {**data.tests, **data.stance_tests}
     meta = {
         "kind": "model",
         "tasks": (["framing"] if data.dev is not None else []) + (["spans"] if arch.tags else [])
@@ -263,9 +264,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "stances": arch.stances if arch.stance_head else [],
         "stance_temperature": report.get("stance_temperature", 1.0),
         "metrics": report["metrics"],
-        "data": [{"source": n, "licence": licence_of(n.split("_")[0]), "n_test": len(t)}
-                 for n, t in {**data.tests, **data.stance_tests}.items()]
-                + train_only_sources(cfg, {n.split("_")[0] for n in {**data.tests, **data.stance_tests}})
+        "data": [{"source": n, "licence": licence_of(n.split("_")[0]), "n_test": len(t)} for n, t in tests.items()]
+                + train_only_sources(cfg, {n.split("_")[0] for n in tests})
                 + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev) if data.dev is not None else 0,
                     "n_dev_stance": len(data.stance_dev) if data.stance_dev is not None else 0}],
         "train": {"steps": state.step, "best_dev_macro_f1": state.best_score, "processes": world,
