@@ -51,7 +51,7 @@ def main() -> None:
             warnings.simplefilter("ignore")
             quantized = torch.ao.quantization.quantize_dynamic(model, layers, dtype=torch.qint8)
         scorer = Scorer.load(None, precision="int8", targets=False)
-        scorer._networks[id(scorer.loaded.model)] = quantized  # the scorer's own int8 route, restricted to these layers
+        scorer.use_network(quantized)  # the scorer's own int8 route, restricted to these layers
         start = time.perf_counter()
         out = np.array([r.score for r in scorer.score_sentences(texts)])
         diff = np.abs(out - ref)

@@ -150,11 +150,11 @@ def main() -> None:
 
         routes = {}
         with torch.inference_mode():
-            net32 = fp32._network(fp32.loaded.model)
+            net32 = fp32.network()
             routes["torch_fp32_packed"] = lambda i, m: net32(i, m, spans=False)["logits"].float().numpy()
             bf16 = Scorer.load(folder, targets=False, spans=False)
             if bf16.bf16:
-                net16 = bf16._network(bf16.loaded.model)
+                net16 = bf16.network()
                 routes["torch_bf16_packed"] = lambda i, m: net16(i, m, spans=False)["logits"].float().numpy()
             routes["ort_fp32"] = ort_runner(plain, threads)
             routes["ort_fp32_fused"] = ort_runner(fused, threads)

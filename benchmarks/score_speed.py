@@ -180,7 +180,7 @@ def main() -> None:
     # fp32 weights, bf16 matmuls: the earlier route. Its network stays unpacked (packed fp32
     # layers would run in fp32 under autocast), as that route ran before packing existed
     ac = Scorer.load(folder, precision="fp32", targets=False)
-    ac._networks[id(ac.loaded.model)] = ac.loaded.model
+    ac.use_network(ac.loaded.model)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         ac.score_sentences(sentences[:64])
         recs_ac, t_ac = timed(ac.score_sentences, sentences)

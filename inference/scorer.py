@@ -261,6 +261,17 @@ class Scorer:
                 spans[piece.sentence] = _merge_spans(spans[piece.sentence], found)
         return best, spans
 
+    def network(self) -> torch.nn.Module:
+        """The network this scorer runs for its framing model at its precision (bf16, int8 or
+        fp32, linear layers packed), made on first use."""
+        return self._network(self.loaded.model)
+
+    def use_network(self, network: torch.nn.Module) -> None:
+        """Run ``network`` instead of the one this scorer would make for its framing model, through
+        the same batching, calibration and span decoding: benchmarks compare precisions and
+        quantisation routes this way. It must take the loaded model's inputs and return its outputs."""
+        self._networks[id(self.loaded.model)] = network
+
     def _network(self, model: torch.nn.Module) -> torch.nn.Module:
         """The network to run for ``model`` at this scorer's precision, made on first use (not in
         the constructor): bf16 weights, int8-quantised linear layers, or fp32. A model the scorer

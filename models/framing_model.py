@@ -56,6 +56,11 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return ((hidden.float() * weight).sum(1) / weight.sum(1).clamp(min=1.0)).to(hidden.dtype)
 
 
+def stance_feature_size(hidden_size: int, local: int = 0) -> int:
+    """Width of what ``stance_features`` returns, so the head is sized where the parts are chosen."""
+    return (3 if local > 0 else 2) * hidden_size
+
+
 def stance_features(hidden: torch.Tensor, pooled: torch.Tensor, target_index: torch.Tensor,
                     attention_mask: torch.Tensor | None = None, local: int = 0) -> torch.Tensor:
     """[vector at the target's opening marker ; sentence mean] per row, and with ``local`` > 0 the
@@ -108,8 +113,8 @@ class FramingModel(nn.Module):
         self.sentence_head = nn.Linear(hidden, len(arch.labels))
         self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
         self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
-        parts = 3 if arch.stance_local > 0 else 2
-        self.stance_head = nn.Linear(parts * hidden, len(arch.stances)) if arch.stance_head else None
+        self.stance_head = (nn.Linear(stance_feature_size(hidden, arch.stance_local), len(arch.stances))
+                            if arch.stance_head else None)
 
     def _hidden_size(self) -> int:
         cfg = getattr(self.encoder, "config", None)

@@ -80,7 +80,7 @@ def test_scorer_packs_its_own_encoder_and_keeps_its_scores(tiny_model, monkeypat
     sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move, said the mayor."]
     packed = Scorer.load(tiny_model, bf16=bf16, targets=False)
     a = packed.score_sentences(sents)
-    network = packed._network(packed.loaded.model)
+    network = packed.network()
     n_packed = sum(isinstance(m, PackedLinear) for m in network.encoder.modules())
     assert n_packed == (12 if packed_linear.packs_correctly(torch.bfloat16 if bf16 else torch.float32) else 0)
     assert not isinstance(network.sentence_head, PackedLinear)
@@ -90,6 +90,6 @@ def test_scorer_packs_its_own_encoder_and_keeps_its_scores(tiny_model, monkeypat
     monkeypatch.setattr(packed_linear, "packs_correctly", lambda dtype=None: False)
     plain = Scorer.load(tiny_model, bf16=bf16, targets=False)
     b = plain.score_sentences(sents)
-    assert not any(isinstance(m, PackedLinear) for m in plain._network(plain.loaded.model).modules())
+    assert not any(isinstance(m, PackedLinear) for m in plain.network().modules())
     for x, y in zip(a, b):
         assert abs(x.score - y.score) < (0.02 if bf16 else 1e-5)

@@ -142,3 +142,29 @@ def test_scorer_load_caps_onednn_caches_but_keeps_a_users_setting(tiny_model, mo
     Scorer.load(tiny_model, targets=False)
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == ONEDNN_CACHE_ENTRIES
     assert os.environ["LRU_CACHE_CAPACITY"] == "8"
+
+
+def test_use_network_runs_the_given_network_through_the_same_decoding(tiny_model):
+    import torch
+
+    sents = ["The council met on Monday.", "Officials held a hearing in a disgraceful move."]
+    scorer = Scorer.load(tiny_model, precision="fp32")
+    before = [r.score for r in scorer.score_sentences(sents)]
+    calls = []
+
+    class Flipped(torch.nn.Module):
+        """The scorer's own network with the two sentence logits swapped."""
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.arch = inner, inner.arch
+
+        def forward(self, *args, **kwargs):
+            calls.append(1)
+            out = dict(self.inner(*args, **kwargs))
+            out["logits"] = out["logits"].flip(-1)
+            return out
+
+    scorer.use_network(Flipped(scorer.network()))
+    after = [r.score for r in scorer.score_sentences(sents)]
+    assert calls and after != before
+    assert scorer.network() is not scorer.loaded.model
