@@ -238,7 +238,7 @@ class Scorer:
         if not texts:
             return np.zeros(0), []
         pieces = self._pieces(texts)
-        model = self._network(self.loaded.model)
+        model = self.network()
         want_spans = self.spans and self.spans_available
         logits = np.zeros((len(pieces), len(model.arch.labels)), dtype=np.float32)
         tag_probs: list = [None] * len(pieces)
