@@ -74,13 +74,15 @@ def main() -> None:
                     help="kfold: stratified random folds; outlet_kfold: folds of whole outlets")
     ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
                     "a final run without --only collects every fold")
-    ap.add_argument("overrides", nargs="*", help="key=value config overrides")
+    ap.add_argument("overrides", nargs="*", help="key=value config overrides; {fold} in one is replaced by the "
+                    "fold number (a per-fold data file)")
     args = ap.parse_args()
     name = args.name or Path(args.config).stem
     out = Path(args.out or f"runs/cv_{name}")
     rows = []
     for k in (args.only if args.only is not None else range(args.folds)):
-        cfg = load_config(args.config, [*args.overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
+        overrides = [o.replace("{fold}", str(k)) for o in args.overrides]
+        cfg = load_config(args.config, [*overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
         best = out / f"fold{k}" / "best"
         if not (best / "meta.json").is_file() or json.loads((best / "meta.json").read_text()).get("kind") != "model":
             import shutil

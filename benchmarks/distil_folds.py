@@ -1,0 +1,99 @@
+"""Distil each cross-validation fold's large model (the teacher) into the default recipe, for
+issue 2's MiniLM target: does a teacher 0.02 macro-F1 better than the student lift it?
+
+Each fold's teacher (``configs/quality.yaml``, MPNet, trained on that fold's training rows only)
+labels the sentences of MBIC's 918 source articles with every BABE sentence removed (as
+``benchmarks/domain_mlm.py`` selects them, so no test sentence of any fold is seen). Its confident
+labels become a generic data file per fold: every sentence with p >= ``--hi`` as framing, and
+``--neutral`` sentences drawn from those with p <= ``--lo`` as neutral; no spans (the teacher's
+token head is weak, so these rows train the sentence head only). The student is then the default
+config with the fold's file added to its training sources, run by ``benchmarks/cv.py``:
+
+    python benchmarks/cv.py configs/quality.yaml --folds 5 --out runs/cv_quality        # the teachers
+    python benchmarks/distil_folds.py --teachers runs/cv_quality --out runs/distil
+    python benchmarks/cv.py configs/default.yaml 'data.train=[babe,ptc,runs/distil/fold{fold}.jsonl]' \\
+        --folds 5 --name distil_mpnet
+
+A fold's file already written is kept, so an interrupted run resumes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from domain_mlm import news_documents  # benchmarks/
+
+from inference.scorer import Scorer
+from training.data_mbic import mbic_articles
+from training.data_root import resolve_data_root
+
+
+def news_sentences(root: Path, min_words: int = 4) -> list[tuple[str, str]]:
+    """(sentence, article id) for MBIC's article sentences that BABE does not hold."""
+    articles = list(mbic_articles(root))
+    docs, removed = news_documents(root, articles)
+    print(f"{removed} sentences removed as BABE's", file=sys.stderr)
+    return [(s, f"mbic{i}") for i, doc in enumerate(docs) for s in doc if len(s.split()) >= min_words]
+
+
+def teacher_probs(teacher: Path, texts: list[str], chunk: int = 512) -> list[float]:
+    scorer = Scorer.load(teacher, spans=False, targets=False)
+    probs: list[float] = []
+    started = time.time()
+    for i in range(0, len(texts), chunk):
+        probs.extend(r.score for r in scorer.score_sentences(texts[i:i + chunk]))
+        done = len(probs)
+        print(f"\r{teacher}: {done}/{len(texts)} ({done / (time.time() - started):.0f}/s)", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return probs
+
+
+def pseudo_rows(rows: list[tuple[str, str]], probs: list[float], hi: float, lo: float, neutral: int, seed: int) -> list[dict]:
+    framing = [(r, p) for r, p in zip(rows, probs) if p >= hi]
+    calm = [(r, p) for r, p in zip(rows, probs) if p <= lo]
+    calm = random.Random(seed).sample(calm, min(neutral, len(calm)))
+    return [{"text": text, "label": int(p >= hi), "group": group, "outlet": "mbic_article", "id": f"{group}:{n}"}
+            for n, ((text, group), p) in enumerate(framing + calm)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--teachers", required=True, help="a cv.py output folder (fold<k>/best per fold)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--hi", type=float, default=0.8)
+    ap.add_argument("--lo", type=float, default=0.2)
+    ap.add_argument("--neutral", type=int, default=5000)
+    ap.add_argument("--limit", type=int, default=0, help="label only this many sentences (drawn at random); 0: all")
+    ap.add_argument("--data-root")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads; 0 keeps torch's default")
+    args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    rows = news_sentences(resolve_data_root(args.data_root or ""))
+    if args.limit:
+        rows = random.Random(13).sample(rows, min(args.limit, len(rows)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for k in args.folds:
+        target = out / f"fold{k}.jsonl"
+        if target.is_file():
+            continue
+        probs = teacher_probs(Path(args.teachers) / f"fold{k}" / "best", [t for t, _ in rows])
+        picked = pseudo_rows(rows, probs, args.hi, args.lo, args.neutral, seed=k)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in picked))
+        tmp.rename(target)
+        n_framing = sum(r["label"] for r in picked)
+        print(f"fold {k}: {len(rows)} labelled, {n_framing} framing (p >= {args.hi}), "
+              f"{len(picked) - n_framing} neutral (p <= {args.lo}) -> {target}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
