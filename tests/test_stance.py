@@ -246,6 +246,22 @@ def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
     assert got[8] == []   # a one-word name the article also writes in lower case ("the price") is not looked up
 
 
+def test_a_name_the_recogniser_typed_two_ways_is_added_and_grouped_with_its_usual_type():
+    import inference.targets as targets
+    from inference.targets import Mention, article_targets
+
+    sentences = ["Vladivostok hosted it.", "They flew to Vladivostok.", "In Vladivostok, rain.", "Vladivostok waited."]
+    found = [[Mention(0, 0, 11, "Vladivostok", "PERSON")], [Mention(1, 13, 24, "Vladivostok", "GPE")],
+             [Mention(2, 3, 14, "Vladivostok", "GPE")], []]  # one slip, two right, one missed
+    real = targets.find_mentions
+    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
+    try:
+        rows = article_targets(sentences, object())
+    finally:
+        targets.find_mentions = real
+    assert [(m.text, m.type) for row in rows for m in row] == [("Vladivostok", "GPE")] * 4
+
+
 def test_find_mentions_caps_and_filters_with_spacy():
     from inference.targets import MAX_TARGETS_PER_SENTENCE, find_mentions
 
