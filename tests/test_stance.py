@@ -213,8 +213,20 @@ def test_group_mentions_joins_surnames_and_possessives():
     assert rows[2][1].entity == "Russia" and rows[3][0].entity == "Soviet Union"
 
 
+def targets_as_if_found(sentences, found):
+    """``article_targets`` with the recogniser's mentions given (spaCy bypassed)."""
+    import inference.targets as targets
+
+    real = targets.find_mentions
+    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
+    try:
+        return targets.article_targets(sentences, object())
+    finally:
+        targets.find_mentions = real
+
+
 def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
-    from inference.targets import Mention, article_targets
+    from inference.targets import Mention
 
     sentences = ["Kim Jong Un met Putin in Vladivostok.", "Kim said the price was right.",
                  "The Kim Jong-Un government bought arms.", "Price said North Korea met the Washington Post.",
@@ -224,18 +236,7 @@ def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
              [Mention(3, 0, 5, "Price", "PERSON"), Mention(3, 11, 22, "North Korea", "GPE")],
              [Mention(4, 0, 10, "Washington", "GPE")], [],
              [Mention(6, 2, 50, "Larry Cook's Stop Mandatory Vaccination Facebook", "PERSON")], [], []]
-
-    class Ner:  # stands in for spaCy: the mentions above, as if found sentence by sentence
-        def pipe(self, texts, batch_size):
-            raise AssertionError("find_mentions is bypassed")
-
-    import inference.targets as targets
-    real = targets.find_mentions
-    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
-    try:
-        rows = article_targets(sentences, Ner())
-    finally:
-        targets.find_mentions = real
+    rows = targets_as_if_found(sentences, found)
     got = [[(m.text, m.entity) for m in row] for row in rows]
     assert got[1] == [("Kim", "Kim Jong Un")]                      # a Korean name's first word
     assert got[2] == [("Kim Jong-Un", "Kim Jong Un")]              # hyphen or space, one name
@@ -247,18 +248,12 @@ def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
 
 
 def test_a_name_the_recogniser_typed_two_ways_is_added_and_grouped_with_its_usual_type():
-    import inference.targets as targets
-    from inference.targets import Mention, article_targets
+    from inference.targets import Mention
 
     sentences = ["Vladivostok hosted it.", "They flew to Vladivostok.", "In Vladivostok, rain.", "Vladivostok waited."]
     found = [[Mention(0, 0, 11, "Vladivostok", "PERSON")], [Mention(1, 13, 24, "Vladivostok", "GPE")],
              [Mention(2, 3, 14, "Vladivostok", "GPE")], []]  # one slip, two right, one missed
-    real = targets.find_mentions
-    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
-    try:
-        rows = article_targets(sentences, object())
-    finally:
-        targets.find_mentions = real
+    rows = targets_as_if_found(sentences, found)
     assert [(m.text, m.type) for row in rows for m in row] == [("Vladivostok", "GPE")] * 4
 
 
