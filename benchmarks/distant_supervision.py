@@ -25,12 +25,11 @@ import time
 from pathlib import Path
 
 import torch
-from domain_mlm import news_documents  # benchmarks/
+from domain_mlm import news_sentences  # benchmarks/
 from encoder_pretraining import fit, pretraining_args, save_encoder, start, with_lora  # benchmarks/
 
 from models.encoders import resolve_base
 from models.precision import bf16_pays
-from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
 
 LEANING_LABEL = {"left": 1, "right": 1, "center": 0}
@@ -38,13 +37,8 @@ LEANING_LABEL = {"left": 1, "right": 1, "center": 0}
 
 def leaning_rows(root: Path) -> tuple[list[tuple[str, int]], int]:
     """(sentence, leaning label) for MBIC's article sentences, minus BABE's; and how many were removed."""
-    articles = list(mbic_articles(root))
-    docs, removed = news_documents(root, articles)
-    rows = []
-    for doc, article in zip(docs, articles, strict=True):
-        label = LEANING_LABEL[article["type"]]
-        rows.extend((s, label) for s in doc if len(s.split()) >= 4)
-    return rows, removed
+    sentences, removed = news_sentences(root)
+    return [(s, LEANING_LABEL[article["type"]]) for s, _, article in sentences], removed
 
 
 def main() -> None:

@@ -28,19 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-from domain_mlm import news_documents  # benchmarks/
+from domain_mlm import news_sentences  # benchmarks/
 
 from inference.scorer import Scorer
-from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
-
-
-def news_sentences(root: Path, min_words: int = 4) -> list[tuple[str, str]]:
-    """(sentence, article id) for MBIC's article sentences that BABE does not hold."""
-    articles = list(mbic_articles(root))
-    docs, removed = news_documents(root, articles)
-    print(f"{removed} sentences removed as BABE's", file=sys.stderr)
-    return [(s, f"mbic{i}") for i, doc in enumerate(docs) for s in doc if len(s.split()) >= min_words]
 
 
 def teacher_probs(teacher: Path, texts: list[str], chunk: int = 512) -> list[float]:
@@ -79,7 +70,9 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    rows = news_sentences(resolve_data_root(args.data_root or ""))
+    sentences, removed = news_sentences(resolve_data_root(args.data_root or ""))
+    print(f"{removed} sentences removed as BABE's", file=sys.stderr)
+    rows = [(s, f"mbic{i}") for s, i, _ in sentences]  # (sentence, its article as the split group)
     if args.limit:
         rows = random.Random(13).sample(rows, min(args.limit, len(rows)))
     out = Path(args.out)

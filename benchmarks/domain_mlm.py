@@ -50,6 +50,15 @@ def news_documents(root: Path, articles: list[dict] | None = None) -> tuple[list
     return docs, removed
 
 
+def news_sentences(root: Path, min_words: int = 4) -> tuple[list[tuple[str, int, dict]], int]:
+    """(sentence, article number, MBIC article row) for every article sentence of at least
+    ``min_words`` words that BABE does not hold; and how many sentences were removed as BABE's."""
+    articles = list(mbic_articles(root))
+    docs, removed = news_documents(root, articles)
+    return [(s, i, row) for i, (doc, row) in enumerate(zip(docs, articles, strict=True))
+            for s in doc if len(s.split()) >= min_words], removed
+
+
 def chunks_of(docs: list[list[str]], tokenizer, width: int = 126) -> list[list[int]]:
     chunks = []
     for doc in docs:
