@@ -162,14 +162,14 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
     occurs in lower case in the article ("Price" beside "price") is not looked up, nor is a
     match that runs on into another capitalised word ("Washington Post"). Each sentence is one
     pass over its words, looking word n-grams up in a table of the names."""
-    found = [m for row in mentions for m in row]
-    votes: dict[str, Counter] = {}  # the recogniser's types for a name: one slip ("Vladivostok" PERSON
-    for m in found:                 # once, GPE twice) must not become the type of every copy added
+    # the recogniser's types per name (names in first-seen order): one slip ("Vladivostok" PERSON
+    # once, GPE twice) must not become the type of every copy added
+    votes: dict[str, Counter] = {}
+    for m in (m for row in mentions for m in row):
         votes.setdefault(normalise(m.text), Counter())[m.type] += 1
     names: dict[str, str] = {}  # name -> its type (the recogniser's most frequent; ties: the first)
-    for m in found:
-        name = normalise(m.text)
-        names.setdefault(name, votes[name].most_common(1)[0][0])
+    for name, types in votes.items():
+        names.setdefault(name, types.most_common(1)[0][0])
         if names[name] == "PERSON" and " " in name and _is_name(name):
             parts = _key(name).split()  # family name last, or (Korean, Chinese) first
             names.setdefault(parts[-1], "PERSON")
