@@ -5,7 +5,7 @@ default config and its variants); for each fold, every run's ``best/`` model sco
 fold's BABE test sentences (ids from its ``splits.json``) through the scorer, the calibrated
 probabilities are averaged, and the average is labelled at the mean of the members' dev-tuned
 thresholds. Prints macro-F1 per fold for each member and for the average; writes
-``benchmarks/results/cv_ensemble.json``.
+``benchmarks/results/cv_<name>.json`` (``--name``, default ``ensemble``).
 
     python benchmarks/cv.py configs/default.yaml --folds 5 --out runs/cv_default   # and variants
     python benchmarks/cv_ensemble.py runs/cv_default runs/cv_default_lora_r32 ...
@@ -31,6 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("runs", nargs="+", type=Path, help="cv.py output folders (fold0/best, fold1/best, ...)")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--name", default="ensemble", help="writes benchmarks/results/cv_<name>.json")
     args = ap.parse_args()
     babe = load_source("babe", resolve_data_root(""))
     by_id = {i: (t, y) for i, t, y in zip(babe["id"], babe["text"], babe["label"])}
@@ -59,7 +60,7 @@ def main() -> None:
     result = {"runs": [str(r) for r in args.runs], "folds": folds, "ensemble_mean": statistics.mean(scores),
               "ensemble_sd": statistics.stdev(scores) if len(scores) > 1 else 0.0}
     print(f"average of the members: macro-F1 {result['ensemble_mean']:.4f} ± {result['ensemble_sd']:.4f}")
-    print(f"wrote {save_result('cv_ensemble.json', result)}")
+    print(f"wrote {save_result(f'cv_{args.name}.json', result)}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from models.model_folder import load_model
 from tests.conftest import tiny_overrides
 from training import loop
 from training.config import load_config
+from training.schema import bio_tags
 from training.train import train
 
 
@@ -195,6 +196,37 @@ def test_untyped_spans_ask_for_any_technique_and_typed_spans_for_theirs():
     typed = torch.tensor([[index["B-loaded_language"], index["I-loaded_language"], index["O"]]])
     assert token_loss(logits_for(["B-name_calling", "I-name_calling", "O"]), typed) > 10
     assert token_loss(logits_for(["B-loaded_language", "I-loaded_language", "O"]), typed) < 1e-6
+
+
+def test_a_model_taught_untyped_spans_only_marks_them_as_loaded_language(tmp_path, synthetic_jsonl):
+    """With BABE's biased words alone (configs/quality.yaml) nothing tells the techniques apart,
+    so the head gets loaded language's tags only instead of naming each span by chance."""
+    untyped = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 4,
+                                                                 "data.untyped_span_sources": f"[{synthetic_jsonl}]"}))
+    best = train(untyped, tmp_path / "untyped")
+    assert json.loads((best / "meta.json").read_text())["tags"] == ["O", "B-loaded_language", "I-loaded_language"]
+    spans = [sp for s in Scorer.load(best, targets=False).score_sentences(["Those radical thugs wrecked the town."] * 2)
+             for sp in s.spans]
+    assert all(sp.technique == "loaded_language" for sp in spans)
+    typed = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 4}))
+    assert json.loads((train(typed, tmp_path / "typed") / "meta.json").read_text())["tags"] == bio_tags()
+
+
+def test_options_that_name_a_users_file_by_its_path_reach_its_rows(tmp_path, synthetic_jsonl):
+    from training.train import make_data
+
+    other = tmp_path / "other.jsonl"
+    other.write_text(synthetic_jsonl.read_text())
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{
+        "data.train": f"[{synthetic_jsonl},{other}]", "data.sentence_sources": f"[{synthetic_jsonl}]",
+        "data.span_sources": f"[{other}]", "data.untyped_span_sources": f"[{other}]"}))
+    data = make_data(cfg)
+    rows = list(zip(data.train["source"], data.train["label"], data.train["has_spans"]))
+    assert {s for s, _, _ in rows} == {"synthetic", "other"}
+    assert all(label == -1 for s, label, _ in rows if s == "other")
+    assert any(label != -1 for s, label, _ in rows if s == "synthetic")
+    assert not any(has for s, _, has in rows if s == "synthetic") and any(has for s, _, has in rows if s == "other")
+    assert data.untyped_sources == ["other"]
 
 
 def test_sentence_loss_mixes_the_annotators_vote_share_into_the_target():

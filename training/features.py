@@ -77,6 +77,14 @@ def untype_spans(ds, sources: list[str]):
                              else r["spans"]})
 
 
+def has_typed_spans(ds, untyped_sources: list[str]) -> bool:
+    """Whether any training row outside ``untyped_sources`` has a span, i.e. whether the data
+    can teach the token head which technique a span is."""
+    untyped = set(untyped_sources)
+    return any(has and spans for has, spans, source in zip(ds["has_spans"], ds["spans"], ds["source"])
+               if source not in untyped)
+
+
 def query_tails(tokenizer, queries: list[str | None], max_length: int) -> list[list[int]]:
     """The word pieces that follow a stance sentence's closing [SEP]: the query's (at most
     ``max_length // 4``) and one more [SEP]; [] where the query is None. Training and scoring

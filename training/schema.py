@@ -50,9 +50,9 @@ TARGET_MARKERS = ("«", "»")
 piece of MiniLM's vocabulary that news text rarely uses, so no embedding is added."""
 
 
-def bio_tags() -> list[str]:
+def bio_tags(techniques=TECHNIQUES) -> list[str]:
     """The token label set: O, then B-/I- per technique, in a fixed order."""
     tags = ["O"]
-    for t in TECHNIQUES:
+    for t in techniques:
         tags += [f"B-{t}", f"I-{t}"]
     return tags

@@ -27,14 +27,14 @@ from models.model_folder import WEIGHTS, save_model
 from models.precision import bound_onednn_caches
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
-from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
+from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, row_source, to_dataset
 from training.data_babe import add_words, other_words
 from training.data_newsmtsc import load_newsmtsc_file
 from training.data_ptc import relabel_other_techniques, thin_negatives
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
-from training.features import encode_rows, untype_spans
+from training.features import encode_rows, has_typed_spans, untype_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
@@ -88,10 +88,10 @@ def make_data(cfg: Config) -> RunData:
         train_parts.append(stance["train"])
     train = concatenate_datasets(train_parts)
     if d.span_sources:
-        keep = set(d.span_sources)
+        keep = {row_source(n) for n in d.span_sources}
         train = train.map(lambda r: {"has_spans": r["has_spans"] and r["source"] in keep})
     if d.sentence_sources:
-        keep_labels = set(d.sentence_sources)
+        keep_labels = {row_source(n) for n in d.sentence_sources}
         train = train.map(lambda r: {"label": r["label"] if r["source"] in keep_labels else -1})
     splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
@@ -105,7 +105,8 @@ def make_data(cfg: Config) -> RunData:
     return RunData(train=train, dev=parts[framing]["dev"] if framing else None,
                    tests={n: p["test"] for n, p in parts.items()}, splits=splits, eval_source=d.eval_source,
                    span_dev=span_dev, stance_dev=stance["dev"] if stance else None,
-                   stance_tests=stance["tests"] if stance else {}, untyped_sources=list(d.untyped_span_sources))
+                   stance_tests=stance["tests"] if stance else {},
+                   untyped_sources=[row_source(n) for n in d.untyped_span_sources])
 
 
 def make_stance_data(root, cfg: Config) -> dict:
@@ -137,13 +138,19 @@ def train_only_sources(cfg: Config, tested: set[str]) -> list[dict]:
     return rows
 
 
-def architecture(cfg: Config) -> Architecture:
+def architecture(cfg: Config, typed_spans: bool = True) -> Architecture:
+    """The network ``cfg`` asks for. With ``typed_spans`` False (every span in the training data is
+    an untyped weak label, as in ``configs/quality.yaml``: BABE's biased words alone) the token
+    head gets loaded language's tags only, the convention those words are scored by; with the
+    other techniques' tags too it would split each span between them by chance, since nothing
+    tells them apart (MiniLM named most of BABE's words exaggeration, MPNet name-calling)."""
     from training.schema import LABELS, bio_tags
 
     m = cfg.model
+    tags = (bio_tags() if typed_spans else bio_tags(["loaded_language"])) if m.token_head else []
     return Architecture(base=m.base, adapter=m.adapter, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
                         lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
-                        tags=bio_tags() if m.token_head else [], opinion_head=m.opinion_head,
+                        tags=tags, opinion_head=m.opinion_head,
                         stance_head=m.stance_head, stance_query=m.stance_query, stance_local=m.stance_local,
                         max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
@@ -177,10 +184,10 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     started = time.time()
 
     data = make_data(cfg)
-    arch = architecture(cfg)
+    arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    train_enc = encode(untype_spans(data.train, cfg.data.untyped_span_sources), tokenizer, arch)
+    train_enc = encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch)
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
