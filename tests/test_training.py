@@ -229,6 +229,22 @@ def test_options_that_name_a_users_file_by_its_path_reach_its_rows(tmp_path, syn
     assert data.untyped_sources == ["other"]
 
 
+def test_eval_source_repeat_shows_its_training_rows_that_many_times(tmp_path, synthetic_jsonl):
+    from training.train import make_data
+
+    other = tmp_path / "other.jsonl"
+    other.write_text(synthetic_jsonl.read_text().replace("The", "A"))
+    base = {"data.train": f"[{synthetic_jsonl},{other}]"}
+    once = make_data(load_config(None, tiny_overrides(synthetic_jsonl, **base)))
+    thrice = make_data(load_config(None, tiny_overrides(synthetic_jsonl, **base, **{"data.eval_source_repeat": 3})))
+    count = lambda d, s: sum(1 for x in d.train["source"] if x == s)  # noqa: E731
+    assert count(thrice, "synthetic") == 3 * count(once, "synthetic") > 0
+    assert count(thrice, "other") == count(once, "other") > 0
+    assert thrice.splits["train"] == once.splits["train"]  # membership, not copies
+    with pytest.raises(SlantError, match="eval_source_repeat"):
+        load_config(None, tiny_overrides(synthetic_jsonl, **{"data.eval_source_repeat": 0}))
+
+
 def test_sentence_loss_mixes_the_annotators_vote_share_into_the_target():
     from training.loop import sentence_loss
 

@@ -99,6 +99,10 @@ class DataConfig:
     keep SG2's words only, so span metrics stay comparable; measured in benchmarks/README.md."""
     max_rows_per_source: int = 0
     """0 keeps all; >0 caps each training source (quick experiments, tests)."""
+    eval_source_repeat: int = 1
+    """Copies of the eval source's training rows in each epoch (BABE's, beside PTC's many lines):
+    more passes over the sentences the framing head is judged on, at a smaller cost in time than
+    more epochs over every source."""
 
 
 @dataclass
@@ -239,6 +243,7 @@ def _validate(cfg: Config) -> None:
         (t.batch_size > 0, "train.batch_size must be > 0"),
         (t.epochs > 0 or t.max_steps > 0, "train.epochs or train.max_steps must be > 0"),
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
+        (d.eval_source_repeat >= 1, "data.eval_source_repeat must be >= 1 (1: each training row once per epoch)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
         (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),

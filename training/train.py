@@ -83,6 +83,8 @@ def make_data(cfg: Config) -> RunData:
     held = [parts[framing]["dev"], parts[framing]["test"]] if framing else []
     train_parts = [parts[n]["train"] if n == framing else drop_overlap(parts[n]["train"], held)
                    for n in parts if n in d.train or n == framing]
+    if framing and d.eval_source_repeat > 1:
+        train_parts += [parts[framing]["train"]] * (d.eval_source_repeat - 1)
     stance = make_stance_data(root, cfg) if any(n in STANCE_SOURCES for n in names) else None
     if stance is not None:
         train_parts.append(stance["train"])
@@ -93,7 +95,7 @@ def make_data(cfg: Config) -> RunData:
     if d.sentence_sources:
         keep_labels = {row_source(n) for n in d.sentence_sources}
         train = train.map(lambda r: {"label": r["label"] if r["source"] in keep_labels else -1})
-    splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
+    splits = {"train": list(dict.fromkeys(train["id"])), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
     span_dev = None
     if parts:
