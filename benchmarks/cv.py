@@ -39,6 +39,7 @@ def fold_result(best: Path, source: str) -> dict:
         row[f"{name}_macro_f1"] = m["macro_f1"]
     if "spans" in block:  # BABE's biased words, scored as (untyped) loaded language
         row["babe_words_overlap_f1"] = block["spans"]["per_technique"]["loaded_language"]["overlap"]["f1"]
+        row["babe_words_any_technique_overlap_f1"] = block["spans"]["spans_only"]["overlap"]["f1"]
     ptc = meta["metrics"]["test"].get("ptc", {}).get("spans")
     if ptc and "loaded_language" in ptc.get("per_technique", {}):  # the same held-out PTC articles in every fold
         row["ptc_loaded_language_overlap_f1"] = ptc["per_technique"]["loaded_language"]["overlap"]["f1"]
