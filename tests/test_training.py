@@ -230,19 +230,31 @@ def test_options_that_name_a_users_file_by_its_path_reach_its_rows(tmp_path, syn
 
 
 def test_eval_source_repeat_shows_its_training_rows_that_many_times(tmp_path, synthetic_jsonl):
-    from training.train import make_data
+    from training.train import make_data, repeat_source
 
     other = tmp_path / "other.jsonl"
     other.write_text(synthetic_jsonl.read_text().replace("The", "A"))
-    base = {"data.train": f"[{synthetic_jsonl},{other}]"}
-    once = make_data(load_config(None, tiny_overrides(synthetic_jsonl, **base)))
-    thrice = make_data(load_config(None, tiny_overrides(synthetic_jsonl, **base, **{"data.eval_source_repeat": 3})))
-    count = lambda d, s: sum(1 for x in d.train["source"] if x == s)  # noqa: E731
-    assert count(thrice, "synthetic") == 3 * count(once, "synthetic") > 0
-    assert count(thrice, "other") == count(once, "other") > 0
-    assert thrice.splits["train"] == once.splits["train"]  # membership, not copies
+    data = make_data(load_config(None, tiny_overrides(synthetic_jsonl, **{"data.train": f"[{synthetic_jsonl},{other}]"})))
+    shown = repeat_source(data.train, "synthetic", 3)
+    count = lambda d, s: sum(1 for x in d["source"] if x == s)  # noqa: E731
+    assert count(shown, "synthetic") == 3 * count(data.train, "synthetic") > 0
+    assert count(shown, "other") == count(data.train, "other") > 0
+    assert repeat_source(data.train, "synthetic", 1) is data.train
     with pytest.raises(SlantError, match="eval_source_repeat"):
         load_config(None, tiny_overrides(synthetic_jsonl, **{"data.eval_source_repeat": 0}))
+
+
+def test_eval_source_repeat_changes_what_the_model_sees_not_the_baselines(tmp_path, synthetic_jsonl):
+    runs = {}
+    for times in (1, 2):
+        best = train(load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3,
+                                                                       "data.eval_source_repeat": times})),
+                     tmp_path / f"x{times}")
+        meta = json.loads((best / "meta.json").read_text())
+        runs[times] = (meta["metrics"]["test"][str(synthetic_jsonl)]["baselines"],
+                       json.loads((best / "splits.json").read_text())["train"], (best / "model.safetensors").read_bytes())
+    assert runs[1][0] == runs[2][0] and runs[1][1] == runs[2][1]
+    assert runs[1][2] != runs[2][2]
 
 
 def test_sentence_loss_mixes_the_annotators_vote_share_into_the_target():

@@ -83,8 +83,6 @@ def make_data(cfg: Config) -> RunData:
     held = [parts[framing]["dev"], parts[framing]["test"]] if framing else []
     train_parts = [parts[n]["train"] if n == framing else drop_overlap(parts[n]["train"], held)
                    for n in parts if n in d.train or n == framing]
-    if framing and d.eval_source_repeat > 1:
-        train_parts += [parts[framing]["train"]] * (d.eval_source_repeat - 1)
     stance = make_stance_data(root, cfg) if any(n in STANCE_SOURCES for n in names) else None
     if stance is not None:
         train_parts.append(stance["train"])
@@ -95,7 +93,7 @@ def make_data(cfg: Config) -> RunData:
     if d.sentence_sources:
         keep_labels = {row_source(n) for n in d.sentence_sources}
         train = train.map(lambda r: {"label": r["label"] if r["source"] in keep_labels else -1})
-    splits = {"train": list(dict.fromkeys(train["id"])), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
+    splits = {"train": list(train["id"]), "dev": list(parts[framing]["dev"]["id"]) if framing else [],
               **{f"test:{n}": list(p["test"]["id"]) for n, p in parts.items()}}
     span_dev = None
     if parts:
@@ -126,6 +124,15 @@ def make_stance_data(root, cfg: Config) -> dict:
         extra = to_dataset(load_newsmtsc_file(Path(path), "stance_extra", f"extra-{Path(path).stem}"))
         rest = concatenate_datasets([rest, drop_overlap(extra, [dev, *tests.values()])])
     return {"train": rest, "dev": dev, "tests": tests}
+
+
+def repeat_source(ds: Dataset, source: str, times: int) -> Dataset:
+    """``ds`` with ``source``'s rows ``times`` times over (``data.eval_source_repeat``): what the
+    training loop is shown. Baselines, the span lexicon and ``splits.json`` keep each row once."""
+    if times <= 1:
+        return ds
+    rows = ds.filter(lambda r: r["source"] == source)
+    return concatenate_datasets([ds] + [rows] * (times - 1))
 
 
 def train_only_sources(cfg: Config, tested: set[str]) -> list[dict]:
@@ -189,7 +196,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    train_enc = encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch)
+    shown = repeat_source(data.train, row_source(data.eval_source), cfg.data.eval_source_repeat)
+    train_enc = encode(untype_spans(shown, data.untyped_sources), tokenizer, arch)
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
