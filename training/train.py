@@ -131,8 +131,8 @@ def repeat_source(ds: Dataset, source: str, times: int) -> Dataset:
     training loop is shown. Baselines, the span lexicon and ``splits.json`` keep each row once."""
     if times <= 1:
         return ds
-    rows = ds.filter(lambda r: r["source"] == source)
-    return concatenate_datasets([ds] + [rows] * (times - 1))
+    rows = [i for i, s in enumerate(ds["source"]) if s == source]
+    return ds.select(list(range(len(ds))) + rows * (times - 1))
 
 
 def train_only_sources(cfg: Config, tested: set[str]) -> list[dict]:
@@ -196,8 +196,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    shown = repeat_source(data.train, row_source(data.eval_source), cfg.data.eval_source_repeat)
-    train_enc = encode(untype_spans(shown, data.untyped_sources), tokenizer, arch)
+    train_enc = repeat_source(encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch),
+                              row_source(data.eval_source), cfg.data.eval_source_repeat)  # copies not tokenised again
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
