@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from models.errors import SlantError
+from training.schema import row_source
 
 
 @dataclass
@@ -230,8 +231,9 @@ def _validate(cfg: Config) -> None:
     t, d, m = cfg.train, cfg.data, cfg.model
 
     def not_trained(names: list[str]) -> list[str]:
-        """The names that are neither a source in data.train nor the stem of a file listed there."""
-        return [s for s in names if not (s in d.train or any(Path(f).stem == s for f in d.train))]
+        """The names whose rows data.train does not load (a user's file by its path or its stem)."""
+        trained = {row_source(f) for f in d.train}
+        return [s for s in names if row_source(s) not in trained]
 
     def sources_check(key: str, names: list[str]) -> tuple[bool, str]:
         missing = not_trained(names)

@@ -70,12 +70,6 @@ def load_source(name: str, root: Path | None, *, part: str = "train", votes: boo
     return to_dataset(rows)
 
 
-def row_source(name: str) -> str:
-    """The ``source`` of the rows ``load_source(name)`` gives (a user's file's rows carry its
-    stem), so options that name sources (``data.span_sources`` ...) can be matched to rows."""
-    return Path(name).stem if name.endswith((".csv", ".jsonl")) else name
-
-
 def to_dataset(rows: list[dict]) -> Dataset:
     """Loader rows in the one schema (framing rows get the not-a-stance-row defaults)."""
     return Dataset.from_list([{**DEFAULTS, **r} for r in rows], features=FEATURES)

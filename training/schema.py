@@ -5,6 +5,8 @@ training loop, the splits and the baselines never care where data came from.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 LABELS = ("neutral", "framing")
 """Sentence labels; index 1 is the positive class whose probability we score."""
 
@@ -56,3 +58,9 @@ def bio_tags(techniques=TECHNIQUES) -> list[str]:
     for t in techniques:
         tags += [f"B-{t}", f"I-{t}"]
     return tags
+
+
+def row_source(name: str) -> str:
+    """The ``source`` of the rows ``load_source(name)`` gives (a user's file's rows carry its
+    stem), so options that name sources (``data.span_sources`` ...) can be matched to rows."""
+    return Path(name).stem if name.endswith((".csv", ".jsonl")) else name

@@ -27,7 +27,7 @@ from models.model_folder import WEIGHTS, save_model
 from models.precision import bound_onednn_caches
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config, load_config
-from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, row_source, to_dataset
+from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
 from training.data_babe import add_words, other_words
 from training.data_newsmtsc import load_newsmtsc_file
 from training.data_ptc import relabel_other_techniques, thin_negatives
@@ -39,6 +39,7 @@ from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
 from training.splits import drop_overlap, split_dataset, stance_dev_split
+from training.schema import row_source
 from training.weight_average import WeightAverage
 
 console = Console(stderr=True)
