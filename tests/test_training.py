@@ -301,3 +301,20 @@ def test_the_card_lists_the_licence_of_sources_used_only_for_training():
     listed = train_only_sources(cfg, {"babe", "ptc"})
     assert [(d["source"], d["licence"]) for d in listed] == [("lim2020", licence_of("lim2020")),
                                                               ("/data/mine.jsonl", "user-supplied data")]
+
+
+def test_a_fixed_threshold_is_used_as_given_and_a_bad_one_is_refused(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.epochs": 1, "train.threshold": 0.5}))
+    best = train(cfg, tmp_path / "run")
+    meta = json.loads((best / "meta.json").read_text())
+    assert meta["threshold"] == 0.5
+    test = meta["metrics"]["test"][str(synthetic_jsonl)]
+    assert test["macro_f1"] == pytest.approx(test["macro_f1_argmax"])  # calibrated 0.5 is the raw argmax
+    assert "fixed by train.threshold" in (best / "README.md").read_text()
+    with pytest.raises(SlantError, match="train.threshold must be in"):
+        load_config(None, tiny_overrides(synthetic_jsonl, **{"train.threshold": 1.5}))
+    from training.evaluation import calibrate
+
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.2], [-1.0, 1.5], [0.1, 0.3]]).numpy()
+    assert calibrate(logits, [0, 1, 1, 0], 0.3)[1] == 0.3
+    assert calibrate(logits, [0, 1, 1, 0])[1] != 0.3  # fitted on these labels instead

@@ -129,6 +129,10 @@ class TrainConfig:
     stance_loss_weight: float = 1.0
     bf16: str = "auto"
     """"auto" uses bf16 autocast on CPUs with AMX/AVX512-BF16, "on", "off"."""
+    threshold: float = 0.0
+    """Sentence decision threshold on the calibrated probability: 0 fits it on dev (maximising
+    dev macro-F1); a value in (0, 1) fixes it, such as 0.5, the calibrated midpoint, which does
+    not move with a small dev set's noise or with another outlet's share of framing."""
     eval_every: int = 0
     """Evaluate on dev every N steps; 0 evaluates once per epoch."""
     patience: int = 2
@@ -248,6 +252,7 @@ def _validate(cfg: Config) -> None:
         (d.eval_source_repeat >= 1, "data.eval_source_repeat must be >= 1 (1: each training row once per epoch)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
+        (0 <= t.threshold < 1, "train.threshold must be in [0, 1) (0: fitted on dev; 0.5: the calibrated midpoint)"),
         (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,

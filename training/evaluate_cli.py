@@ -51,7 +51,8 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
         for name, test in {**run.tests, **run.stance_tests}.items():
             if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json: the data under the data root, or this Slant version's split rules, changed since the model was trained — point --data.root at the original files, or retrain")
-        report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded))
+        report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded),
+                              threshold=cfg.train.threshold)
         result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"],
                   "span_threshold": report["span_threshold"], "technique_weights": report.get("technique_weights", {}),
                   "stance_temperature": report.get("stance_temperature")}

@@ -28,10 +28,13 @@ def sentence_scores(logits: np.ndarray, labels) -> dict:
     return classification_metrics(np.asarray(labels), logits.argmax(-1))
 
 
-def calibrate(logits: np.ndarray, labels) -> tuple[float, float]:
+def calibrate(logits: np.ndarray, labels, fixed_threshold: float = 0.0) -> tuple[float, float]:
+    """Temperature fitted on dev; the decision threshold fitted there too unless ``fixed_threshold``
+    (in (0, 1)) is given. A threshold at calibrated probability 0.5 is the raw argmax: temperature
+    scaling keeps logit 0 where it is."""
     labels = np.asarray(labels)
     temperature = fit_temperature(logits, labels)
-    threshold = best_threshold(apply_temperature(logits, temperature), labels)
+    threshold = fixed_threshold or best_threshold(apply_temperature(logits, temperature), labels)
     return float(temperature), float(threshold)
 
 
@@ -117,7 +120,8 @@ def evaluate_stance(model, data, *, bf16: bool, encode) -> dict:
     return {"stance_temperature": float(temperature), "blocks": blocks}
 
 
-def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
+def evaluate_all(model, tokenizer, data, *, bf16: bool, encode, threshold: float = 0.0) -> dict:
+    """Every held-out figure of a trained model. ``threshold``: ``train.threshold`` (0 fits it on dev)."""
     stance = evaluate_stance(model, data, bf16=bf16, encode=encode) if data.stance_dev is not None else None
     if data.dev is None:  # a stance-only model
         return {"temperature": 1.0, "threshold": 0.5, "span_threshold": 0.5, "technique_weights": {}, "lexicon": None,
@@ -125,7 +129,7 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode) -> dict:
                 "metrics": {"dev": stance["blocks"].pop("stance_dev"), "test": stance["blocks"]}}
     dev_enc = encode(data.dev)
     dev_logits = predict(model, dev_enc, bf16).logits
-    temperature, threshold = calibrate(dev_logits, data.dev["label"])
+    temperature, threshold = calibrate(dev_logits, data.dev["label"], threshold)
     metrics = {"dev": _sentence_block(dev_logits, data.dev["label"], temperature, threshold), "test": {}}
     framing_train = data.train.filter(lambda r: r["label"] >= 0)
     lexicon = None

@@ -31,7 +31,8 @@ def model_card(meta: dict, cfg: Config) -> str:
                  "reporting, and marks the words that carry it." if meta.get("tags") else
                  "Scores news sentences for editorial framing against neutral reporting.", ""]
         task_lines = [f"- Labels: {', '.join(meta['labels'])}; span tags: {', '.join(meta['tags']) or 'none (no token head)'}",
-                      f"- Temperature {meta['temperature']:.3f}, decision threshold {meta['threshold']:.3f} (both fitted on dev)"]
+                      f"- Temperature {meta['temperature']:.3f} (fitted on dev), decision threshold {meta['threshold']:.3f} "
+                      + ("(fitted on dev)" if not cfg.train.threshold else "(fixed by train.threshold)")]
     lines = [
         *intro,
         f"- Base encoder: `{meta['base']}`{f', first {cfg.model.layers} layers' if cfg.model.layers else ''} "

@@ -266,7 +266,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     if not main:
         return None
     load_weights(model, out / "best")
-    report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch))
+    report = evaluate_all(model, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch),
+                          threshold=cfg.train.threshold)
     tests = {**data.tests, **data.stance_tests}
     meta = {
         "kind": "model",
