@@ -38,8 +38,8 @@ from training.features import encode_rows, has_typed_spans, untype_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
-from training.splits import drop_overlap, split_dataset, stance_dev_split
 from training.schema import row_source
+from training.splits import drop_overlap, split_dataset, stance_dev_split
 from training.weight_average import WeightAverage
 
 console = Console(stderr=True)
