@@ -77,7 +77,7 @@ def main() -> None:
                     "a final run without --only collects every fold")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides; {fold} in one is replaced by the "
                     "fold number (a per-fold data file)")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()  # key=value overrides may come after --split and the others
     name = args.name or Path(args.config).stem
     out = Path(args.out or f"runs/cv_{name}")
     rows = []
