@@ -5,6 +5,7 @@ and TextBlob baselines; writes ``benchmarks/results/cv_<name>.json``. Folds
 already finished in ``--out`` are reused, so an interrupted run resumes.
 
     python benchmarks/cv.py configs/default.yaml [key=value ...] --folds 5 [--out runs/cv_default] [--only 0 2 4]
+    python benchmarks/cv.py configs/default.yaml [key=value ...] --folds 5 --collect   # a stopped run's finished folds
 
 Beside macro-F1, each fold gives the span F1 (overlap) of BABE's biased words on its test
 sentences and of PTC loaded language on PTC's held-out articles (split seed 13 in every fold).
@@ -59,8 +60,14 @@ def held_outlets(cfg) -> list[str]:
     return sorted(set(test["outlet"]))
 
 
+def finished(best: Path) -> bool:
+    """A fold is finished when its ``best/`` folder is a complete model (``meta.json`` written last)."""
+    meta = best / "meta.json"
+    return meta.is_file() and json.loads(meta.read_text()).get("kind") == "model"
+
+
 def summary(rows: list[dict]) -> dict:
-    keys = [k for k in rows[0] if isinstance(rows[0][k], (int, float))]
+    keys = [k for k in rows[0] if k != "fold" and isinstance(rows[0][k], (int, float))]
     return {k: {"mean": statistics.mean(r[k] for r in rows),
                 "sd": statistics.stdev(r[k] for r in rows) if len(rows) > 1 else 0.0} for k in keys}
 
@@ -75,31 +82,43 @@ def main() -> None:
                     help="kfold: stratified random folds; outlet_kfold: folds of whole outlets")
     ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
                     "a final run without --only collects every fold")
+    ap.add_argument("--collect", action="store_true", help="train nothing: summarise the folds already finished in "
+                    "--out (a stopped run) and write the result file, listing the folds that are missing")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides; {fold} in one is replaced by the "
                     "fold number (a per-fold data file)")
     args = ap.parse_intermixed_args()  # key=value overrides may come after --split and the others
     name = args.name or Path(args.config).stem
     out = Path(args.out or f"runs/cv_{name}")
-    rows = []
+    if args.collect and args.only is not None:
+        sys.exit("error: --collect summarises the finished folds and trains none; drop --only")
+    rows, missing = [], []
     for k in (args.only if args.only is not None else range(args.folds)):
         overrides = [o.replace("{fold}", str(k)) for o in args.overrides]
         cfg = load_config(args.config, [*overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
         best = out / f"fold{k}" / "best"
-        if not (best / "meta.json").is_file() or json.loads((best / "meta.json").read_text()).get("kind") != "model":
+        if not finished(best):
+            if args.collect:
+                missing.append(k)
+                continue
             import shutil
 
             shutil.rmtree(out / f"fold{k}", ignore_errors=True)
             started = time.time()
             best = train(cfg, out / f"fold{k}")
             print(f"fold {k}: {time.time() - started:.0f} s", file=sys.stderr)
-        rows.append(fold_result(best, cfg.data.eval_source))
+        rows.append({"fold": k, **fold_result(best, cfg.data.eval_source)})
         if args.split == "outlet_kfold":
             rows[-1]["test_outlets"] = held_outlets(cfg)
         print(f"fold {k}: " + ", ".join(f"{k2} {v:.4f}" for k2, v in rows[-1].items() if isinstance(v, float)))
     if args.only is not None:
         return
+    if not rows:
+        sys.exit(f"error: no finished fold in {out}; run without --collect to train them")
     result = {"config": args.config, "overrides": args.overrides, "split": args.split, "folds": rows, "summary": summary(rows),
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if missing:  # a partial result says so in the file, not only on the terminal
+        result["missing_folds"] = missing
+        print(f"folds not finished (left out of the summary): {missing}", file=sys.stderr)
     for key, s in result["summary"].items():
         print(f"{key}: {s['mean']:.4f} ± {s['sd']:.4f}")
     print(f"wrote {save_result(f'cv_{name}.json', result)}")
