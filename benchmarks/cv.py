@@ -8,7 +8,8 @@ already finished in ``--out`` are reused, so an interrupted run resumes.
     python benchmarks/cv.py configs/default.yaml [key=value ...] --folds 5 --collect   # a stopped run's finished folds
 
 Beside macro-F1, each fold gives the span F1 (overlap) of BABE's biased words on its test
-sentences and of PTC loaded language on PTC's held-out articles (split seed 13 in every fold).
+sentences and of PTC loaded language on PTC's held-out articles (the same articles in every fold:
+PTC's random split by ``train.seed``, 13 unless overridden; a seed override moves them and the folds).
 Results written before this version name the first ``span_overlap_f1_loaded_language``: it was
 BABE's words then too, not PTC.
 
