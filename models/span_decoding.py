@@ -49,11 +49,13 @@ def decode_spans(tag_probs: np.ndarray, offsets: list[tuple[int, int]], tags: li
     span's score stays its unweighted in-span probability."""
     if len(tags) <= 1:
         return []
+    inside = 1.0 - tag_probs[:, tags.index("O")]
+    if not len(inside) or inside.max() < threshold:  # most sentences: no piece is in a span
+        return []
     techniques, b, i = _technique_probs(tag_probs, tags)
     if technique_weights:
         w = np.array([float(technique_weights.get(t, 1.0)) for t in techniques])
         b, i = b * w, i * w
-    inside = 1.0 - tag_probs[:, tags.index("O")]
     spans: list[dict] = []
     cur = None
     for k, (s, e) in enumerate(offsets):
