@@ -9,8 +9,8 @@ same mask several times faster. The masks keep dropout's meaning (each unit drop
 draw from torch's generator, so ``torch.manual_seed`` and a checkpoint's saved torch RNG
 state still fix every mask: ``--resume`` reaches the same weights.
 
-Only training uses it (``use_fast_dropout``); in eval mode it is the identity, as
-``nn.Dropout`` is. Attention-probability dropout stays inside torch's attention kernel,
+Training uses it when the config asks (``train.fast_dropout: true``; off by default, see its
+docstring in ``training/config.py`` for why); in eval mode it is the identity, as ``nn.Dropout`` is. Attention-probability dropout stays inside torch's attention kernel,
 which reads the module's ``p`` and never calls the module.
 """
 from __future__ import annotations

@@ -71,9 +71,10 @@ def test_overfits_four_examples(tmp_path):
     assert list(preds.logits.argmax(-1)) == list(four["label"])
 
 
-@pytest.mark.parametrize("ema", [0.0, 0.9])
-def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch, ema):
-    overrides = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4, "train.ema": ema})
+@pytest.mark.parametrize("ema, fast_dropout", [(0.0, False), (0.9, False), (0.0, True)])
+def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch, ema, fast_dropout):
+    overrides = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4, "train.ema": ema,
+                                                   "train.fast_dropout": fast_dropout})
     cfg = load_config(None, overrides)
     train(cfg, tmp_path / "straight")
 
@@ -318,3 +319,18 @@ def test_a_fixed_threshold_is_used_as_given_and_a_bad_one_is_refused(tmp_path, s
     logits = torch.tensor([[2.0, -1.0], [0.5, 0.2], [-1.0, 1.5], [0.1, 0.3]]).numpy()
     assert calibrate(logits, [0, 1, 1, 0], 0.3)[1] == 0.3
     assert calibrate(logits, [0, 1, 1, 0])[1] != 0.3  # fitted on these labels instead
+
+
+def test_fast_dropout_is_used_only_when_asked(tmp_path, synthetic_jsonl, monkeypatch):
+    import training.train as train_module
+
+    swapped = []
+    real = train_module.use_fast_dropout
+    monkeypatch.setattr(train_module, "use_fast_dropout", lambda model: swapped.append(real(model)))
+    for fast in (False, True):
+        train(load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 2, "train.fast_dropout": fast})),
+              tmp_path / str(fast))
+    assert len(swapped) == 1 and swapped[0] > 0
+    a = load_file(str(tmp_path / "False" / "last" / "model.safetensors"))
+    b = load_file(str(tmp_path / "True" / "last" / "model.safetensors"))
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # other masks, other weights

@@ -145,6 +145,11 @@ class TrainConfig:
     """>0: R-Drop (Liang et al. 2021). Rows with a sentence label or a stance target run twice
     under different dropout and this weight times the symmetric KL between their two
     predictions joins the loss; a step of the default data costs about 1.6x a plain one."""
+    fast_dropout: bool = False
+    """Draw dropout masks with NumPy instead of torch's CPU generator (``models/fast_dropout.py``):
+    the same dropout, a default training step about 1.3x faster on a 2-core CPU. Off by default:
+    on the default's five folds it kept BABE (0.798 against 0.799) but PTC loaded language came
+    out 0.015 lower on all five (benchmarks/README.md, *Training speed: dropout masks*)."""
 
 
 @dataclass

@@ -198,7 +198,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
-    use_fast_dropout(model)
+    if cfg.train.fast_dropout:
+        use_fast_dropout(model)
     train_enc = repeat_source(encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch),
                               row_source(data.eval_source), cfg.data.eval_source_repeat)  # copies not tokenised again
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
