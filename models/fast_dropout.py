@@ -2,16 +2,17 @@
 
 Why: torch draws a CPU dropout mask one Bernoulli sample at a time from its Mersenne
 Twister. Profiling the default training run on a 2-core CPU put ``aten::bernoulli_`` at a
-third of each step with LoRA's dropout on, and still at about a tenth without it: drawing
-the mask cost more than the matrix products it guards. NumPy's PCG64 (its default generator) fills the
-same mask several times faster. The masks keep dropout's meaning (each unit dropped with probability
-``p``, the rest scaled so the expectation is unchanged), and each one is seeded by a single
-draw from torch's generator, so ``torch.manual_seed`` and a checkpoint's saved torch RNG
-state still fix every mask: ``--resume`` reaches the same weights.
+third of each step with LoRA's dropout on (more than ``aten::mm``), and at an eighth without
+it. NumPy's PCG64 (its default generator) fills the same mask several times faster. The masks
+keep dropout's meaning (each unit dropped with probability ``p``, the rest scaled so the
+expectation is unchanged), and each one is seeded by a single draw from torch's generator, so
+``torch.manual_seed`` and a checkpoint's saved torch RNG state still fix every mask:
+``--resume`` reaches the same weights.
 
 Training uses it when the config asks (``train.fast_dropout: true``; off by default, see its
-docstring in ``training/config.py`` for why); in eval mode it is the identity, as ``nn.Dropout`` is. Attention-probability dropout stays inside torch's attention kernel,
-which reads the module's ``p`` and never calls the module.
+docstring in ``training/config.py`` for why); in eval mode it is the identity, as
+``nn.Dropout`` is. Attention-probability dropout stays inside torch's attention kernel, which
+reads the module's ``p`` and never calls the module.
 """
 from __future__ import annotations
 
