@@ -149,7 +149,8 @@ class TrainConfig:
     """Draw dropout masks with NumPy instead of torch's CPU generator (``models/fast_dropout.py``):
     the same dropout, a default training step about 1.3x faster on a 2-core CPU. Off by default:
     on the default's five folds it kept BABE (0.798 against 0.799) but PTC loaded language came
-    out 0.015 lower on all five (benchmarks/README.md, *Training speed: dropout masks*)."""
+    out 0.015 lower on all five, and lower again on two folds of another seed (benchmarks/README.md,
+    *Training speed: dropout masks*)."""
 
 
 @dataclass
