@@ -44,8 +44,7 @@ def batches_of(cfg, n: int):
     data = T.make_data(cfg)
     arch = T.architecture(cfg, typed_spans=T.has_typed_spans(data.train, data.untyped_sources))
     model = FramingModel.build(arch)
-    encoded = T.repeat_source(T.encode(T.untype_spans(data.train, data.untyped_sources), load_tokenizer(arch.base), arch),
-                              T.row_source(data.eval_source), cfg.data.eval_source_repeat)
+    encoded = T.encoded_training_rows(data, load_tokenizer(arch.base), arch, cfg.data.eval_source_repeat)
     lengths = [len(x) for x in encoded["input_ids"]]
     order = epoch_batches(encoded, cfg.train.batch_size, cfg.train.seed, 0, 0, 1, lengths)
     rows = encoded.select_columns(COLUMNS)

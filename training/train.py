@@ -172,6 +172,13 @@ def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
                   desc=None)
 
 
+def encoded_training_rows(data: RunData, tokenizer, arch: Architecture, repeat: int) -> Dataset:
+    """What the training loop is shown: the training rows with the untyped sources' spans blanked,
+    tokenised once, and the eval source's rows ``repeat`` times over (the copies not tokenised again)."""
+    return repeat_source(encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch),
+                         row_source(data.eval_source), repeat)
+
+
 def load_weights(model: FramingModel, folder: Path) -> None:
     model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
 
@@ -200,8 +207,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     model = FramingModel.build(arch)
     if cfg.train.fast_dropout:
         use_fast_dropout(model)
-    train_enc = repeat_source(encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch),
-                              row_source(data.eval_source), cfg.data.eval_source_repeat)  # copies not tokenised again
+    train_enc = encoded_training_rows(data, tokenizer, arch, cfg.data.eval_source_repeat)
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
