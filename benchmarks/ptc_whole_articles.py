@@ -39,8 +39,9 @@ def held_out_predictions(folder: Path, lines: list[dict]) -> SimpleNamespace:
     rows = [r for r in lines if r["id"].split(":")[1] in keep]
     ds = to_dataset(rows)
     probs = predict(loaded.model, encode(ds, loaded.tokenizer, loaded.arch), use_bf16("auto")).token_probs
-    offsets = piece_offsets(loaded.tokenizer, ds["text"], loaded.arch.max_length)
-    spans = predicted_spans(loaded.model, loaded.tokenizer, ds, probs, loaded.meta.get("span_threshold", 0.5),
+    texts = list(ds["text"])
+    offsets = piece_offsets(loaded.tokenizer, texts, loaded.arch.max_length)
+    spans = predicted_spans(loaded.model, loaded.tokenizer, texts, probs, loaded.meta.get("span_threshold", 0.5),
                             loaded.technique_weights, offsets)
     return SimpleNamespace(loaded=loaded, test_ids=test_ids, articles=articles, rows=rows, ds=ds, token_probs=probs,
                            offsets=offsets, spans=spans)

@@ -42,11 +42,11 @@ def main() -> None:
             continue
         preds = predict(loaded.model, encode(sub, loaded.tokenizer, loaded.arch), use_bf16("auto"))
         probs = apply_temperature(preds.logits, loaded.temperature)
-        gold = list(sub["spans"])
-        offsets = piece_offsets(loaded.tokenizer, sub["text"], loaded.arch.max_length)
+        gold, texts = list(sub["spans"]), list(sub["text"])
+        offsets = piece_offsets(loaded.tokenizer, texts, loaded.arch.max_length)
         rows = []
         for thr in THRESHOLDS:
-            spans = predicted_spans(loaded.model, loaded.tokenizer, sub, preds.token_probs, thr,
+            spans = predicted_spans(loaded.model, loaded.tokenizer, texts, preds.token_probs, thr,
                                     loaded.technique_weights, offsets)
             for gate in GATES:
                 pred = [sp if p >= gate else [] for sp, p in zip(spans, probs)]

@@ -221,6 +221,32 @@ def test_ptc_test_articles_keep_every_line_and_only_training_is_thinned(tmp_path
         load_config(None, ["data.ptc_negatives=1.5"])
 
 
+def test_thinning_keeps_every_span_row_a_seeded_share_of_the_rest_and_the_schema():
+    from datasets import concatenate_datasets
+
+    from training.data import to_dataset
+    from training.data_ptc import thin_negatives
+
+    rows = [{"id": f"ptc:1:{k}", "text": f"Line {k}.", "label": int(k % 10 == 0), "source": "ptc",
+             "spans": [{"start": 0, "end": 4, "technique": "loaded_language"}] if k % 10 == 0 else [],
+             "has_spans": True, "group": "ptc:1", "outlet": "", "topic": "", "opinion": -1} for k in range(400)]
+    rows += [{"id": f"babe:{k}", "text": f"Babe {k}.", "label": k % 2, "source": "babe", "group": f"babe:{k}",
+              "spans": [], "has_spans": False, "outlet": "X", "topic": "t", "opinion": -1} for k in range(20)]
+    full = to_dataset(rows)
+    ds = full.select(range(len(full) - 1, -1, -1))  # as a split hands it over: rows behind an index mapping
+    out = thin_negatives(ds, 0.5, 0.25, seed=3)
+    assert out.features == ds.features
+    assert out.to_list() == thin_negatives(ds, 0.5, 0.25, seed=3).to_list()
+    by_id = {r["id"]: r for r in out}
+    assert all(f"ptc:1:{k}" in by_id for k in range(0, 400, 10)) and all(f"babe:{k}" in by_id for k in range(20))
+    plain = [r for r in out if r["source"] == "ptc" and not r["spans"]]
+    assert 120 < len(plain) < 240                                           # about half of 360
+    assert 0.1 < sum(r["label"] == 0 for r in plain) / len(plain) < 0.45    # about a quarter keep label 0
+    assert {r["label"] for r in plain} == {0, -1}
+    assert [r["id"] for r in out] == [r["id"] for r in ds if r["id"] in by_id]  # order kept
+    assert len(concatenate_datasets([out, full])) == len(out) + len(full)
+
+
 def test_ptc_lines_of_other_techniques_can_lose_or_flip_their_sentence_label(tmp_path):
     from training.config import load_config
     from training.data_ptc import relabel_other_techniques

@@ -334,3 +334,20 @@ def test_fast_dropout_is_used_only_when_asked(tmp_path, synthetic_jsonl, monkeyp
     a = load_file(str(tmp_path / "False" / "last" / "model.safetensors"))
     b = load_file(str(tmp_path / "True" / "last" / "model.safetensors"))
     assert any(not torch.equal(a[k], b[k]) for k in a)  # other masks, other weights
+
+
+def test_a_runs_saved_figures_are_those_slant_evaluate_reproduces(tmp_path, synthetic_jsonl):
+    """The run evaluates best/ as load_model reads it (the adapter merged), the network the scorer and
+    ``slant evaluate`` run, so the figures in meta.json are the ones a user can reproduce."""
+    from training.evaluate_cli import evaluate_model
+
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 6, "model.adapter": "lora",
+                                                               "model.lora_r": 4}))
+    best = train(cfg, tmp_path / "run")
+    saved = json.loads((best / "meta.json").read_text())
+    again = evaluate_model(str(best), out=str(tmp_path / "e.json"))
+    assert again["span_threshold"] == saved["span_threshold"]
+    for name, block in saved["metrics"]["test"].items():
+        assert again["metrics"]["test"][name]["macro_f1"] == block["macro_f1"]
+        assert again["metrics"]["test"][name]["ece"] == pytest.approx(block["ece"], abs=1e-9)
+        assert again["metrics"]["test"][name]["spans"] == block["spans"]

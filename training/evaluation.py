@@ -20,7 +20,7 @@ from training.calibration import (apply_temperature, best_threshold, expected_ca
                                   softmax_with_temperature)
 from training.loop import predict
 from training.metrics import classification_metrics
-from training.schema import STANCES, TECHNIQUES
+from training.schema import STANCES, TECHNIQUES, column
 from training.span_metrics import LexiconBaseline, span_prf, span_report
 
 
@@ -44,14 +44,16 @@ def piece_offsets(tokenizer, texts, max_length: int) -> list:
     return tokenizer(list(texts), truncation=True, max_length=max_length, return_offsets_mapping=True)["offset_mapping"]
 
 
-def predicted_spans(model, tokenizer, ds: Dataset, token_probs: list[np.ndarray], threshold: float,
+def predicted_spans(model, tokenizer, texts: list[str], token_probs: list[np.ndarray], threshold: float,
                     technique_weights: dict[str, float] | None = None, offsets=None) -> list[list[dict]]:
-    """``offsets``: from ``piece_offsets`` (computed here when not given)."""
+    """``texts``: a list, not a dataset column (a column re-reads its rows on every pass, which
+    cost a tuning search more than its decoding). ``offsets``: from ``piece_offsets`` (computed
+    here when not given)."""
     tags = model.arch.tags
     if offsets is None:
-        offsets = piece_offsets(tokenizer, ds["text"], model.arch.max_length)
+        offsets = piece_offsets(tokenizer, texts, model.arch.max_length)
     return [decode_spans(p, offs, tags, text, threshold, technique_weights)
-            for p, offs, text in zip(token_probs, offsets, list(ds["text"]))]
+            for p, offs, text in zip(token_probs, offsets, texts)]
 
 
 SPAN_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
@@ -66,20 +68,21 @@ def tune_span_decoding(model, tokenizer, dev: Dataset, bf16: bool, encode,
     of the techniques' overlap F1, so the rarer techniques are named when the head leans their way.
     The weights are fitted on the rows of sources whose spans name a technique: BABE's
     biased words are "loaded language" only by convention (``data.untyped_span_sources``)."""
-    if dev is None or not len(dev) or not any(len(s) for s in dev["spans"]):
+    if dev is None or not len(dev) or not any(len(s) for s in column(dev, "spans")):
         return 0.5, {}
     probs = predict(model, encode(dev), bf16).token_probs
-    offsets = piece_offsets(tokenizer, dev["text"], model.arch.max_length)
-    gold = list(dev["spans"])
+    texts = column(dev, "text")
+    offsets = piece_offsets(tokenizer, texts, model.arch.max_length)
+    gold = column(dev, "spans")
 
     def spans(t, w=None):
-        return predicted_spans(model, tokenizer, dev, probs, t, w, offsets)
+        return predicted_spans(model, tokenizer, texts, probs, t, w, offsets)
 
     scores = {t: span_prf(gold, spans(t), mode="overlap")["f1"] for t in SPAN_THRESHOLDS}
     threshold = max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
     techniques = sorted({t.split("-", 1)[1] for t in model.arch.tags if t != "O"})
     untyped = set(untyped_sources)
-    typed = [k for k, s in enumerate(dev["source"]) if s not in untyped]
+    typed = [k for k, s in enumerate(column(dev, "source")) if s not in untyped]
     typed_gold = [gold[k] for k in typed]
     present = [t for t in techniques if any(sp["technique"] == t for row in typed_gold for sp in row)]
     others = [t for t in techniques if t != "loaded_language"]
@@ -113,7 +116,7 @@ def stance_scores(logits: np.ndarray, labels, temperature: float | None = None) 
 def evaluate_stance(model, data, *, bf16: bool, encode) -> dict:
     """Stance temperature from the NewsMTSC dev rows, F1m on devtest_rw and devtest_mt."""
     dev_logits = predict(model, encode(data.stance_dev), bf16).stance_logits
-    temperature = fit_temperature(dev_logits, np.asarray(data.stance_dev["stance"]))
+    temperature = fit_temperature(dev_logits, np.asarray(column(data.stance_dev, "stance")))
     blocks = {"stance_dev": stance_scores(dev_logits, data.stance_dev["stance"], temperature)}
     for name, test in data.stance_tests.items():
         blocks[name] = stance_scores(predict(model, encode(test), bf16).stance_logits, test["stance"], temperature)
@@ -129,30 +132,32 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode, threshold: float
                 "metrics": {"dev": stance["blocks"].pop("stance_dev"), "test": stance["blocks"]}}
     dev_enc = encode(data.dev)
     dev_logits = predict(model, dev_enc, bf16).logits
-    temperature, threshold = calibrate(dev_logits, data.dev["label"], threshold)
-    metrics = {"dev": _sentence_block(dev_logits, data.dev["label"], temperature, threshold), "test": {}}
-    framing_train = data.train.filter(lambda r: r["label"] >= 0)
+    dev_labels = column(data.dev, "label")
+    temperature, threshold = calibrate(dev_logits, dev_labels, threshold)
+    metrics = {"dev": _sentence_block(dev_logits, dev_labels, temperature, threshold), "test": {}}
+    framing_train = data.train.select([i for i, y in enumerate(column(data.train, "label")) if y >= 0])
     lexicon = None
     span_threshold, technique_weights = (tune_span_decoding(model, tokenizer, data.span_dev, bf16, encode,
                                                             getattr(data, "untyped_sources", ()))
                                          if model.arch.tags else (0.5, {}))
-    span_rows = data.train.filter(lambda r: r["has_spans"] and len(r["spans"]) > 0)
+    annotated = zip(column(data.train, "has_spans"), column(data.train, "spans"))
+    span_rows = data.train.select([i for i, (has, spans) in enumerate(annotated) if has and spans])
     if model.arch.tags and len(span_rows):
-        lexicon = LexiconBaseline().fit(list(span_rows["text"]), list(span_rows["spans"]))
+        lexicon = LexiconBaseline().fit(column(span_rows, "text"), column(span_rows, "spans"))
     for name, test in data.tests.items():
         preds = predict(model, encode(test), bf16)
-        block = _sentence_block(preds.logits, test["label"], temperature, threshold)
+        block = _sentence_block(preds.logits, column(test, "label"), temperature, threshold)
         if name == data.eval_source:
             # same training rows as the model, same dev set for TextBlob's threshold, same test rows
-            block["baselines"] = run_baselines(list(framing_train["text"]), list(framing_train["label"]),
-                                               list(data.dev["text"]), list(data.dev["label"]),
-                                               list(test["text"]), list(test["label"]))
+            block["baselines"] = run_baselines(column(framing_train, "text"), column(framing_train, "label"),
+                                               column(data.dev, "text"), column(data.dev, "label"),
+                                               column(test, "text"), column(test, "label"))
         if model.arch.tags and any(test["has_spans"]):
-            with_spans = [i for i, h in enumerate(test["has_spans"]) if h]
+            with_spans = [i for i, h in enumerate(column(test, "has_spans")) if h]
             sub = test.select(with_spans)
-            pred_spans = predicted_spans(model, tokenizer, sub, [preds.token_probs[i] for i in with_spans], span_threshold,
-                                         technique_weights)
-            texts, gold = list(sub["text"]), list(sub["spans"])
+            texts, gold = column(sub, "text"), column(sub, "spans")
+            pred_spans = predicted_spans(model, tokenizer, texts, [preds.token_probs[i] for i in with_spans],
+                                         span_threshold, technique_weights)
             block["spans"] = span_report(gold, pred_spans, texts, TECHNIQUES)
             if lexicon is not None:
                 block["spans_lexicon_baseline"] = span_report(gold, lexicon.predict(texts), texts, TECHNIQUES)

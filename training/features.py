@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from training.schema import TARGET_MARKERS
+from training.schema import TARGET_MARKERS, column
 
 IGNORE = -100
 UNTYPED_B, UNTYPED_I = -2, -3
@@ -81,8 +81,8 @@ def has_typed_spans(ds, untyped_sources: list[str]) -> bool:
     """Whether any training row outside ``untyped_sources`` has a span, i.e. whether the data
     can teach the token head which technique a span is."""
     untyped = set(untyped_sources)
-    return any(has and spans for has, spans, source in zip(ds["has_spans"], ds["spans"], ds["source"])
-               if source not in untyped)
+    rows = zip(column(ds, "has_spans"), column(ds, "spans"), column(ds, "source"))
+    return any(has and spans for has, spans, source in rows if source not in untyped)
 
 
 def query_tails(tokenizer, queries: list[str | None], max_length: int) -> list[list[int]]:

@@ -19,6 +19,7 @@ from torch import nn
 from models.precision import autocast, use_bf16
 from training.config import TrainConfig
 from training.features import IGNORE, UNTYPED_B, UNTYPED_I, collate
+from training.schema import column
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
@@ -208,7 +209,7 @@ class Predictions:
 def predict(model, encoded: Dataset, bf16: bool, batch_size: int = 64) -> Predictions:
     """Length-sorted batches (little padding); results returned in the input order."""
     model.eval()
-    lengths = [len(x) for x in encoded["input_ids"]]
+    lengths = [len(x) for x in column(encoded, "input_ids")]
     order = np.argsort(lengths, kind="stable")
     logits = np.zeros((len(encoded), len(model.arch.labels)), dtype=np.float32)
     token_probs: list = [None] * len(encoded)

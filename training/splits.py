@@ -20,6 +20,7 @@ from datasets import Dataset
 from sklearn.model_selection import StratifiedGroupKFold
 
 from models.errors import SlantError
+from training.schema import column
 
 
 def norm_text(text: str) -> str:
@@ -51,15 +52,15 @@ def pick_outlets(outlets: list[str], share: float) -> list[str]:
 
 def split_dataset(ds: Dataset, *, how: str, seed: int, test_size: float, dev_size: float, folds: int = 5,
                   fold: int = 0, test_outlets: list[str] | None = None) -> dict[str, Dataset]:
-    labels, groups = np.array(ds["label"]), np.array(ds["group"])
+    labels, groups = np.array(column(ds, "label")), np.array(column(ds, "group"))
     if how == "outlet_kfold":
-        outlets = np.array(ds["outlet"])
+        outlets = np.array(column(ds, "outlet"))
         if not all(outlets) or len(set(outlets)) < folds:
             raise SlantError(f"data.split=outlet_kfold needs an outlet on every row and at least data.folds={folds} "
                              f"outlets (found {len(set(o for o in outlets if o))}); lower data.folds or use split=kfold")
         rest_idx, test_idx = _fold(labels, outlets, folds, fold, seed)
     elif how == "outlet":
-        outlets = ds["outlet"]
+        outlets = column(ds, "outlet")
         held = set(test_outlets or pick_outlets(outlets, test_size))
         unknown = held - set(outlets)
         if unknown:
@@ -76,13 +77,13 @@ def split_dataset(ds: Dataset, *, how: str, seed: int, test_size: float, dev_siz
 
 def drop_overlap(extra: Dataset, held_out: list[Dataset]) -> Dataset:
     """Remove rows from an extra training source whose text is in dev or test."""
-    banned = {norm_text(t) for d in held_out for t in d["text"]}
-    keep = [i for i, t in enumerate(extra["text"]) if norm_text(t) not in banned]
+    banned = {norm_text(t) for d in held_out for t in column(d, "text")}
+    keep = [i for i, t in enumerate(column(extra, "text")) if norm_text(t) not in banned]
     return extra.select(keep)
 
 
 def stance_dev_split(ds: Dataset, dev_size: float, seed: int) -> tuple[Dataset, Dataset]:
     """Train/dev of stance rows: stratified by stance, grouped by sentence (a sentence's
     targets stay on one side)."""
-    rest, dev = _fold(np.array(ds["stance"]), np.array(ds["group"]), max(2, round(1 / dev_size)), 0, seed + 1)
+    rest, dev = _fold(np.array(column(ds, "stance")), np.array(column(ds, "group")), max(2, round(1 / dev_size)), 0, seed + 1)
     return ds.select(rest), ds.select(dev)
