@@ -26,6 +26,8 @@ class Architecture:
     lora_alpha: int = 32
     lora_dropout: float = 0.1
     lora_targets: list[str] = field(default_factory=lambda: ["query", "key", "value", "dense"])
+    lora_frozen_layers: int = 0
+    """The first N encoder layers carry no adapter (folders saved before this option read 0)."""
     labels: list[str] = field(default_factory=lambda: ["neutral", "framing"])
     tags: list[str] = field(default_factory=list)
     """BIO tags of the token head; empty means no token head."""
@@ -103,6 +105,18 @@ def keep_first_layers(encoder: nn.Module, n: int, base: str) -> None:
     encoder.config.num_hidden_layers = n
 
 
+def adapted_layers(encoder: nn.Module, arch: Architecture) -> dict:
+    """peft's arguments that keep the adapter off the first ``arch.lora_frozen_layers`` layers
+    ({} when every layer is adapted)."""
+    if not arch.lora_frozen_layers:
+        return {}
+    n = encoder.config.num_hidden_layers
+    if arch.lora_frozen_layers >= n:
+        raise SlantError(f"model.lora_frozen_layers {arch.lora_frozen_layers}: base {arch.base} has {n} layers, "
+                         f"so nothing would train; use fewer than {n}")
+    return {"layers_to_transform": list(range(arch.lora_frozen_layers, n)), "layers_pattern": "layer"}
+
+
 class FramingModel(nn.Module):
     def __init__(self, arch: Architecture, encoder: nn.Module):
         super().__init__()
@@ -130,9 +144,10 @@ class FramingModel(nn.Module):
         if arch.adapter == "lora" and adapter:
             from peft import LoraConfig, get_peft_model
 
-            lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
-                              target_modules=list(arch.lora_targets), bias="none")
             _check_lora_targets(encoder, arch)
+            lora = LoraConfig(r=arch.lora_r, lora_alpha=arch.lora_alpha, lora_dropout=arch.lora_dropout,
+                              target_modules=list(arch.lora_targets), bias="none",
+                              **adapted_layers(encoder, arch))
             with warnings.catch_warnings():  # peft asks transformers 5 a deprecated property: not the user's concern
                 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
                 encoder = get_peft_model(encoder, lora)

@@ -139,6 +139,22 @@ def test_lora_adapter_saves_only_what_training_changed(tmp_path, synthetic_jsonl
         assert abs(a - b.score) < 1e-5
 
 
+def test_frozen_first_layers_carry_no_adapter_and_load_the_same(tmp_path, synthetic_jsonl):
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.adapter": "lora",
+                                                               "model.lora_r": 4, "model.lora_frozen_layers": 1}))
+    best = train(cfg, tmp_path / "run")
+    keys = [k for k in load_file(str(best / "model.safetensors")) if "lora_A" in k]
+    assert keys and not any("layer.0." in k for k in keys) and all("layer.1." in k for k in keys)
+    merged = Scorer.load(best, bf16=False).score_sentences(SENTS)
+    for a, b in zip(transformers_scores(load_model(best, merge=False), SENTS), merged):
+        assert abs(a - b.score) < 1e-5
+    with pytest.raises(SlantError, match="has 2 layers"):
+        train(load_config(None, tiny_overrides(synthetic_jsonl, **{"model.adapter": "lora", "model.lora_frozen_layers": 2})),
+              tmp_path / "all_frozen")
+    with pytest.raises(SlantError, match="needs model.adapter: lora"):
+        load_config(None, ["model.lora_frozen_layers=1"])
+
+
 def test_a_model_on_the_first_layers_only_saves_and_loads_that_depth(tmp_path, synthetic_jsonl):
     cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 3, "model.layers": 1}))
     best = train(cfg, tmp_path / "run")

@@ -160,7 +160,8 @@ def architecture(cfg: Config, typed_spans: bool = True) -> Architecture:
     m = cfg.model
     tags = (bio_tags() if typed_spans else bio_tags(["loaded_language"])) if m.token_head else []
     return Architecture(base=m.base, adapter=m.adapter, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
-                        lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets), labels=list(LABELS),
+                        lora_dropout=m.lora_dropout, lora_targets=list(m.lora_targets),
+                        lora_frozen_layers=m.lora_frozen_layers, labels=list(LABELS),
                         tags=tags, opinion_head=m.opinion_head,
                         stance_head=m.stance_head, stance_query=m.stance_query, stance_local=m.stance_local,
                         max_length=m.max_length, dropout=m.dropout, layers=m.layers)
