@@ -1,13 +1,20 @@
-"""Training steps per second with torch's dropout against ``FastDropout``, in one process.
+"""Training steps per second of recipe variants that change only the work, not the weights' shapes, in one process.
 
-    python benchmarks/train_step_speed.py configs/default.yaml [--blocks 8] [--steps 7] [--model.lora_dropout 0 ...]
+    python benchmarks/train_step_speed.py configs/default.yaml [--variants config,fast_dropout,lora_dropout_0,frozen_1]
+        [--blocks 8] [--steps 7] [--model.lora_dropout 0 ...]
+
+Variants, each applied to the same network between blocks: ``config`` (as the config says),
+``fast_dropout`` (masks drawn by ``FastDropout``), ``lora_dropout_0`` (LoRA's input dropout
+off), ``frozen_N`` (the adapters of the first N layers frozen, which is what
+``model.lora_frozen_layers N`` trains: the backward pass stops above them); ``+`` combines them
+(``lora_dropout_0+frozen_1``).
 
 Why one process and alternating blocks: the 2-core machines lent to this project are shared
 VMs whose speed drifts by a fifth within minutes (the same training run measured 1.86 and then
 1.50 steps/s), so two separate timed runs compare the machine's moods. Here the same network
-takes blocks of ``--steps`` real training batches of the config's data, each block twice in a
-row, once per dropout (which goes first alternates), so both see the same batches under the
-same conditions; the ratio of the summed times is the figure. Writes
+takes blocks of ``--steps`` real training batches of the config's data, each block once per
+variant in a row (which goes first rotates), so all see the same batches under the same
+conditions; the ratio of the summed times to the first variant's is the figure. Writes
 ``benchmarks/results/train_step_speed_<config>.json``.
 """
 from __future__ import annotations
@@ -54,43 +61,61 @@ def batches_of(cfg, n: int):
     return model, optimizer, [collate([rows[j] for j in idx]) for idx in order[:n]]
 
 
+def set_variant(model, name: str) -> None:
+    """Switch the network to a variant in place (see the module docstring); ``+`` joins variants."""
+    parts = name.split("+")
+    lora_input = {id(m) for n, m in model.named_modules() if "lora_dropout" in n}
+    frozen = next((int(p.split("_")[1]) for p in parts if p.startswith("frozen_")), 0)
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.__class__ = FastDropout if "fast_dropout" in parts else nn.Dropout  # same module, same p
+            if id(m) in lora_input:
+                if not hasattr(m, "configured_p"):
+                    m.configured_p = m.p
+                m.p = 0.0 if "lora_dropout_0" in parts else m.configured_p
+    for n, p in model.named_parameters():
+        if "lora_" in n:
+            p.requires_grad_(not any(f"layer.{i}." in n for i in range(frozen)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("config")
+    ap.add_argument("--variants", default="config,fast_dropout")
     ap.add_argument("--blocks", type=int, default=8)
     ap.add_argument("--steps", type=int, default=7, help="training steps per block")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--name", default="", help="result file suffix (default: the config's name)")
     args, overrides = ap.parse_known_args()
     torch.set_num_threads(args.threads)
     cfg = load_config(args.config, parse_dotted_flags(overrides))
+    variants = args.variants.split(",")
     warm = 4
     model, optimizer, batches = batches_of(cfg, warm + args.blocks * args.steps)
-    dropouts = [m for m in model.modules() if type(m) is nn.Dropout]
     for batch in batches[:warm]:
         train_step(model, optimizer, batch, cfg.train, False)
-    seconds = {"torch": [], "fast": []}
+    seconds = {v: [] for v in variants}
     for block in range(args.blocks):
         chunk = batches[warm + block * args.steps: warm + (block + 1) * args.steps]
-        order = [("torch", nn.Dropout), ("fast", FastDropout)]
-        for name, cls in order if block % 2 == 0 else order[::-1]:
-            for m in dropouts:
-                m.__class__ = cls  # same module, same p: only how the mask is drawn changes
+        k = block % len(variants)
+        for name in variants[k:] + variants[:k]:
+            set_variant(model, name)
             start = time.perf_counter()
             for batch in chunk:
                 train_step(model, optimizer, batch, cfg.train, False)
             seconds[name].append(round(time.perf_counter() - start, 3))
     steps = args.blocks * args.steps
+    first = variants[0]
     result = {
         "config": args.config, "overrides": overrides, "threads": args.threads, "cpu": cpu_name(),
-        "dropout_modules": len(dropouts), "lora_dropout": cfg.model.lora_dropout, "steps_each": steps,
-        "torch_steps_per_s": round(steps / sum(seconds["torch"]), 3),
-        "fast_steps_per_s": round(steps / sum(seconds["fast"]), 3),
-        "speedup": round(sum(seconds["torch"]) / sum(seconds["fast"]), 3),
+        "lora_dropout": cfg.model.lora_dropout, "steps_each": steps,
+        "steps_per_s": {v: round(steps / sum(s), 3) for v, s in seconds.items()},
+        f"speedup_over_{first}": {v: round(sum(seconds[first]) / sum(s), 3) for v, s in seconds.items()},
         "block_seconds": seconds,
         "torch": torch.__version__,
     }
     print(json.dumps(result, indent=2))
-    print(f"wrote {save_result(f'train_step_speed_{Path(args.config).stem}.json', result)}")
+    print(f"wrote {save_result(f'train_step_speed_{args.name or Path(args.config).stem}.json', result)}")
 
 
 if __name__ == "__main__":
