@@ -74,6 +74,11 @@ def cp1252_warning(path: str, encoding: str = "UTF-8") -> ReadProblem:
                        "re-save as UTF-8 to silence this", False)
 
 
+def ignored_bom_warning(path: str) -> ReadProblem:
+    return ReadProblem(path, f"{path}: starts with a UTF-16 byte-order mark but the text after it is 8-bit; "
+                       "the mark was ignored and the text read as UTF-8 — re-save as UTF-8 to silence this", False)
+
+
 def empty_problem(path: str) -> ReadProblem:
     return ReadProblem(path, f"{path}: file is empty (no text to score); pass a file "
                        "with article text", True)

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterable, Iterator
 
 from inference.corpus_rows import read_csv, read_jsonl
 from inference.documents import (SNIFF_BYTES, Document, Item, ReadOptions, ReadProblem, binary_problem,
-                                 cp1252_warning, empty_problem)
+                                 cp1252_warning, empty_problem, ignored_bom_warning)
 from inference.language import looks_english
 from inference.text_bytes import Decoder, looks_binary
 
@@ -128,6 +128,8 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[
         yield binary_problem(path)
         return
     dec = Decoder(first)
+    if dec.ignored_bom:
+        yield ignored_bom_warning(path)
     pieces, size, block = [], 0, first
     while block:
         size += len(block)

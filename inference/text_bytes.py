@@ -4,7 +4,10 @@ Why its own module: ``slant score`` and the Ray engine both sniff and decode
 files the user names, and a wrong guess either scores mojibake or crashes on
 the first stray byte. UTF-8 (BOM stripped) or UTF-16 with a BOM is decoded as
 such; anything else falls back to cp1252 (latin-1 for its undefined bytes),
-which never fails, and the reader warns about it.
+which never fails, and the reader warns about it. A UTF-16 byte-order mark
+in front of 8-bit text (a tool that stamped the wrong mark) would decode as a
+page of CJK characters without an error, so it is caught by its bytes and
+ignored, with a warning.
 """
 from __future__ import annotations
 
@@ -30,21 +33,41 @@ def decode_legacy(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+def eight_bit_after_bom(head: bytes) -> bool:
+    """A UTF-16 byte-order mark followed by 8-bit text: no NUL byte and nearly all bytes
+    printable ASCII. UTF-16 text of any Latin script has a NUL in every other byte, and
+    UTF-16 text whose every byte is printable ASCII would be CJK ideographs made only of the
+    code units 0x2020-0x7E7E, which real text is not."""
+    body = head[2:]
+    if len(body) < 16 or b"\x00" in body:
+        return False
+    printable = sum(1 for b in body if 32 <= b < 127 or b in (9, 10, 13))
+    return printable / len(body) >= 0.95
+
+
 class Decoder:
     """Incremental UTF-8 (BOM stripped, or UTF-16 with BOM) falling back to cp1252.
 
     The fallback is per stream: once a chunk fails to decode as UTF-8, it and
     everything after it are decoded as cp1252 and :attr:`fell_back` is set.
+    :attr:`ignored_bom` is set when a UTF-16 mark stood before 8-bit text
+    (``eight_bit_after_bom``): the mark is dropped and the rest read as UTF-8.
     """
 
     def __init__(self, head: bytes) -> None:
         utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        self.ignored_bom = utf16 and eight_bit_after_bom(head)
+        if self.ignored_bom:
+            utf16 = False
         self.encoding = "UTF-16" if utf16 else "UTF-8"
         """What the stream was read as until any fallback (the warning names it)."""
         self._dec = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        self._skip = 2 if self.ignored_bom else 0
         self.fell_back = False
 
     def decode(self, data: bytes, final: bool = False) -> str:
+        if self._skip:
+            data, self._skip = data[self._skip:], 0  # the first chunk starts with the head
         if self.fell_back:
             return decode_legacy(data)
         pending = self._dec.getstate()[0]

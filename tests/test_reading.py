@@ -66,6 +66,22 @@ def test_a_broken_utf16_file_is_named_as_utf16(tmp_path):
     assert not p.fatal and "not valid UTF-16; decoded as cp1252 from the first bad byte" in p.message
 
 
+def test_a_utf16_mark_before_8_bit_text_is_ignored_with_a_warning(tmp_path):
+    """Read as UTF-16, these bytes would be a page of CJK characters and no error at all."""
+    import codecs
+
+    f = tmp_path / "b.txt"
+    f.write_bytes(codecs.BOM_UTF16_LE + "Officials met on Monday. The council agreed.".encode("utf-8"))
+    (doc,), (p,) = _read(f)
+    assert doc.text == "Officials met on Monday. The council agreed."
+    assert not p.fatal and "UTF-16 byte-order mark but the text after it is 8-bit" in p.message
+    for text in ("Officials met on Monday. The council agreed.", "\u5317\u4eac\u5e02\u653f\u5e9c\u5468\u4e00\u5f00\u4f1a\u3002" * 3):
+        g = tmp_path / "real16.txt"
+        g.write_bytes(text.encode("utf-16"))  # genuine UTF-16 (Latin and CJK) is still read as UTF-16
+        (doc,), problems = _read(g)
+        assert doc.text == text and not problems
+
+
 HTML = """<!doctype html><html><head><title>Council vote</title>
 <script>alert(1)</script></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/w">World News Menu</a></li></ul></nav>
