@@ -116,10 +116,11 @@ def stance_scores(logits: np.ndarray, labels, temperature: float | None = None) 
 def evaluate_stance(model, data, *, bf16: bool, encode) -> dict:
     """Stance temperature from the NewsMTSC dev rows, F1m on devtest_rw and devtest_mt."""
     dev_logits = predict(model, encode(data.stance_dev), bf16).stance_logits
-    temperature = fit_temperature(dev_logits, np.asarray(column(data.stance_dev, "stance")))
-    blocks = {"stance_dev": stance_scores(dev_logits, data.stance_dev["stance"], temperature)}
+    dev_stances = column(data.stance_dev, "stance")
+    temperature = fit_temperature(dev_logits, np.asarray(dev_stances))
+    blocks = {"stance_dev": stance_scores(dev_logits, dev_stances, temperature)}
     for name, test in data.stance_tests.items():
-        blocks[name] = stance_scores(predict(model, encode(test), bf16).stance_logits, test["stance"], temperature)
+        blocks[name] = stance_scores(predict(model, encode(test), bf16).stance_logits, column(test, "stance"), temperature)
     return {"stance_temperature": float(temperature), "blocks": blocks}
 
 
@@ -152,7 +153,7 @@ def evaluate_all(model, tokenizer, data, *, bf16: bool, encode, threshold: float
             block["baselines"] = run_baselines(column(framing_train, "text"), column(framing_train, "label"),
                                                column(data.dev, "text"), column(data.dev, "label"),
                                                column(test, "text"), column(test, "label"))
-        if model.arch.tags and any(test["has_spans"]):
+        if model.arch.tags and any(column(test, "has_spans")):
             with_spans = [i for i, h in enumerate(column(test, "has_spans")) if h]
             sub = test.select(with_spans)
             texts, gold = column(sub, "text"), column(sub, "spans")

@@ -85,5 +85,6 @@ def drop_overlap(extra: Dataset, held_out: list[Dataset]) -> Dataset:
 def stance_dev_split(ds: Dataset, dev_size: float, seed: int) -> tuple[Dataset, Dataset]:
     """Train/dev of stance rows: stratified by stance, grouped by sentence (a sentence's
     targets stay on one side)."""
-    rest, dev = _fold(np.array(column(ds, "stance")), np.array(column(ds, "group")), max(2, round(1 / dev_size)), 0, seed + 1)
+    stances, groups = np.array(column(ds, "stance")), np.array(column(ds, "group"))
+    rest, dev = _fold(stances, groups, max(2, round(1 / dev_size)), 0, seed + 1)
     return ds.select(rest), ds.select(dev)
