@@ -35,6 +35,7 @@ from training import train as T
 from training.config import load_config, parse_dotted_flags
 from training.features import collate
 from training.loop import COLUMNS, epoch_batches, make_optimizer, train_step
+from training.schema import column
 
 
 def cpu_name() -> str:
@@ -52,7 +53,7 @@ def batches_of(cfg, n: int):
     arch = T.architecture(cfg, typed_spans=T.has_typed_spans(data.train, data.untyped_sources))
     model = FramingModel.build(arch)
     encoded = T.encoded_training_rows(data, load_tokenizer(arch.base), arch, cfg.data.eval_source_repeat)
-    lengths = [len(x) for x in encoded["input_ids"]]
+    lengths = [len(x) for x in column(encoded, "input_ids")]
     order = epoch_batches(encoded, cfg.train.batch_size, cfg.train.seed, 0, 0, 1, lengths)
     rows = encoded.select_columns(COLUMNS)
     optimizer = make_optimizer(model, cfg.train)
@@ -61,8 +62,9 @@ def batches_of(cfg, n: int):
     return model, optimizer, [collate([rows[j] for j in idx]) for idx in order[:n]]
 
 
-def set_variant(model, name: str) -> None:
-    """Switch the network to a variant in place (see the module docstring); ``+`` joins variants."""
+def set_variant(model, name: str, lora_dropout: float) -> None:
+    """Switch the network to a variant in place (see the module docstring); ``+`` joins variants.
+    ``lora_dropout``: the config's, restored when a variant leaves LoRA's dropout on."""
     parts = name.split("+")
     lora_input = {id(m) for n, m in model.named_modules() if "lora_dropout" in n}
     frozen = next((int(p.split("_")[1]) for p in parts if p.startswith("frozen_")), 0)
@@ -70,9 +72,7 @@ def set_variant(model, name: str) -> None:
         if isinstance(m, nn.Dropout):
             m.__class__ = FastDropout if "fast_dropout" in parts else nn.Dropout  # same module, same p
             if id(m) in lora_input:
-                if not hasattr(m, "configured_p"):
-                    m.configured_p = m.p
-                m.p = 0.0 if "lora_dropout_0" in parts else m.configured_p
+                m.p = 0.0 if "lora_dropout_0" in parts else lora_dropout
     for n, p in model.named_parameters():
         if "lora_" in n:
             p.requires_grad_(not any(f"layer.{i}." in n for i in range(frozen)))
@@ -99,7 +99,7 @@ def main() -> None:
         chunk = batches[warm + block * args.steps: warm + (block + 1) * args.steps]
         k = block % len(variants)
         for name in variants[k:] + variants[:k]:
-            set_variant(model, name)
+            set_variant(model, name, cfg.model.lora_dropout)
             start = time.perf_counter()
             for batch in chunk:
                 train_step(model, optimizer, batch, cfg.train, False)

@@ -21,7 +21,7 @@ from datasets.table import InMemoryTable
 
 from models.errors import SlantError
 from training.data_root import require_file
-from training.schema import PTC_TECHNIQUE_MAP
+from training.schema import PTC_TECHNIQUE_MAP, column
 
 PTC_DIR = Path("semeval2020_task11_ptc")
 LICENSE = "PTC (Da San Martino et al. 2019/2020): research use only, no redistribution"
@@ -54,9 +54,8 @@ def thin_negatives(ds, share: float, sentence_share: float, seed: int):
     if share >= 1.0 and sentence_share >= 1.0:
         return ds
     rng = random.Random(seed)
-    cols = ds.select_columns(["source", "spans", "label"])[:]  # one read; a column iterated row by row is slow
     keep, labels = [], []
-    for i, (src, spans, label) in enumerate(zip(cols["source"], cols["spans"], cols["label"])):
+    for i, (src, spans, label) in enumerate(zip(column(ds, "source"), column(ds, "spans"), column(ds, "label"))):
         if src != "ptc" or spans:
             keep.append(i)
             labels.append(label)

@@ -252,7 +252,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     Under DDP every rank evaluates the same weights on the same dev set, so all ranks
     reach the same early-stopping decision without communicating."""
     bf16 = use_bf16(cfg.bf16)
-    lengths = [len(x) for x in train_enc["input_ids"]]
+    lengths = [len(x) for x in column(train_enc, "input_ids")]
     per_epoch = len(epoch_batches(train_enc, cfg.batch_size, cfg.seed, 0, rank, world, lengths))
     total = cfg.max_steps or cfg.epochs * per_epoch
     warmup = int(cfg.warmup_ratio * total)
