@@ -150,12 +150,18 @@ class TrainConfig:
     """>0: R-Drop (Liang et al. 2021). Rows with a sentence label or a stance target run twice
     under different dropout and this weight times the symmetric KL between their two
     predictions joins the loss; a step of the default data costs about 1.6x a plain one."""
+    dropout_seed: int = 0
+    """>0: after the network is built (initialisation done, data split and drawn), reseed torch's
+    generator with this, so only the dropout masks differ from a run with the same ``seed``: a
+    control that shows how far a figure moves by chance between two runs of one recipe on the
+    same folds (benchmarks/README.md, *Run-to-run noise*). 0: the masks follow ``seed``."""
     fast_dropout: bool = False
     """Draw dropout masks with NumPy instead of torch's CPU generator (``models/fast_dropout.py``):
-    the same dropout, a default training step about 1.3x faster on a 2-core CPU. Off by default:
-    on the default's five folds it kept BABE (0.798 against 0.799) but PTC loaded language came
-    out 0.015 lower on all five, and lower again on two folds of another seed (benchmarks/README.md,
-    *Training speed: dropout masks*)."""
+    the same dropout, a default training step about 1.3x faster on a 2-core CPU. On the default's
+    five folds it kept BABE (0.798 against 0.799); PTC loaded language came out 0.015 lower, which
+    a control later showed to be the size of drawing torch's own masks again (``dropout_seed``;
+    benchmarks/README.md, *Run-to-run noise*). Still off by default: turning it on changes what
+    ``configs/default.yaml`` trains, so it waits for a timed run and a re-trained shipped model."""
 
 
 @dataclass
@@ -265,6 +271,7 @@ def _validate(cfg: Config) -> None:
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
         (0 <= t.threshold < 1, "train.threshold must be in [0, 1) (0: fitted on dev; 0.5: the calibrated midpoint)"),
         (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),
+        (t.dropout_seed >= 0, "train.dropout_seed must be >= 0 (0: the masks follow train.seed)"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),

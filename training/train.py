@@ -206,6 +206,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
+    if cfg.train.dropout_seed:
+        torch.manual_seed(cfg.train.dropout_seed)  # only the dropout masks change from here on
     if cfg.train.fast_dropout:
         use_fast_dropout(model)
     train_enc = encoded_training_rows(data, tokenizer, arch, cfg.data.eval_source_repeat)
