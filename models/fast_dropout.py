@@ -11,9 +11,11 @@ expectation is unchanged), and each one is seeded by a single draw from torch's 
 
 The mask is applied as one multiplication by a float32 tensor holding 0 or the scale, built in
 one NumPy pass: multiplying by the boolean mask and then by the scale cost three passes each way
-(torch casts the boolean mask to float in a copy first), a tenth of a training step. The products
-are the same numbers (``x * 1 * s`` and ``x * s`` round alike), so the weights are too; bf16
-activations keep the two-step form, where the scale would otherwise be rounded to bf16 first.
+(torch casts the boolean mask to float in a copy first), when the masks were about a tenth of a
+training step. The products are the same numbers (``x * 1 * s`` and ``x * s`` round alike), so
+the weights are too. The price is memory: the saved mask takes four bytes a unit instead of one,
+about 150 MB more at the default's batches. bf16 activations keep the two-step form, where the
+scale would otherwise be rounded to bf16 first.
 
 Training uses it when the config asks (``train.fast_dropout: true``; off by default, see its
 docstring in ``training/config.py`` for why); in eval mode it is the identity, as
