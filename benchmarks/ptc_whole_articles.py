@@ -33,6 +33,9 @@ from training.train import encode
 
 from save_result import RESULTS, save_result  # benchmarks/save_result.py
 
+OWN_DECODING = "the folder's own"
+"""A result's ``decoding`` when each folder used the threshold and weights it fitted on dev."""
+
 
 def held_out_predictions(folder: Path, lines: list[dict], decoding: dict | None = None) -> SimpleNamespace:
     """A model folder's predictions on every line of its held-out PTC articles: the folder
@@ -58,7 +61,7 @@ def held_out_predictions(folder: Path, lines: list[dict], decoding: dict | None 
 def score_folder(folder: Path, lines: list[dict], decoding: dict | None = None) -> dict:
     held = held_out_predictions(folder, lines, decoding)
     rows, spans, test_ids = held.rows, held.spans, held.test_ids
-    result = {"model": str(folder), "articles": len(held.articles), "decoding": decoding or "the folder's own"}
+    result = {"model": str(folder), "articles": len(held.articles), "decoding": decoding or OWN_DECODING}
     for name, keep in (("whole_articles", lambda r: True), ("thinned_test", lambda r: r["id"] in test_ids)):
         idx = [i for i, r in enumerate(rows) if keep(r)]
         prf = span_prf([rows[i]["spans"] for i in idx], [spans[i] for i in idx], technique="loaded_language",
@@ -107,7 +110,7 @@ def main() -> None:
     path = RESULTS / args.result
     earlier = json.loads(path.read_text())["results"] if path.is_file() else []
     scored = {(r["model"], json.dumps(r["decoding"])) for r in results}
-    kept = [r for r in earlier if (r["model"], json.dumps(r.get("decoding", "the folder's own"))) not in scored]
+    kept = [r for r in earlier if (r["model"], json.dumps(r.get("decoding", OWN_DECODING))) not in scored]
     print(f"wrote {save_result(args.result, {'results': kept + results})}")
 
 

@@ -49,20 +49,6 @@ def scaled_mask(shape: torch.Size, p: float) -> torch.Tensor:
     return torch.from_numpy(np.multiply(keep.numpy(), np.float32(scale), dtype=np.float32))
 
 
-class _Scale(torch.autograd.Function):
-    """``x * mask`` for a float32 mask of zeros and the scale; saves only the mask."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(mask)
-        return x * mask
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (mask,) = ctx.saved_tensors
-        return grad * mask, None
-
-
 class _ScaledMask(torch.autograd.Function):
     """``x * keep * scale``; saves only the boolean mask for the backward pass (as torch's dropout does)."""
 
@@ -87,7 +73,8 @@ class FastDropout(nn.Dropout):
         if self.p >= 1.0:
             return x.mul(0.0)
         if x.dtype == torch.float32:
-            return _Scale.apply(x, scaled_mask(x.shape, self.p).to(x.device))
+            # plain autograd: the mask needs no gradient, so ``mul`` saves only the mask
+            return x * scaled_mask(x.shape, self.p).to(x.device)
         keep, scale = keep_mask(x.shape, self.p)
         return _ScaledMask.apply(x, keep.to(x.device), scale)
 
