@@ -20,7 +20,7 @@ def _train(args, extra: list[str]) -> int:
     if args.print_config:  # checks the YAML and flags, loads no data and no model
         sys.stdout.write(load_config(args.config, overrides).to_yaml())
         return 0
-    from training.train import main_train
+    from training.launch import main_train
 
     main_train(args.config, args.out, args.resume, overrides)
     return 0

@@ -1,9 +1,50 @@
-"""Two CPU processes under torchrun (gloo DDP) train the tiny model; only rank 0 writes."""
+"""Data-parallel training: two CPU processes (torchrun, or ``train.processes 2``) train the
+tiny model on shares of the same batches; only rank 0 writes."""
 import json
 import subprocess
 import sys
 
+import pytest
+from datasets import Dataset
+from safetensors.torch import load_file
+
+from models.errors import SlantError
 from tests.conftest import tiny_overrides
+from training.config import load_config
+from training.loop import epoch_batches
+from training.train import train
+
+
+def test_each_rank_takes_half_of_every_batch_of_one_process():
+    ds = Dataset.from_dict({"x": list(range(203))})
+    lengths = [(i * 37) % 61 for i in range(203)]
+    single = epoch_batches(ds, 16, seed=5, epoch=1, lengths=lengths)
+    ranks = [epoch_batches(ds, 16, seed=5, epoch=1, rank=r, world=2, lengths=lengths) for r in (0, 1)]
+    assert len(ranks[0]) == len(ranks[1]) == len(single)  # 203 = 12 x 16 + 11: no batch is lost
+    for whole, a, b in zip(single, *ranks):
+        assert sorted(a + b) == sorted(whole) and not set(a) & set(b)
+        assert abs(len(a) - len(b)) <= 1
+        assert abs(sum(lengths[i] for i in a) - sum(lengths[i] for i in b)) <= max(lengths)  # alike in length
+
+
+def test_train_processes_spawns_workers_that_train_one_model(tmp_path, synthetic_jsonl):
+    flags = tiny_overrides(synthetic_jsonl, **{"train.max_steps": 8, "train.eval_every": 4, "train.processes": 2})
+    best = train(load_config(None, flags), tmp_path / "run")
+    meta = json.loads((best / "meta.json").read_text())
+    assert meta["train"]["processes"] == 2 and meta["train"]["steps"] == 8
+    steps = [json.loads(line)["step"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(set(steps)) and steps[-1] == 8  # one line per evaluation, not one per process
+    rng = load_file(str(tmp_path / "run" / "last" / "trainer_state.safetensors"))
+    assert "rng" in rng and "rng.1" in rng and not (rng["rng"] == rng["rng.1"]).all()  # each rank its own masks
+    again = train(load_config(None, flags), tmp_path / "again")
+    a, b = load_file(str(best / "model.safetensors")), load_file(str(again / "model.safetensors"))
+    assert all((a[k] == b[k]).all() for k in a)  # deterministic, as one process is
+
+
+def test_a_worker_error_reaches_the_caller_as_one_line(tmp_path):
+    flags = tiny_overrides(tmp_path / "missing.jsonl", **{"train.processes": 2})
+    with pytest.raises(SlantError, match="missing.jsonl"):
+        train(load_config(None, flags), tmp_path / "run")
 
 
 def test_torchrun_two_processes_trains_and_only_rank0_writes(tmp_path, synthetic_jsonl):
@@ -23,12 +64,17 @@ def test_torchrun_two_processes_trains_and_only_rank0_writes(tmp_path, synthetic
     assert meta["train"]["processes"] == 2
     n_train = next(d["n_train"] for d in meta["data"] if d["source"] == "all")
     batches = -(-n_train // 4)
-    assert meta["train"]["steps"] == 2 * (batches // 2)  # each process takes every second batch
-
-    from training.config import load_config
-    from training.train import train
+    shared = n_train // 4 + (n_train % 4 >= 2)  # a last batch of one row cannot be shared by two
+    assert meta["train"]["steps"] == 2 * shared  # each process takes half of every batch
 
     single = train(load_config(cfg, [f[2:] for f in flags]), tmp_path / "single")
     single_meta = json.loads((single / "meta.json").read_text())
     assert single_meta["train"]["steps"] == 2 * batches
     assert abs(single_meta["metrics"]["dev"]["macro_f1"] - meta["metrics"]["dev"]["macro_f1"]) <= 0.2
+
+
+def test_processes_must_be_between_one_and_the_batch_size():
+    with pytest.raises(SlantError, match="train.processes must be >= 1"):
+        load_config(None, ["train.processes=0"])
+    with pytest.raises(SlantError, match="must not exceed train.batch_size"):
+        load_config(None, ["train.processes=4", "train.batch_size=2"])

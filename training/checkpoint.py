@@ -20,8 +20,11 @@ PROGRESS = "trainer_state.json"
 
 
 def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress: dict,
-                       average: WeightAverage | None = None) -> None:
-    tensors = {"rng": torch.get_rng_state()}
+                       average: WeightAverage | None = None, rng_states: list[torch.Tensor] | None = None) -> None:
+    """``rng_states``: every rank's generator state in a multi-process run (rank r's as
+    ``rng.r``, rank 0's as ``rng``); without it, this process's own."""
+    states = rng_states or [torch.get_rng_state()]
+    tensors = {"rng": states[0], **{f"rng.{r}": t for r, t in enumerate(states) if r > 0}}
     if average is not None:
         tensors.update({f"average.{k}": v for k, v in average.shadow.items()})
         progress = {**progress, "average_updates": average.updates}
@@ -34,7 +37,11 @@ def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress:
     (folder / PROGRESS).write_text(json.dumps(progress, indent=2))
 
 
-def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, average: WeightAverage | None = None) -> dict:
+def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, average: WeightAverage | None = None,
+                       rank: int = 0) -> dict:
+    """Restores the optimiser, the weight average and this rank's generator. A rank > 0 whose
+    state was not saved (a checkpoint written on Ctrl-C, when rank 0 alone saves) keeps the
+    generator it has, so its masks after the resume differ from an uninterrupted run's."""
     if not (folder / STATE).is_file() or not (folder / PROGRESS).is_file():
         raise SlantError(f"--resume: no checkpoint in {folder}; start without --resume (or point --out at the interrupted run)")
     tensors = load_file(str(folder / STATE))
@@ -44,7 +51,9 @@ def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, average: 
             state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
             if state:
                 optimizer.state[p] = state
-    torch.set_rng_state(tensors["rng"])
+    key = "rng" if rank == 0 else f"rng.{rank}"
+    if key in tensors:
+        torch.set_rng_state(tensors[key])
     progress = json.loads((folder / PROGRESS).read_text())
     if average is not None:
         average.shadow = {k.removeprefix("average."): v for k, v in tensors.items() if k.startswith("average.")}

@@ -33,7 +33,10 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
 
     folder = Path(model_dir)
     loaded = load_model(folder, merge=True)
-    bf16 = use_bf16("auto")
+    # the precision the run evaluated in (its train.bf16), so the figures saved with the model reproduce
+    # on the CPU that trained it; bf16 moves logits by ~1e-3, enough to move a fitted temperature
+    cfg_path = folder / "config.yaml"
+    bf16 = use_bf16(load_config(cfg_path).train.bf16 if cfg_path.is_file() else "auto")
     if data:
         ds = load_source(data, None)
         logits = predict(loaded.model, _encoder(loaded)(ds), bf16).logits
@@ -42,7 +45,6 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
         result = {"data": data, "metrics": classification_metrics(labels, (probs >= loaded.threshold).astype(int), probs)}
         print(format_metrics(result["metrics"], title=f"{folder} on {data}"))
     else:
-        cfg_path = folder / "config.yaml"
         if not cfg_path.is_file() or not (folder / "splits.json").is_file():
             raise SlantError(f"{folder}: no config.yaml/splits.json, so its test split is unknown; pass --data FILE.jsonl to evaluate on your own labelled data")
         cfg = load_config(cfg_path, overrides or [])

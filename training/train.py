@@ -8,7 +8,6 @@ model card). ``best/`` is what ``slant score --model`` loads.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -21,19 +20,20 @@ from rich.console import Console
 from safetensors.torch import load_file
 
 from models.encoders import load_tokenizer
-from models.errors import Interrupted, SlantError
+from models.errors import Interrupted
 from models.fast_dropout import use_fast_dropout
 from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, load_model, save_model
 from models.precision import bound_onednn_caches
 from training.checkpoint import load_trainer_state, save_trainer_state
-from training.config import Config, load_config
+from training.config import Config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
 from training.data_babe import add_words, other_words
 from training.data_newsmtsc import load_newsmtsc_file
 from training.data_ptc import relabel_other_techniques, thin_negatives
 from training.data_root import resolve_data_root
-from training.distributed import barrier, init_distributed, shutdown, wrap_for_training
+from training.distributed import barrier, init_distributed, rank_rng_states, shutdown
+from training import launch
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
 from training.features import encode_rows, has_typed_spans, untype_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
@@ -185,8 +185,14 @@ def load_weights(model: FramingModel, folder: Path) -> None:
 
 
 def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
-    """Returns the ``best/`` model folder (None on DDP ranks other than 0)."""
-    out = Path(out)
+    """Train ``cfg`` into the run folder ``out`` (``training.launch.train``: here, or in
+    ``train.processes`` worker processes). Returns the ``best/`` model folder."""
+    return launch.train(cfg, out, resume=resume)
+
+
+def train_process(cfg: Config, out: Path, resume: bool) -> Path | None:
+    """One training process (of ``train.processes``, or the only one); ``training.launch.train``
+    checks the run folder and starts it. Returns ``best/`` (None on ranks other than 0)."""
     bound_onednn_caches()  # before the first oneDNN op: same weights, a third less peak memory
     rank, world = init_distributed()
     try:
@@ -196,7 +202,6 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
 
 
 def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path | None:
-    _check_run_folder(cfg, out, resume)
     torch.manual_seed(cfg.train.seed)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
@@ -208,6 +213,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     model = FramingModel.build(arch)
     if cfg.train.dropout_seed:
         torch.manual_seed(cfg.train.dropout_seed)  # only the dropout masks change from here on
+    if rank > 0:  # every rank built the same network; each draws its own masks
+        torch.manual_seed((cfg.train.dropout_seed or cfg.train.seed) * 1000 + rank)
     if cfg.train.fast_dropout:
         use_fast_dropout(model)
     train_enc = encoded_training_rows(data, tokenizer, arch, cfg.data.eval_source_repeat)
@@ -227,16 +234,17 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     averaged = (lambda: average.applied(model)) if average is not None else nullcontext
     if resume:
         load_weights(model, out / "last")
-        progress = load_trainer_state(out / "last", optimizer, average)
+        progress = load_trainer_state(out / "last", optimizer, average, rank)
         state = FitState(**{k: progress[k] for k in ("step", "epoch", "best_score", "evals_since_best")})
-        console.print(f"resuming {out} from step {state.step}")
+        if main:
+            console.print(f"resuming {out} from step {state.step}")
 
-    def save_checkpoint(s: FitState, name: str = "last") -> None:
+    def save_checkpoint(s: FitState, name: str = "last", rng_states: list | None = None) -> None:
         if not main:
             return
         save_model(model, tokenizer, out / name, {"kind": "checkpoint", **s.to_dict()}, config_yaml=cfg.to_yaml())
         if name == "last":
-            save_trainer_state(out / name, optimizer, s.to_dict(), average)
+            save_trainer_state(out / name, optimizer, s.to_dict(), average, rng_states)
 
     def evaluate_dev() -> float:
         """Dev macro-F1 of framing, of stance, or their mean when both are trained (of the
@@ -250,7 +258,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         return sum(scores) / len(scores)
 
     def on_eval(s: FitState, score: float, improved: bool) -> None:
-        barrier(world)
+        rng_states = rank_rng_states(world)  # every rank takes part, so --resume restores each one's masks
         if not main:
             return
         with (out / "metrics.jsonl").open("a") as f:
@@ -260,14 +268,14 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         if improved:
             with averaged():
                 save_checkpoint(s, "best")
-        save_checkpoint(s, "last")  # the raw weights and the average: what --resume continues from
+        save_checkpoint(s, "last", rng_states)  # the raw weights and the average: what --resume continues from
 
     def on_interrupt(s: FitState) -> None:
         save_checkpoint(s, "last")
 
     try:
         with progress_bar(console, disable=not main) as bar:
-            state = fit(wrap_for_training(model, world), optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
+            state = fit(model, optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
                         on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world,
                         on_step=(lambda: average.update(model)) if average is not None else None)
     except KeyboardInterrupt:
@@ -277,6 +285,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     barrier(world)
     if not main:
         return None
+    torch.set_num_threads(world * torch.get_num_threads())  # the other ranks are done: evaluate on their cores too
     load_weights(model, out / "best")
     # held-out figures of the network the scorer runs: best/ as load_model reads it, a LoRA adapter
     # merged into the encoder (logits within 3e-6 of the adapter's; a fifth less time than its extra matmuls)
@@ -309,24 +318,4 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     best = save_model(model, tokenizer, out / "best", meta, config_yaml=cfg.to_yaml(), splits=data.splits,
                       card=model_card(meta, cfg))
     (out / "report.json").write_text(json.dumps(report["metrics"], indent=2, default=float))
-    return best
-
-
-def _check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
-    if resume:
-        saved = out / "config.yaml"
-        if not (out / "last").is_dir() or not saved.is_file():
-            raise SlantError(f"--resume: no checkpoint in {out}/last; start without --resume (or point --out at the interrupted run)")
-        if load_config(saved).to_dict() != cfg.to_dict():
-            raise SlantError(f"--resume: the config differs from the one saved in {saved}; resume with that file: slant train {saved} --out {out} --resume")
-    elif (out / "best").exists() or (out / "last").exists():
-        raise SlantError(f"run folder {out} already holds a run; pass --resume to continue it or choose a new --out")
-
-
-def main_train(config_path: str, out: str | None, resume: bool, overrides: list[str]) -> Path:
-    cfg = load_config(config_path, overrides)
-    out_dir = Path(out) if out else Path("runs") / Path(config_path).stem
-    best = train(cfg, out_dir, resume=resume)
-    if best is not None:
-        print(f"model saved to {best}", file=sys.stdout)
     return best
