@@ -13,6 +13,10 @@ PTC's random split by ``train.seed``, 13 unless overridden; a seed override move
 Results written before this version name the first ``span_overlap_f1_loaded_language``: it was
 BABE's words then too, not PTC.
 
+``configs/default.yaml`` trains each fold in two processes (``train.processes 2``, the CPU's two
+cores); to run folds side by side instead (``--only K`` in two shells), give each
+``train.processes=1 train.threads=1``.
+
 ``--split outlet_kfold`` folds over whole outlets instead (every outlet is tested once, never
 trained on in its fold): the honest figure for BABE, whose label is confounded with outlet.
 """

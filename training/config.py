@@ -162,11 +162,10 @@ class TrainConfig:
     same folds (benchmarks/README.md, *Run-to-run noise*). 0: the masks follow ``seed``."""
     fast_dropout: bool = False
     """Draw dropout masks with NumPy instead of torch's CPU generator (``models/fast_dropout.py``):
-    the same dropout, a default training step about 1.3x faster on a 2-core CPU. On the default's
+    the same dropout, a default training step about 1.2x faster on a 2-core CPU. On the default's
     five folds it kept BABE (0.798 against 0.799); PTC loaded language came out 0.015 lower, which
     a control later showed to be the size of drawing torch's own masks again (``dropout_seed``;
-    benchmarks/README.md, *Run-to-run noise*). Still off by default: turning it on changes what
-    ``configs/default.yaml`` trains, so it waits for a timed run and a re-trained shipped model."""
+    benchmarks/README.md, *Run-to-run noise*). On in ``configs/default.yaml``."""
 
 
 @dataclass
