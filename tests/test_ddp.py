@@ -3,6 +3,7 @@ tiny model on shares of the same batches; only rank 0 writes."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from datasets import Dataset
@@ -78,3 +79,38 @@ def test_processes_must_be_between_one_and_the_batch_size():
         load_config(None, ["train.processes=0"])
     with pytest.raises(SlantError, match="must not exceed train.batch_size"):
         load_config(None, ["train.processes=4", "train.batch_size=2"])
+
+
+def _average_in_two_processes(rank: int, port: int, grads: list, out: str) -> None:
+    import os
+
+    import torch
+    import torch.distributed as dist
+
+    from training.distributed import average_gradients
+
+    os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    params = [torch.nn.Parameter(torch.zeros(3)) for _ in grads[rank]]
+    for p, g in zip(params, grads[rank]):
+        p.grad = None if g is None else torch.tensor(g)
+    average_gradients(params, 2)
+    if rank == 0:
+        Path(out).write_text(json.dumps([None if p.grad is None else p.grad.tolist() for p in params]))
+    dist.destroy_process_group()
+
+
+def test_gradients_are_averaged_and_a_gradient_no_rank_has_stays_none(tmp_path):
+    import multiprocessing
+
+    from training.launch import _free_port
+
+    grads = [[[1.0, 2.0, 3.0], None, None], [[3.0, 2.0, 1.0], [4.0, 4.0, 4.0], None]]
+    ctx, port, out = multiprocessing.get_context("spawn"), _free_port(), str(tmp_path / "g.json")
+    procs = [ctx.Process(target=_average_in_two_processes, args=(r, port, grads, out)) for r in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert json.loads(Path(out).read_text()) == [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], None]

@@ -29,17 +29,18 @@ def init_distributed() -> tuple[int, int]:
 
 
 def average_gradients(params: list[torch.Tensor], world: int) -> None:
-    """Replace each parameter's gradient by its mean over the ranks. A parameter without a
-    gradient on this rank (a head whose task is absent from its rows) counts as zero, as
-    it would in one process's mean over the whole batch."""
+    """Replace each parameter's gradient by its mean over the ranks, in one all-reduce. A rank
+    without a gradient for a parameter (a head whose task is absent from its rows) adds zero;
+    a parameter no rank has a gradient for keeps none, so AdamW skips it as one process would."""
     if world <= 1:
         return
-    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    has = torch.tensor([float(p.grad is not None) for p in params])
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params] + [has])
     dist.all_reduce(flat)
     flat /= world
     offset = 0
-    for p in params:
-        p.grad = flat[offset:offset + p.numel()].view_as(p)
+    for i, p in enumerate(params):
+        p.grad = flat[offset:offset + p.numel()].view_as(p) if flat[-len(params) + i] > 0 else None
         offset += p.numel()
 
 
