@@ -38,9 +38,10 @@ def average_gradients(params: list[torch.Tensor], world: int) -> None:
     flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params] + [has])
     dist.all_reduce(flat)
     flat /= world
+    present = flat[len(flat) - len(params):].tolist()
     offset = 0
-    for i, p in enumerate(params):
-        p.grad = flat[offset:offset + p.numel()].view_as(p) if flat[-len(params) + i] > 0 else None
+    for p, some_rank_has_it in zip(params, present):
+        p.grad = flat[offset:offset + p.numel()].view_as(p) if some_rank_has_it else None
         offset += p.numel()
 
 

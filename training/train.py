@@ -8,6 +8,7 @@ model card). ``best/`` is what ``slant score --model`` loads.
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from models.fast_dropout import use_fast_dropout
 from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, load_model, save_model
 from models.precision import bound_onednn_caches
+from training import launch
 from training.checkpoint import load_trainer_state, save_trainer_state
 from training.config import Config
 from training.data import SOURCES, STANCE_SOURCES, licence_of, load_source, to_dataset
@@ -33,7 +35,6 @@ from training.data_newsmtsc import load_newsmtsc_file
 from training.data_ptc import relabel_other_techniques, thin_negatives
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, rank_rng_states, shutdown
-from training import launch
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
 from training.features import encode_rows, has_typed_spans, untype_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
@@ -285,7 +286,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     barrier(world)
     if not main:
         return None
-    torch.set_num_threads(world * torch.get_num_threads())  # the other ranks are done: evaluate on their cores too
+    if world > 1:  # the other ranks are done: evaluate on their cores too (torchrun ranks may each hold them all)
+        torch.set_num_threads(min(os.cpu_count() or 1, world * torch.get_num_threads()))
     load_weights(model, out / "best")
     # held-out figures of the network the scorer runs: best/ as load_model reads it, a LoRA adapter
     # merged into the encoder (logits within 3e-6 of the adapter's; a fifth less time than its extra matmuls)
