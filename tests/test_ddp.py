@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from datasets import Dataset
 from safetensors.torch import load_file
 
@@ -94,9 +95,9 @@ def _average_in_two_processes(rank: int, port: int, grads: list, out: str) -> No
     params = [torch.nn.Parameter(torch.zeros(3)) for _ in grads[rank]]
     for p, g in zip(params, grads[rank]):
         p.grad = None if g is None else torch.tensor(g)
-    average_gradients(params, 2)
-    if rank == 0:
-        Path(out).write_text(json.dumps([None if p.grad is None else p.grad.tolist() for p in params]))
+    stop = average_gradients(params, 2, stop=rank == 1)  # rank 1 got Ctrl-C
+    Path(f"{out}.{rank}").write_text(json.dumps({"grads": [None if p.grad is None else p.grad.tolist() for p in params],
+                                                 "stop": stop}))
     dist.destroy_process_group()
 
 
@@ -113,4 +114,44 @@ def test_gradients_are_averaged_and_a_gradient_no_rank_has_stays_none(tmp_path):
     for p in procs:
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0]
-    assert json.loads(Path(out).read_text()) == [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], None]
+    for rank in (0, 1):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {"grads": [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], None],
+                                                                 "stop": True}  # both learn that one rank asked
+
+
+def _train_with_ctrl_c_on_rank_1(cfg, out, resume):
+    """A training process whose rank 1 alone gets SIGINT in the middle of its fifth step."""
+    import os
+    import signal
+
+    from training import loop
+    from training.train import train_process
+
+    if os.environ["RANK"] == "1":
+        real, calls = loop.batch_loss, {"n": 0}
+
+        def loss_then_ctrl_c(*args, **kwargs):
+            loss = real(*args, **kwargs)
+            calls["n"] += 1
+            if calls["n"] == 5:
+                os.kill(os.getpid(), signal.SIGINT)
+            return loss
+
+        loop.batch_loss = loss_then_ctrl_c
+    return train_process(cfg, out, resume)
+
+
+def test_ctrl_c_on_one_process_stops_both_after_one_step_and_resume_reaches_the_same_weights(tmp_path, synthetic_jsonl):
+    from training.launch import spawn_training
+
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 10, "train.eval_every": 4,
+                                                               "train.processes": 2, "train.fast_dropout": True}))
+    straight = train(cfg, tmp_path / "straight")
+    with pytest.raises(SlantError, match="interrupted at step 5; checkpoint saved"):
+        spawn_training("tests.test_ddp:_train_with_ctrl_c_on_rank_1", (cfg, tmp_path / "bumpy", False), 2, 1)
+    last = tmp_path / "bumpy" / "last"
+    assert json.loads((last / "trainer_state.json").read_text())["step"] == 5
+    assert {"rng", "rng.1"} <= set(load_file(str(last / "trainer_state.safetensors")))  # both ranks' masks go on
+    resumed = train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
+    a, b = load_file(str(straight / "model.safetensors")), load_file(str(resumed / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

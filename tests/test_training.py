@@ -101,6 +101,38 @@ def test_resume_after_interruption_reaches_the_same_weights(tmp_path, synthetic_
             assert torch.equal(a[k], b[k]), (folder, k)
 
 
+@pytest.mark.parametrize("fast_dropout", [False, True])
+def test_ctrl_c_stops_after_the_whole_step_and_resume_reaches_the_same_weights(tmp_path, synthetic_jsonl, monkeypatch,
+                                                                               fast_dropout):
+    """A real SIGINT in the middle of a step (its masks drawn, its update not yet made): the step
+    is finished, saved with the generator as it stands after it, and the resumed run matches."""
+    import os
+    import signal
+
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4,
+                                                               "train.fast_dropout": fast_dropout}))
+    train(cfg, tmp_path / "straight")
+    real_loss, calls = loop.batch_loss, {"n": 0}
+
+    def loss_then_ctrl_c(*args, **kwargs):
+        loss = real_loss(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 7:
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss
+
+    monkeypatch.setattr(loop, "batch_loss", loss_then_ctrl_c)
+    with pytest.raises(SlantError, match="interrupted at step 7; checkpoint saved"):
+        train(cfg, tmp_path / "bumpy")
+    monkeypatch.setattr(loop, "batch_loss", real_loss)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after training
+    assert json.loads((tmp_path / "bumpy" / "last" / "trainer_state.json").read_text())["step"] == 7
+    train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
+    a = load_file(str(tmp_path / "straight" / "best" / "model.safetensors"))
+    b = load_file(str(tmp_path / "bumpy" / "best" / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_resume_without_checkpoint_and_reused_run_folder_are_refused(tmp_path, synthetic_jsonl):
     cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 2}))
     with pytest.raises(SlantError, match="no checkpoint"):

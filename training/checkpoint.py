@@ -40,8 +40,8 @@ def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress:
 def load_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, average: WeightAverage | None = None,
                        rank: int = 0) -> dict:
     """Restores the optimiser, the weight average and this rank's generator. A rank > 0 whose
-    state was not saved (a checkpoint written on Ctrl-C, when rank 0 alone saves) keeps the
-    generator it has, so its masks after the resume differ from an uninterrupted run's."""
+    state was not saved (a checkpoint written on a second Ctrl-C, when rank 0 alone saves) keeps
+    the generator it has, so its masks after the resume differ from an uninterrupted run's."""
     if not (folder / STATE).is_file() or not (folder / PROGRESS).is_file():
         raise SlantError(f"--resume: no checkpoint in {folder}; start without --resume (or point --out at the interrupted run)")
     tensors = load_file(str(folder / STATE))

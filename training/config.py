@@ -125,6 +125,9 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     layer_decay: float = 1.0
     """Layer-wise lr decay: layer i of L gets lr * decay**(L - i). 1.0 disables it."""
+    lora_b_lr_ratio: float = 1.0
+    """LoRA+ (Hayou et al. 2024): LoRA's B matrices learn at this multiple of their layer's lr
+    (A keeps it). B starts at zero and A at random, so equal rates under-train B; 1.0: plain LoRA."""
     grad_clip: float = 1.0
     soft_label_weight: float = 0.0
     """Mix the annotators' vote share into the sentence target (BABE: 5 experts per sentence);
@@ -272,6 +275,7 @@ def _validate(cfg: Config) -> None:
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
         (d.eval_source_repeat >= 1, "data.eval_source_repeat must be >= 1 (1: each training row once per epoch)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
+        (t.lora_b_lr_ratio > 0, "train.lora_b_lr_ratio must be > 0 (1: plain LoRA; LoRA+ suggests 4-16)"),
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
         (0 <= t.threshold < 1, "train.threshold must be in [0, 1) (0: fitted on dev; 0.5: the calibrated midpoint)"),
         (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),

@@ -28,21 +28,24 @@ def init_distributed() -> tuple[int, int]:
     return dist.get_rank(), world
 
 
-def average_gradients(params: list[torch.Tensor], world: int) -> None:
+def average_gradients(params: list[torch.Tensor], world: int, stop: bool = False) -> bool:
     """Replace each parameter's gradient by its mean over the ranks, in one all-reduce. A rank
     without a gradient for a parameter (a head whose task is absent from its rows) adds zero;
-    a parameter no rank has a gradient for keeps none, so AdamW skips it as one process would."""
+    a parameter no rank has a gradient for keeps none, so AdamW skips it as one process would.
+    ``stop``: this rank's Ctrl-C request (``training/stop_request.py``), carried in the same
+    buffer; returns whether any rank asked, so all of them stop after the same step."""
     if world <= 1:
-        return
-    has = torch.tensor([float(p.grad is not None) for p in params])
+        return stop
+    has = torch.tensor([float(p.grad is not None) for p in params] + [float(stop)])
     flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params] + [has])
     dist.all_reduce(flat)
     flat /= world
-    present = flat[len(flat) - len(params):].tolist()
+    *present, some_rank_stops = flat[len(flat) - len(params) - 1:].tolist()
     offset = 0
     for p, some_rank_has_it in zip(params, present):
         p.grad = flat[offset:offset + p.numel()].view_as(p) if some_rank_has_it else None
         offset += p.numel()
+    return some_rank_stops > 0
 
 
 def rank_rng_states(world: int) -> list[torch.Tensor]:

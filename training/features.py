@@ -68,15 +68,6 @@ def bio_for_offsets(offsets: list[tuple[int, int]], spans: list[dict], tag_index
     return tags
 
 
-def untype_spans(ds, sources: list[str]):
-    """Training rows of ``sources`` with their spans' technique blanked (see ``UNTYPED_B``)."""
-    if not sources:
-        return ds
-    keep = set(sources)
-    return ds.map(lambda r: {"spans": [{**sp, "technique": ""} for sp in r["spans"]] if r["source"] in keep
-                             else r["spans"]})
-
-
 def has_typed_spans(ds, untyped_sources: list[str]) -> bool:
     """Whether any training row outside ``untyped_sources`` has a span, i.e. whether the data
     can teach the token head which technique a span is."""
@@ -114,9 +105,12 @@ def _tokenize(tokenizer, texts: list[str], queries: list[str | None], marker_at:
     return out
 
 
-def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False) -> dict:
+def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_query: bool = False,
+                untyped_sources: tuple[str, ...] = ()) -> dict:
     """Batched ``datasets.map`` function. Stance rows get their target marked in the text and,
-    with ``stance_query``, the target's words as a second segment."""
+    with ``stance_query``, the target's words as a second segment. The spans of rows from
+    ``untyped_sources`` are tagged without their technique (``UNTYPED_B``): blanked here, not by
+    a map over the rows beforehand, which cost every training start seconds."""
     texts, marker_at, queries = [], [], []
     for text, start, end in zip(rows["text"], rows["target_start"], rows["target_end"]):
         query = None
@@ -131,8 +125,12 @@ def encode_rows(rows: dict, tokenizer, max_length: int, tags: list[str], stance_
     enc = _tokenize(tokenizer, texts, queries, marker_at, max_length)
     tag_index = {t: i for i, t in enumerate(tags)}
     token_labels, target_index = [], []
-    for offsets, spans, has, at in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"], marker_at):
+    untyped = set(untyped_sources)
+    for offsets, spans, has, at, source in zip(enc["offset_mapping"], rows["spans"], rows["has_spans"], marker_at,
+                                               rows.get("source") or [None] * len(texts)):
         if tags and has:
+            if source in untyped:
+                spans = [{**sp, "technique": ""} for sp in spans]
             token_labels.append(bio_for_offsets(offsets, spans, tag_index))
         else:
             token_labels.append([IGNORE] * len(offsets))

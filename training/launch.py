@@ -88,7 +88,7 @@ def _wait(workers: list) -> bool:
     while any(w.is_alive() for w in workers):
         try:
             workers[0].join(0.5)
-        except KeyboardInterrupt:  # the workers got the same SIGINT and save their checkpoint
+        except KeyboardInterrupt:  # the workers got the same SIGINT: they finish the step and save
             interrupted = True
         if failed_at is None and any(w.exitcode not in (None, 0, 130) for w in workers):
             failed_at = time.monotonic()
@@ -103,7 +103,8 @@ def _wait(workers: list) -> bool:
 def spawn_training(target: str, args: tuple, processes: int, threads: int) -> None:
     """Run ``target(*args)`` ("module:function") in ``processes`` fresh processes joined into one
     gloo group, each with ``threads`` intra-op threads, and wait for them. A SlantError in a
-    worker is raised here with its own message; Ctrl-C lets rank 0 save its checkpoint first."""
+    worker is raised here with its own message; on Ctrl-C the workers finish the step they are in
+    and save a checkpoint first (``training/stop_request.py``)."""
     ctx = multiprocessing.get_context("spawn")
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="slant-train-") as tmp:

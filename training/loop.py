@@ -21,11 +21,13 @@ from training.config import TrainConfig
 from training.distributed import average_gradients
 from training.features import IGNORE, UNTYPED_B, UNTYPED_I, collate
 from training.schema import column
+from training.stop_request import StopRequest
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
     """Parameter groups: no weight decay on biases/LayerNorm; heads may take their own lr;
-    layer-wise lr decay gives lower encoder layers smaller steps."""
+    layer-wise lr decay gives lower encoder layers smaller steps; LoRA's B matrices may take
+    a multiple of their layer's rate (LoRA+)."""
     layers = getattr(getattr(model.encoder, "config", None), "num_hidden_layers", 0)
     head_lr = cfg.head_lr or cfg.lr
     groups: dict[tuple[float, float], list] = {}
@@ -35,6 +37,8 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
         if name.startswith("encoder."):
             depth = _layer_of(name, layers)
             lr = cfg.lr * cfg.layer_decay ** (layers + 1 - depth)
+            if ".lora_B." in name:
+                lr *= cfg.lora_b_lr_ratio
         else:
             lr = head_lr
         wd = 0.0 if p.ndim == 1 else cfg.weight_decay
@@ -154,15 +158,19 @@ def stance_loss(logits: torch.Tensor, batch: dict) -> torch.Tensor:
     return total / n
 
 
-def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int = 1) -> float:
+def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int = 1,
+               stop: StopRequest | None = None) -> float:
     """One optimiser step; with ``world`` > 1 processes, on this rank's share of the batch,
-    with the gradients averaged over the ranks before clipping."""
+    with the gradients averaged over the ranks before clipping. ``stop.agreed`` is set when
+    some rank has asked to stop (its all-reduce carries the request)."""
     model.train()
     loss = rdrop_loss(model, batch, cfg, bf16) if cfg.rdrop > 0 else batch_loss(model, batch, cfg, bf16)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
-    average_gradients(params, world)
+    agreed = average_gradients(params, world, stop is not None and stop.asked)
+    if stop is not None:
+        stop.agreed = agreed
     if cfg.grad_clip > 0:
         nn.utils.clip_grad_norm_(params, cfg.grad_clip)
     optimizer.step()
@@ -251,10 +259,14 @@ class FitState:
 def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState, *,
         evaluate: Callable[[], float], on_eval: Callable[[FitState, float, bool], None],
         on_interrupt: Callable[[FitState], None], progress, rank: int = 0, world: int = 1,
-        on_step: Callable[[], None] | None = None) -> FitState:
+        on_step: Callable[[], None] | None = None,
+        on_stop: Callable[[FitState], None] | None = None) -> FitState:
     """Run until max steps, epochs or patience run out. ``evaluate`` returns dev macro-F1;
-    ``on_eval`` saves best/last; ``on_interrupt`` saves a checkpoint on Ctrl-C; ``on_step``
-    runs after every optimiser step (the weight average).
+    ``on_eval`` saves best/last; ``on_step`` runs after every optimiser step (the weight average).
+    Ctrl-C (``training/stop_request.py``): the first one stops every rank after the same whole
+    step, where ``on_stop`` (called on every rank; ``on_interrupt`` if not given) saves a
+    checkpoint, and KeyboardInterrupt is raised; a second one raises at once, after
+    ``on_interrupt`` saved what there is.
     Under DDP every rank evaluates the same weights on the same dev set, so all ranks
     reach the same early-stopping decision without communicating."""
     bf16 = use_bf16(cfg.bf16)
@@ -265,31 +277,36 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     rows = train_enc.select_columns(COLUMNS)
     task = progress.add_task("train", total=total, completed=state.step, loss=float("nan"))
     started, start_step = time.time(), state.step
+    stop = StopRequest(announce=rank == 0)
     try:
-        while state.step < total:
-            batches = epoch_batches(train_enc, cfg.batch_size, cfg.seed, state.epoch, rank, world, lengths)
-            for idx in batches[state.step - state.epoch * per_epoch:]:
-                factor = lr_factor(state.step, total, warmup)
-                for group in optimizer.param_groups:
-                    group["lr"] = group["base_lr"] * factor
-                loss = train_step(model, optimizer, collate([rows[j] for j in idx]), cfg, bf16, world)
-                if on_step is not None:
-                    on_step()
-                state.step += 1
-                progress.update(task, advance=1, loss=loss)
-                end_of_epoch = state.step == (state.epoch + 1) * per_epoch
-                if (cfg.eval_every and state.step % cfg.eval_every == 0) or end_of_epoch or state.step == total:
-                    if end_of_epoch:
-                        state.epoch += 1
-                    if _evaluate_and_save(state, evaluate, on_eval, cfg):
-                        return state
-                if state.step >= total:
-                    break
+        with stop:
+            while state.step < total and not stop.agreed:
+                batches = epoch_batches(train_enc, cfg.batch_size, cfg.seed, state.epoch, rank, world, lengths)
+                for idx in batches[state.step - state.epoch * per_epoch:]:
+                    factor = lr_factor(state.step, total, warmup)
+                    for group in optimizer.param_groups:
+                        group["lr"] = group["base_lr"] * factor
+                    loss = train_step(model, optimizer, collate([rows[j] for j in idx]), cfg, bf16, world, stop)
+                    if on_step is not None:
+                        on_step()
+                    state.step += 1
+                    progress.update(task, advance=1, loss=loss)
+                    end_of_epoch = state.step == (state.epoch + 1) * per_epoch
+                    if (cfg.eval_every and state.step % cfg.eval_every == 0) or end_of_epoch or state.step == total:
+                        if end_of_epoch:
+                            state.epoch += 1
+                        if _evaluate_and_save(state, evaluate, on_eval, cfg):
+                            return state
+                    if state.step >= total or stop.agreed:  # a whole step (and its evaluation) done
+                        break
     except KeyboardInterrupt:
         on_interrupt(state)
         raise
     finally:
         progress.update(task, description=f"train ({(state.step - start_step) / max(1e-9, time.time() - started):.1f} steps/s)")
+    if stop.agreed and state.step < total:
+        (on_stop or on_interrupt)(state)
+        raise KeyboardInterrupt
     return state
 
 

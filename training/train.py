@@ -36,7 +36,7 @@ from training.data_ptc import relabel_other_techniques, thin_negatives
 from training.data_root import resolve_data_root
 from training.distributed import barrier, init_distributed, rank_rng_states, shutdown
 from training.evaluation import evaluate_all, sentence_scores, stance_scores
-from training.features import encode_rows, has_typed_spans, untype_spans
+from training.features import encode_rows, has_typed_spans
 from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
@@ -168,16 +168,17 @@ def architecture(cfg: Config, typed_spans: bool = True) -> Architecture:
                         max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
-def encode(ds: Dataset, tokenizer, arch: Architecture) -> Dataset:
+def encode(ds: Dataset, tokenizer, arch: Architecture, untyped_sources=()) -> Dataset:
     return ds.map(encode_rows, batched=True, fn_kwargs={"tokenizer": tokenizer, "max_length": arch.max_length,
-                                                        "tags": arch.tags, "stance_query": arch.stance_query},
+                                                        "tags": arch.tags, "stance_query": arch.stance_query,
+                                                        "untyped_sources": tuple(untyped_sources)},
                   desc=None)
 
 
 def encoded_training_rows(data: RunData, tokenizer, arch: Architecture, repeat: int) -> Dataset:
     """What the training loop is shown: the training rows with the untyped sources' spans blanked,
     tokenised once, and the eval source's rows ``repeat`` times over (the copies not tokenised again)."""
-    return repeat_source(encode(untype_spans(data.train, data.untyped_sources), tokenizer, arch),
+    return repeat_source(encode(data.train, tokenizer, arch, data.untyped_sources),
                          row_source(data.eval_source), repeat)
 
 
@@ -271,13 +272,17 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
                 save_checkpoint(s, "best")
         save_checkpoint(s, "last", rng_states)  # the raw weights and the average: what --resume continues from
 
-    def on_interrupt(s: FitState) -> None:
+    def on_interrupt(s: FitState) -> None:  # a second Ctrl-C: rank 0 saves what it has
         save_checkpoint(s, "last")
+
+    def on_stop(s: FitState) -> None:  # Ctrl-C: every rank after the same whole step
+        save_checkpoint(s, "last", rank_rng_states(world))
 
     try:
         with progress_bar(console, disable=not main) as bar:
             state = fit(model, optimizer, train_enc, cfg.train, state, evaluate=evaluate_dev,
-                        on_eval=on_eval, on_interrupt=on_interrupt, progress=bar, rank=rank, world=world,
+                        on_eval=on_eval, on_interrupt=on_interrupt, on_stop=on_stop, progress=bar,
+                        rank=rank, world=world,
                         on_step=(lambda: average.update(model)) if average is not None else None)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted at step {state.step}; checkpoint saved — continue with: "
