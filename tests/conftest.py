@@ -140,3 +140,23 @@ def write_xlsx(path, rows: list[list[str]]) -> None:
         z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                    '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
         z.writestr("xl/worksheets/sheet1.xml", f"<worksheet {ns}><sheetData>{cells}</sheetData></worksheet>")
+
+
+def batch_loss_with_ctrl_c_at(call: int):
+    """``training.loop.batch_loss`` that sends this process SIGINT in the middle of its ``call``-th
+    step (the step's dropout masks drawn, its update not yet made), as a user's Ctrl-C may."""
+    import os
+    import signal
+
+    from training import loop
+
+    real, calls = loop.batch_loss, {"n": 0}
+
+    def loss_then_ctrl_c(*args, **kwargs):
+        loss = real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == call:
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss
+
+    return loss_then_ctrl_c

@@ -122,22 +122,13 @@ def test_gradients_are_averaged_and_a_gradient_no_rank_has_stays_none(tmp_path):
 def _train_with_ctrl_c_on_rank_1(cfg, out, resume):
     """A training process whose rank 1 alone gets SIGINT in the middle of its fifth step."""
     import os
-    import signal
 
+    from tests.conftest import batch_loss_with_ctrl_c_at
     from training import loop
     from training.train import train_process
 
     if os.environ["RANK"] == "1":
-        real, calls = loop.batch_loss, {"n": 0}
-
-        def loss_then_ctrl_c(*args, **kwargs):
-            loss = real(*args, **kwargs)
-            calls["n"] += 1
-            if calls["n"] == 5:
-                os.kill(os.getpid(), signal.SIGINT)
-            return loss
-
-        loop.batch_loss = loss_then_ctrl_c
+        loop.batch_loss = batch_loss_with_ctrl_c_at(5)
     return train_process(cfg, out, resume)
 
 

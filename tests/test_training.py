@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 from inference.scorer import Scorer
 from models.errors import SlantError
 from models.model_folder import load_model
-from tests.conftest import tiny_overrides
+from tests.conftest import batch_loss_with_ctrl_c_at, tiny_overrides
 from training import loop
 from training.config import load_config
 from training.schema import bio_tags
@@ -106,22 +106,13 @@ def test_ctrl_c_stops_after_the_whole_step_and_resume_reaches_the_same_weights(t
                                                                                fast_dropout):
     """A real SIGINT in the middle of a step (its masks drawn, its update not yet made): the step
     is finished, saved with the generator as it stands after it, and the resumed run matches."""
-    import os
     import signal
 
     cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4,
                                                                "train.fast_dropout": fast_dropout}))
     train(cfg, tmp_path / "straight")
-    real_loss, calls = loop.batch_loss, {"n": 0}
-
-    def loss_then_ctrl_c(*args, **kwargs):
-        loss = real_loss(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 7:
-            os.kill(os.getpid(), signal.SIGINT)
-        return loss
-
-    monkeypatch.setattr(loop, "batch_loss", loss_then_ctrl_c)
+    real_loss = loop.batch_loss
+    monkeypatch.setattr(loop, "batch_loss", batch_loss_with_ctrl_c_at(7))
     with pytest.raises(SlantError, match="interrupted at step 7; checkpoint saved"):
         train(cfg, tmp_path / "bumpy")
     monkeypatch.setattr(loop, "batch_loss", real_loss)
