@@ -258,15 +258,13 @@ class FitState:
 
 def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState, *,
         evaluate: Callable[[], float], on_eval: Callable[[FitState, float, bool], None],
-        on_interrupt: Callable[[FitState], None], progress, rank: int = 0, world: int = 1,
-        on_step: Callable[[], None] | None = None,
-        on_stop: Callable[[FitState], None] | None = None) -> FitState:
+        on_interrupt: Callable[[FitState], None], on_stop: Callable[[FitState], None], progress,
+        rank: int = 0, world: int = 1, on_step: Callable[[], None] | None = None) -> FitState:
     """Run until max steps, epochs or patience run out. ``evaluate`` returns dev macro-F1;
     ``on_eval`` saves best/last; ``on_step`` runs after every optimiser step (the weight average).
     Ctrl-C (``training/stop_request.py``): the first one stops every rank after the same whole
-    step, where ``on_stop`` (called on every rank; ``on_interrupt`` if not given) saves a
-    checkpoint, and KeyboardInterrupt is raised; a second one raises at once, after
-    ``on_interrupt`` saved what there is.
+    step, where ``on_stop`` (called on every rank) saves a checkpoint, and KeyboardInterrupt is
+    raised; a second one raises at once, after ``on_interrupt`` saved what there is.
     Under DDP every rank evaluates the same weights on the same dev set, so all ranks
     reach the same early-stopping decision without communicating."""
     bf16 = use_bf16(cfg.bf16)
@@ -305,7 +303,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     finally:
         progress.update(task, description=f"train ({(state.step - start_step) / max(1e-9, time.time() - started):.1f} steps/s)")
     if stop.agreed and state.step < total:
-        (on_stop or on_interrupt)(state)
+        on_stop(state)
         raise KeyboardInterrupt
     return state
 
