@@ -160,3 +160,12 @@ def batch_loss_with_ctrl_c_at(call: int):
         return loss
 
     return loss_then_ctrl_c
+
+
+def same_weights(folder_a, folder_b) -> bool:
+    """Whether two model folders hold bit-identical ``model.safetensors`` tensors under the same names."""
+    import torch
+    from safetensors.torch import load_file
+
+    a, b = load_file(str(folder_a / "model.safetensors")), load_file(str(folder_b / "model.safetensors"))
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -6,12 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 from datasets import Dataset
 from safetensors.torch import load_file
 
 from models.errors import SlantError
-from tests.conftest import tiny_overrides
+from tests.conftest import same_weights, tiny_overrides
 from training.config import load_config
 from training.loop import epoch_batches
 from training.train import train
@@ -39,8 +38,7 @@ def test_train_processes_spawns_workers_that_train_one_model(tmp_path, synthetic
     rng = load_file(str(tmp_path / "run" / "last" / "trainer_state.safetensors"))
     assert "rng" in rng and "rng.1" in rng and not (rng["rng"] == rng["rng.1"]).all()  # each rank its own masks
     again = train(load_config(None, flags), tmp_path / "again")
-    a, b = load_file(str(best / "model.safetensors")), load_file(str(again / "model.safetensors"))
-    assert all((a[k] == b[k]).all() for k in a)  # deterministic, as one process is
+    assert same_weights(best, again)  # deterministic, as one process is
 
 
 def test_a_worker_error_reaches_the_caller_as_one_line(tmp_path):
@@ -144,5 +142,4 @@ def test_ctrl_c_on_one_process_stops_both_after_one_step_and_resume_reaches_the_
     assert json.loads((last / "trainer_state.json").read_text())["step"] == 5
     assert {"rng", "rng.1"} <= set(load_file(str(last / "trainer_state.safetensors")))  # both ranks' masks go on
     resumed = train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
-    a, b = load_file(str(straight / "model.safetensors")), load_file(str(resumed / "model.safetensors"))
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert same_weights(straight, resumed)

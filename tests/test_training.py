@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 from inference.scorer import Scorer
 from models.errors import SlantError
 from models.model_folder import load_model
-from tests.conftest import batch_loss_with_ctrl_c_at, tiny_overrides
+from tests.conftest import batch_loss_with_ctrl_c_at, same_weights, tiny_overrides
 from training import loop
 from training.config import load_config
 from training.schema import bio_tags
@@ -119,9 +119,7 @@ def test_ctrl_c_stops_after_the_whole_step_and_resume_reaches_the_same_weights(t
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after training
     assert json.loads((tmp_path / "bumpy" / "last" / "trainer_state.json").read_text())["step"] == 7
     train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
-    a = load_file(str(tmp_path / "straight" / "best" / "model.safetensors"))
-    b = load_file(str(tmp_path / "bumpy" / "best" / "model.safetensors"))
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert same_weights(tmp_path / "straight" / "best", tmp_path / "bumpy" / "best")
 
 
 def test_resume_without_checkpoint_and_reused_run_folder_are_refused(tmp_path, synthetic_jsonl):
