@@ -43,9 +43,6 @@ class Architecture:
     """The stance head also reads the mean of the word pieces within this many positions of the
     target's opening marker (0: off), local context focus as in LCF-BERT, so two people in one
     sentence are judged by the words around each; folders saved before this option read 0."""
-    sentence_pool: str = "mean"
-    """"mean", or "mean_evidence": the mean beside the word pieces weighted by the token head's
-    span probability (``evidence_pool``); folders saved before this option read "mean"."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -59,17 +56,6 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of the positions ``mask`` keeps, per row, summed in fp32 even for a bf16 network."""
     weight = mask.unsqueeze(-1).float()
     return ((hidden.float() * weight).sum(1) / weight.sum(1).clamp(min=1.0)).to(hidden.dtype)
-
-
-def evidence_pool(hidden: torch.Tensor, token_logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Sum of the word-piece vectors weighted by the token head's probability of a span there
-    (1 - P(O)), over (1 + the weights' sum): near the mean of the loaded words when there are some,
-    near zero when there are none, so one loaded word in thirty is not averaged away. The weights
-    are detached: the token head learns from span labels only, and the sentence loss shapes what
-    the encoder puts at those positions, not where the head sees evidence. Tag 0 is O."""
-    weight = (1.0 - token_logits.detach().float().softmax(-1)[..., 0]) * mask.float()
-    summed = (hidden.float() * weight.unsqueeze(-1)).sum(1)
-    return (summed / (1.0 + weight.sum(1, keepdim=True))).to(hidden.dtype)
 
 
 def stance_feature_size(hidden_size: int, local: int = 0) -> int:
@@ -138,8 +124,7 @@ class FramingModel(nn.Module):
         self.encoder = encoder
         hidden = self._hidden_size()
         self.dropout = nn.Dropout(arch.dropout)
-        pool_width = 2 * hidden if arch.sentence_pool == "mean_evidence" else hidden
-        self.sentence_head = nn.Linear(pool_width, len(arch.labels))
+        self.sentence_head = nn.Linear(hidden, len(arch.labels))
         self.token_head = nn.Linear(hidden, len(arch.tags)) if arch.tags else None
         self.opinion_head = nn.Linear(hidden, 3) if arch.opinion_head else None
         self.stance_head = (nn.Linear(stance_feature_size(hidden, arch.stance_local), len(arch.stances))
@@ -178,13 +163,9 @@ class FramingModel(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         hidden = out.last_hidden_state
         pooled = masked_mean(hidden, attention_mask)
-        evidence = self.arch.sentence_pool == "mean_evidence"
-        token_logits = self.token_head(self.dropout(hidden)) if self.token_head is not None and (
-            spans or evidence) else None
-        sentence_in = torch.cat([pooled, evidence_pool(hidden, token_logits, attention_mask)], -1) if evidence else pooled
-        result = {"logits": self.sentence_head(self.dropout(sentence_in))}
-        if token_logits is not None and spans:
-            result["token_logits"] = token_logits
+        result = {"logits": self.sentence_head(self.dropout(pooled))}
+        if self.token_head is not None and spans:
+            result["token_logits"] = self.token_head(self.dropout(hidden))
         if self.opinion_head is not None:
             result["opinion_logits"] = self.opinion_head(self.dropout(pooled))
         if self.stance_head is not None and target_index is not None:

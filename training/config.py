@@ -49,10 +49,6 @@ class ModelConfig:
     stance_local: int = 0
     """The stance head also reads the mean of the word pieces within this many positions of the
     target's marker (0: off; local context focus, for sentences that judge several people)."""
-    sentence_pool: str = "mean"
-    """What the sentence head reads: "mean" of the word pieces, or "mean_evidence": that mean and
-    the word pieces weighted by the token head's span probability (its loaded-word evidence), so a
-    single loaded word is not diluted by the rest of the sentence. Needs model.token_head."""
     max_length: int = 128
     dropout: float = 0.1
     layers: int = 0
@@ -190,7 +186,6 @@ class Config:
 
 _CHOICES = {
     ("model", "adapter"): ("none", "lora"),
-    ("model", "sentence_pool"): ("mean", "mean_evidence"),
     ("data", "split"): ("random", "outlet", "kfold", "outlet_kfold"),
     ("train", "bf16"): ("auto", "on", "off"),
 }
@@ -298,7 +293,6 @@ def _validate(cfg: Config) -> None:
         (m.layers >= 0, "model.layers must be 0 (all) or a positive layer count"),
         (m.lora_frozen_layers >= 0, "model.lora_frozen_layers must be 0 (adapt every layer) or a positive layer count"),
         (not m.lora_frozen_layers or m.adapter == "lora", "model.lora_frozen_layers needs model.adapter: lora"),
-        (m.sentence_pool == "mean" or m.token_head, "model.sentence_pool: mean_evidence needs model.token_head: true"),
         (m.stance_head == ("newsmtsc" in d.train),
          "model.stance_head needs newsmtsc in data.train, and newsmtsc needs model.stance_head: true"),
         sources_check("span_sources", d.span_sources),

@@ -165,7 +165,7 @@ def architecture(cfg: Config, typed_spans: bool = True) -> Architecture:
                         lora_frozen_layers=m.lora_frozen_layers, labels=list(LABELS),
                         tags=tags, opinion_head=m.opinion_head,
                         stance_head=m.stance_head, stance_query=m.stance_query, stance_local=m.stance_local,
-                        sentence_pool=m.sentence_pool, max_length=m.max_length, dropout=m.dropout, layers=m.layers)
+                        max_length=m.max_length, dropout=m.dropout, layers=m.layers)
 
 
 def encode(ds: Dataset, tokenizer, arch: Architecture, untyped_sources=()) -> Dataset:
