@@ -179,28 +179,34 @@ class FramingModel(nn.Module):
             self.encoder = self.encoder.merge_and_unload()
 
     def merge_lora_state(self, state: dict[str, torch.Tensor]) -> list[str]:
-        """Add saved LoRA deltas (W += B @ A * alpha / r) to a plain encoder and load the heads.
+        """Add saved LoRA deltas (W += B @ A * alpha / r; its transpose for an embedding table,
+        which peft stores the other way round) to a plain encoder and load the heads.
         Returns the keys that matched nothing (a mismatched folder)."""
         scale = self.arch.lora_alpha / self.arch.lora_r
+        pairs = {".lora_A.": ".lora_B.", ".lora_embedding_A.": ".lora_embedding_B."}
         unmatched = []
         heads = {}
         with torch.no_grad():
             for key, a in state.items():
-                if ".lora_B." in key:
+                if any(b_part in key for b_part in pairs.values()):
                     continue
-                if ".lora_A." not in key:
+                a_part = next((part for part in pairs if part in key), None)
+                if a_part is None:
                     heads[key] = a
                     continue
-                b = state.get(key.replace(".lora_A.", ".lora_B."))
-                path = "encoder." + key.split(".lora_A.")[0].removeprefix("encoder.base_model.model.")
+                b = state.get(key.replace(a_part, pairs[a_part]))
+                path = "encoder." + key.split(a_part)[0].removeprefix("encoder.base_model.model.")
                 try:
                     layer = self.get_submodule(path)
                 except AttributeError:
                     unmatched.append(key)
                     continue
-                if b is None or layer.weight.shape != (b.shape[0], a.shape[1]):
+                delta = None if b is None or b.shape[1] != a.shape[0] else b @ a
+                if delta is not None and a_part == ".lora_embedding_A.":
+                    delta = delta.T
+                if delta is None or layer.weight.shape != delta.shape:
                     unmatched.append(key)
                     continue
-                layer.weight += (b @ a) * scale
+                layer.weight += delta * scale
         result = self.load_state_dict(heads, strict=False)
         return unmatched + list(result.unexpected_keys)
