@@ -143,3 +143,36 @@ def test_ctrl_c_on_one_process_stops_both_after_one_step_and_resume_reaches_the_
     assert {"rng", "rng.1"} <= set(load_file(str(last / "trainer_state.safetensors")))  # both ranks' masks go on
     resumed = train(load_config(tmp_path / "bumpy" / "config.yaml"), tmp_path / "bumpy", resume=True)
     assert same_weights(straight, resumed)
+
+
+def test_ranks_holding_uneven_parts_of_a_batch_compute_one_process_loss():
+    """Sentence labels and word pieces fall unevenly between the ranks (rank 1 has a single
+    sentence label and fewer tagged pieces): scaled by their shares, the mean of the two ranks'
+    losses, whose gradients the all-reduce averages, is the whole batch's loss as one process
+    computes it; unscaled it is not."""
+    import torch
+
+    from training.config import TrainConfig
+    from training.distributed import shares_of
+    from training.features import IGNORE
+    from training.loop import compute_loss, task_counts
+
+    g = torch.Generator().manual_seed(0)
+    n, length, tags = 6, 5, 7
+    tokens = torch.randint(0, tags, (n, length), generator=g)
+    tokens[1, 2:] = IGNORE
+    tokens[3] = IGNORE
+    tokens[5, 1:] = IGNORE
+    batch = {"labels": torch.tensor([1, 0, -1, -1, 1, -1]), "token_labels": tokens,
+             "opinion_labels": torch.full((n,), -1), "stance_labels": torch.full((n,), -1),
+             "stance_soft": torch.full((n, 3), -1.0)}
+    out = {"logits": torch.randn(n, 2, generator=g), "token_logits": torch.randn(n, length, tags, generator=g)}
+    cfg = TrainConfig(token_loss_weight=2.0)
+    whole = compute_loss(out, batch, cfg)
+    parts = [{k: v[r::2] for k, v in d.items()} for r in (0, 1) for d in (batch, out)]
+    ranks = list(zip(parts[0::2], parts[1::2]))
+    total = sum(task_counts(b) for b, _ in ranks)
+    scaled = [compute_loss(o, b, cfg, shares_of(task_counts(b), total, 2)) for b, o in ranks]
+    assert torch.allclose((scaled[0] + scaled[1]) / 2, whole, atol=1e-6)
+    unscaled = [compute_loss(o, b, cfg) for b, o in ranks]
+    assert not torch.allclose((unscaled[0] + unscaled[1]) / 2, whole, atol=1e-3)

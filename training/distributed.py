@@ -48,6 +48,24 @@ def average_gradients(params: list[torch.Tensor], world: int, stop: bool = False
     return some_rank_stops > 0
 
 
+def global_shares(counts: torch.Tensor, world: int) -> torch.Tensor | None:
+    """Per task, ``world`` times this rank's share of the whole batch's labelled items (None for
+    one process). A rank's task loss is a mean over its own rows or word pieces; scaled by this,
+    the averaged gradient is that of the mean over the whole batch, as one process computes it,
+    however the items fall between the ranks (without it, the items of a rank with fewer count
+    more, and a task only one rank has in a step is halved). One all-reduce of a few numbers."""
+    if world <= 1:
+        return None
+    total = counts.clone()
+    dist.all_reduce(total)
+    return shares_of(counts, total, world)
+
+
+def shares_of(counts: torch.Tensor, total: torch.Tensor, world: int) -> torch.Tensor:
+    """``world`` x counts / total per task, 0 where the whole batch has none."""
+    return torch.where(total > 0, counts * world / total.clamp(min=1), torch.zeros_like(counts))
+
+
 def rank_rng_states(world: int) -> list[torch.Tensor]:
     """Every rank's torch RNG state (on every rank), so ``last/`` can resume each rank's own
     dropout masks. Called by all ranks at the same point."""

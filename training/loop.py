@@ -18,7 +18,7 @@ from torch import nn
 
 from models.precision import autocast, use_bf16
 from training.config import TrainConfig
-from training.distributed import average_gradients
+from training.distributed import average_gradients, global_shares
 from training.features import IGNORE, UNTYPED_B, UNTYPED_I, collate
 from training.schema import column
 from training.stop_request import StopRequest
@@ -92,19 +92,31 @@ COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_lab
            "stance_soft", "label_soft"]
 
 
-def compute_loss(out: dict, batch: dict, cfg: TrainConfig) -> torch.Tensor:
+def task_counts(batch: dict) -> torch.Tensor:
+    """Labelled items per task in these rows, in ``compute_loss``'s order: sentence rows, word
+    pieces, opinion rows, stance rows (each the denominator of that task's mean)."""
+    soft = batch.get("stance_soft")
+    stance = (batch["stance_labels"] >= 0).sum() + ((soft[:, 0] >= 0).sum() if soft is not None else 0)
+    return torch.stack([(batch["labels"] >= 0).sum(), (batch["token_labels"] != IGNORE).sum(),
+                        (batch["opinion_labels"] >= 0).sum(), torch.as_tensor(stance)]).float()
+
+
+def compute_loss(out: dict, batch: dict, cfg: TrainConfig, shares: torch.Tensor | None = None) -> torch.Tensor:
     """Sum of the task losses present in this batch; rows of another task are masked
-    (label -1), and a task absent from the whole batch adds nothing (not NaN)."""
+    (label -1), and a task absent from the whole batch adds nothing (not NaN). ``shares``
+    (``distributed.global_shares``, one per task) scales each task's mean so that ranks holding
+    parts of one batch together compute one process's loss."""
+    share = (lambda i: shares[i]) if shares is not None else (lambda i: 1.0)
     loss = out["logits"].float().sum() * 0.0
     if (batch["labels"] >= 0).any():
-        loss = loss + sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
+        loss = loss + share(0) * sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
     if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
-        loss = loss + cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
+        loss = loss + share(1) * cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
-        loss = loss + cfg.opinion_loss_weight * nn.functional.cross_entropy(
+        loss = loss + share(2) * cfg.opinion_loss_weight * nn.functional.cross_entropy(
             out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
     if "stance_logits" in out:
-        loss = loss + cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
+        loss = loss + share(3) * cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
     return loss
 
 
@@ -164,7 +176,10 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int
     with the gradients averaged over the ranks before clipping. ``stop.agreed`` is set when
     some rank has asked to stop (its all-reduce carries the request)."""
     model.train()
-    loss = rdrop_loss(model, batch, cfg, bf16) if cfg.rdrop > 0 else batch_loss(model, batch, cfg, bf16)
+    if cfg.rdrop > 0:  # its doubled rows keep per-rank means
+        loss = rdrop_loss(model, batch, cfg, bf16)
+    else:
+        loss = batch_loss(model, batch, cfg, bf16, global_shares(task_counts(batch), world))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
@@ -177,11 +192,11 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int
     return float(loss.detach())
 
 
-def batch_loss(model, batch: dict, cfg: TrainConfig, bf16: bool) -> torch.Tensor:
+def batch_loss(model, batch: dict, cfg: TrainConfig, bf16: bool, shares: torch.Tensor | None = None) -> torch.Tensor:
     """One forward pass over the batch and its task losses."""
     with autocast(bf16):
         out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
-    return compute_loss(out, batch, cfg)
+    return compute_loss(out, batch, cfg, shares)
 
 
 def rdrop_loss(model, batch: dict, cfg: TrainConfig, bf16: bool) -> torch.Tensor:
