@@ -106,17 +106,17 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig, shares: torch.Tensor 
     (label -1), and a task absent from the whole batch adds nothing (not NaN). ``shares``
     (``distributed.global_shares``, one per task) scales each task's mean so that ranks holding
     parts of one batch together compute one process's loss."""
-    share = (lambda i: shares[i]) if shares is not None else (lambda i: 1.0)
+    share = shares.tolist() if shares is not None else [1.0] * 4
     loss = out["logits"].float().sum() * 0.0
     if (batch["labels"] >= 0).any():
-        loss = loss + share(0) * sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
+        loss = loss + share[0] * sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
     if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
-        loss = loss + share(1) * cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
+        loss = loss + share[1] * cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
     if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
-        loss = loss + share(2) * cfg.opinion_loss_weight * nn.functional.cross_entropy(
+        loss = loss + share[2] * cfg.opinion_loss_weight * nn.functional.cross_entropy(
             out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
     if "stance_logits" in out:
-        loss = loss + share(3) * cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
+        loss = loss + share[3] * cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
     return loss
 
 
@@ -179,7 +179,8 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int
     if cfg.rdrop > 0:  # its doubled rows keep per-rank means
         loss = rdrop_loss(model, batch, cfg, bf16)
     else:
-        loss = batch_loss(model, batch, cfg, bf16, global_shares(task_counts(batch), world))
+        shares = global_shares(task_counts(batch), world) if world > 1 else None
+        loss = batch_loss(model, batch, cfg, bf16, shares)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
