@@ -93,9 +93,9 @@ def _average_in_two_processes(rank: int, port: int, grads: list, out: str) -> No
     params = [torch.nn.Parameter(torch.zeros(3)) for _ in grads[rank]]
     for p, g in zip(params, grads[rank]):
         p.grad = None if g is None else torch.tensor(g)
-    stop = average_gradients(params, 2, stop=rank == 1)  # rank 1 got Ctrl-C
+    stop, loss = average_gradients(params, 2, stop=rank == 1, loss=float(rank))  # rank 1 got Ctrl-C
     Path(f"{out}.{rank}").write_text(json.dumps({"grads": [None if p.grad is None else p.grad.tolist() for p in params],
-                                                 "stop": stop}))
+                                                 "stop": stop, "loss": loss}))
     dist.destroy_process_group()
 
 
@@ -114,7 +114,8 @@ def test_gradients_are_averaged_and_a_gradient_no_rank_has_stays_none(tmp_path):
     assert [p.exitcode for p in procs] == [0, 0]
     for rank in (0, 1):
         assert json.loads(Path(f"{out}.{rank}").read_text()) == {"grads": [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], None],
-                                                                 "stop": True}  # both learn that one rank asked
+                                                                 "stop": True,  # both learn that one rank asked
+                                                                 "loss": 0.5}  # and the ranks' mean loss (0 and 1)
 
 
 def _train_with_ctrl_c_on_rank_1(cfg, out, resume):
@@ -149,13 +150,12 @@ def test_ranks_holding_uneven_parts_of_a_batch_compute_one_process_loss():
     """Sentence labels and word pieces fall unevenly between the ranks (rank 1 has a single
     sentence label and fewer tagged pieces): scaled by their shares, the mean of the two ranks'
     losses, whose gradients the all-reduce averages, is the whole batch's loss as one process
-    computes it; unscaled it is not."""
+    computes it when each divides by the whole batch's counts over two; by its own, not."""
     import torch
 
     from training.config import TrainConfig
-    from training.distributed import shares_of
     from training.features import IGNORE
-    from training.loop import compute_loss, task_counts
+    from training.loop import compute_loss, task_losses
 
     g = torch.Generator().manual_seed(0)
     n, length, tags = 6, 5, 7
@@ -171,8 +171,10 @@ def test_ranks_holding_uneven_parts_of_a_batch_compute_one_process_loss():
     whole = compute_loss(out, batch, cfg)
     parts = [{k: v[r::2] for k, v in d.items()} for r in (0, 1) for d in (batch, out)]
     ranks = list(zip(parts[0::2], parts[1::2]))
-    total = sum(task_counts(b) for b, _ in ranks)
-    scaled = [compute_loss(o, b, cfg, shares_of(task_counts(b), total, 2)) for b, o in ranks]
+    counts = [task_losses(o, b, cfg)[1] for b, o in ranks]
+    assert counts[0].tolist() != counts[1].tolist()
+    total = counts[0] + counts[1]
+    scaled = [compute_loss(o, b, cfg, lambda c: total / 2) for b, o in ranks]
     assert torch.allclose((scaled[0] + scaled[1]) / 2, whole, atol=1e-6)
     unscaled = [compute_loss(o, b, cfg) for b, o in ranks]
     assert not torch.allclose((unscaled[0] + unscaled[1]) / 2, whole, atol=1e-3)

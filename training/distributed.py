@@ -28,42 +28,39 @@ def init_distributed() -> tuple[int, int]:
     return dist.get_rank(), world
 
 
-def average_gradients(params: list[torch.Tensor], world: int, stop: bool = False) -> bool:
+def average_gradients(params: list[torch.Tensor], world: int, stop: bool = False,
+                      loss: float = 0.0) -> tuple[bool, float]:
     """Replace each parameter's gradient by its mean over the ranks, in one all-reduce. A rank
     without a gradient for a parameter (a head whose task is absent from its rows) adds zero;
     a parameter no rank has a gradient for keeps none, so AdamW skips it as one process would.
-    ``stop``: this rank's Ctrl-C request (``training/stop_request.py``), carried in the same
-    buffer; returns whether any rank asked, so all of them stop after the same step."""
+    ``stop``: this rank's Ctrl-C request (``training/stop_request.py``) and ``loss``: its loss,
+    both carried in the same buffer. Returns whether any rank asked to stop, so all of them
+    stop after the same step, and the ranks' mean loss: the whole batch's, which the
+    progress bar shows (``batch_denominators`` makes each rank's a part of it)."""
     if world <= 1:
-        return stop
-    has = torch.tensor([float(p.grad is not None) for p in params] + [float(stop)])
+        return stop, loss
+    has = torch.tensor([float(p.grad is not None) for p in params] + [float(stop), loss])
     flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params] + [has])
     dist.all_reduce(flat)
     flat /= world
-    *present, some_rank_stops = flat[len(flat) - len(params) - 1:].tolist()
+    *present, some_rank_stops, mean_loss = flat[len(flat) - len(params) - 2:].tolist()
     offset = 0
     for p, some_rank_has_it in zip(params, present):
         p.grad = flat[offset:offset + p.numel()].view_as(p) if some_rank_has_it else None
         offset += p.numel()
-    return some_rank_stops > 0
+    return some_rank_stops > 0, mean_loss
 
 
-def global_shares(counts: torch.Tensor, world: int) -> torch.Tensor | None:
-    """Per task, ``world`` times this rank's share of the whole batch's labelled items (None for
-    one process). A rank's task loss is a mean over its own rows or word pieces; scaled by this,
+def batch_denominators(counts: torch.Tensor, world: int) -> torch.Tensor:
+    """Per task, the whole batch's labelled items (this rank's ``counts`` summed over the ranks)
+    over ``world``: what each rank divides its summed task loss by (``loop.compute_loss``), so
     the averaged gradient is that of the mean over the whole batch, as one process computes it,
-    however the items fall between the ranks (without it, the items of a rank with fewer count
-    more, and a task only one rank has in a step is halved). One all-reduce of a few numbers."""
-    if world <= 1:
-        return None
+    however the items fall between the ranks (a mean over each rank's own items would let the
+    items of a rank with fewer count more, and halve a task only one rank has in a step).
+    One all-reduce of four numbers, which every rank makes every step."""
     total = counts.clone()
     dist.all_reduce(total)
-    return shares_of(counts, total, world)
-
-
-def shares_of(counts: torch.Tensor, total: torch.Tensor, world: int) -> torch.Tensor:
-    """``world`` x counts / total per task, 0 where the whole batch has none."""
-    return torch.where(total > 0, counts * world / total.clamp(min=1), torch.zeros_like(counts))
+    return total / world
 
 
 def rank_rng_states(world: int) -> list[torch.Tensor]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -18,8 +19,8 @@ from torch import nn
 
 from models.precision import autocast, use_bf16
 from training.config import TrainConfig
-from training.distributed import average_gradients, global_shares
-from training.features import IGNORE, UNTYPED_B, UNTYPED_I, collate
+from training.distributed import average_gradients, batch_denominators
+from training.features import UNTYPED_B, UNTYPED_I, collate
 from training.schema import column
 from training.stop_request import StopRequest
 
@@ -92,51 +93,59 @@ COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_lab
            "stance_soft", "label_soft"]
 
 
-def task_counts(batch: dict) -> torch.Tensor:
-    """Labelled items per task in these rows, in ``compute_loss``'s order: sentence rows, word
-    pieces, opinion rows, stance rows (each the denominator of that task's mean)."""
-    soft = batch.get("stance_soft")
-    stance = (batch["stance_labels"] >= 0).sum() + ((soft[:, 0] >= 0).sum() if soft is not None else 0)
-    return torch.stack([(batch["labels"] >= 0).sum(), (batch["token_labels"] != IGNORE).sum(),
-                        (batch["opinion_labels"] >= 0).sum(), torch.as_tensor(stance)]).float()
+def task_losses(out: dict, batch: dict, cfg: TrainConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Per task (sentence, token, opinion, stance): the weighted sum of its loss over this batch's
+    labelled items, and how many there are. Each loss counts its own items, so a task's mean
+    (``compute_loss``) and the ranks' shared denominators (``distributed.batch_denominators``)
+    divide by the same thing. A head the model lacks counts none."""
+    zero = out["logits"].float().sum() * 0.0
+    sentence = sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
+    token = token_loss(out["token_logits"].float(), batch["token_labels"]) if "token_logits" in out else (zero, 0)
+    opinion = (nn.functional.cross_entropy(out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1,
+                                           reduction="sum"), int((batch["opinion_labels"] >= 0).sum())) \
+        if "opinion_logits" in out else (zero, 0)
+    stance = stance_loss(out["stance_logits"].float(), batch) if "stance_logits" in out else (zero, 0)
+    weights = (1.0, cfg.token_loss_weight, cfg.opinion_loss_weight, cfg.stance_loss_weight)
+    parts = (sentence, token, opinion, stance)
+    return ([w * total for w, (total, _) in zip(weights, parts)],
+            torch.tensor([float(n) for _, n in parts]))
 
 
-def compute_loss(out: dict, batch: dict, cfg: TrainConfig, shares: torch.Tensor | None = None) -> torch.Tensor:
-    """Sum of the task losses present in this batch; rows of another task are masked
-    (label -1), and a task absent from the whole batch adds nothing (not NaN). ``shares``
-    (``distributed.global_shares``, one per task) scales each task's mean so that ranks holding
-    parts of one batch together compute one process's loss."""
-    share = shares.tolist() if shares is not None else [1.0] * 4
+def compute_loss(out: dict, batch: dict, cfg: TrainConfig,
+                 denominators: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+    """Sum of the task losses, each a mean over its labelled items; rows of another task are
+    masked (label -1), and a task absent from the whole batch adds nothing (not NaN).
+    ``denominators`` maps this rank's item counts to what each task's sum is divided by
+    (``distributed.batch_denominators``: the whole batch's count over the ranks), so ranks
+    holding parts of one batch together compute one process's loss; by default its own counts."""
+    totals, counts = task_losses(out, batch, cfg)
+    divide = denominators(counts) if denominators is not None else counts
     loss = out["logits"].float().sum() * 0.0
-    if (batch["labels"] >= 0).any():
-        loss = loss + share[0] * sentence_loss(out["logits"].float(), batch, cfg.soft_label_weight)
-    if "token_logits" in out and (batch["token_labels"] != IGNORE).any():
-        loss = loss + share[1] * cfg.token_loss_weight * token_loss(out["token_logits"].float(), batch["token_labels"])
-    if "opinion_logits" in out and (batch["opinion_labels"] >= 0).any():
-        loss = loss + share[2] * cfg.opinion_loss_weight * nn.functional.cross_entropy(
-            out["opinion_logits"].float(), batch["opinion_labels"], ignore_index=-1)
-    if "stance_logits" in out:
-        loss = loss + share[3] * cfg.stance_loss_weight * stance_loss(out["stance_logits"].float(), batch)
+    for total, n, d in zip(totals, counts.tolist(), divide.tolist()):
+        if n > 0 and d > 0:
+            loss = loss + total / d
     return loss
 
 
-def sentence_loss(logits: torch.Tensor, batch: dict, soft_weight: float) -> torch.Tensor:
-    """Cross-entropy against the gold label; with ``soft_weight`` > 0, rows whose annotators'
-    votes are known (BABE) train on (1 - w) * gold + w * the annotators' share instead, so a
-    3-2 vote asks for less confidence than a 5-0 one (the majority label stays the target)."""
-    if soft_weight <= 0 or "label_soft" not in batch:
-        return nn.functional.cross_entropy(logits, batch["labels"], ignore_index=-1)
+def sentence_loss(logits: torch.Tensor, batch: dict, soft_weight: float) -> tuple[torch.Tensor, int]:
+    """(Summed cross-entropy, rows with a label) against the gold label; with ``soft_weight`` > 0,
+    rows whose annotators' votes are known (BABE) train on (1 - w) * gold + w * the annotators'
+    share instead, so a 3-2 vote asks for less confidence than a 5-0 one (the majority label
+    stays the target)."""
     rows = batch["labels"] >= 0
+    n = int(rows.sum())
+    if soft_weight <= 0 or "label_soft" not in batch:
+        return nn.functional.cross_entropy(logits, batch["labels"], ignore_index=-1, reduction="sum"), n
     logp = logits[rows].log_softmax(-1)
     gold = nn.functional.one_hot(batch["labels"][rows], logits.shape[-1]).float()
     share = batch["label_soft"][rows]
     votes = torch.stack([1 - share, share], dim=-1)
     target = torch.where((share >= 0).unsqueeze(-1), (1 - soft_weight) * gold + soft_weight * votes, gold)
-    return -(target * logp).sum(-1).mean()
+    return -(target * logp).sum(), n
 
 
-def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean over labelled word pieces of cross-entropy against the BIO tag; a piece of an
+def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """(Summed cross-entropy, labelled word pieces) against the BIO tags; a piece of an
     untyped span (a weak label such as BABE's biased words, which name no technique) is
     scored by the summed probability of every B- (or I-) tag. Tags follow ``bio_tags()``:
     O, then B-/I- pairs, so B- tags sit at odd and I- tags at even indices."""
@@ -150,24 +159,24 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if rows.any():
             total = total - logp[rows][:, first::2].logsumexp(-1).sum()
             n += int(rows.sum())
-    return total / max(1, n)
+    return total, n
 
 
-def stance_loss(logits: torch.Tensor, batch: dict) -> torch.Tensor:
-    """Mean over this batch's stance rows of cross-entropy against the gold label or, for
-    distillation rows, against the teacher's probabilities (soft labels carry the teacher's
-    doubt, which a thresholded argmax throws away)."""
+def stance_loss(logits: torch.Tensor, batch: dict) -> tuple[torch.Tensor, int]:
+    """(Summed cross-entropy, stance rows) against the gold label or, for distillation rows,
+    against the teacher's probabilities (soft labels carry the teacher's doubt, which a
+    thresholded argmax throws away)."""
     hard = batch["stance_labels"] >= 0
     soft_q = batch.get("stance_soft")
     soft = soft_q[:, 0] >= 0 if soft_q is not None else torch.zeros_like(hard)
     n = int(hard.sum()) + int(soft.sum())
     if n == 0:
-        return logits.sum() * 0.0
+        return logits.sum() * 0.0, 0
     logp = logits.log_softmax(-1)
     total = -logp[hard].gather(1, batch["stance_labels"][hard].unsqueeze(1)).sum()
     if soft.any():
         total = total - (soft_q[soft] * logp[soft]).sum()
-    return total / n
+    return total, n
 
 
 def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int = 1,
@@ -179,25 +188,25 @@ def train_step(model, optimizer, batch, cfg: TrainConfig, bf16: bool, world: int
     if cfg.rdrop > 0:  # its doubled rows keep per-rank means
         loss = rdrop_loss(model, batch, cfg, bf16)
     else:
-        shares = global_shares(task_counts(batch), world) if world > 1 else None
-        loss = batch_loss(model, batch, cfg, bf16, shares)
+        loss = batch_loss(model, batch, cfg, bf16, partial(batch_denominators, world=world) if world > 1 else None)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
-    agreed = average_gradients(params, world, stop is not None and stop.asked)
+    agreed, mean_loss = average_gradients(params, world, stop is not None and stop.asked, float(loss.detach()))
     if stop is not None:
         stop.agreed = agreed
     if cfg.grad_clip > 0:
         nn.utils.clip_grad_norm_(params, cfg.grad_clip)
     optimizer.step()
-    return float(loss.detach())
+    return mean_loss
 
 
-def batch_loss(model, batch: dict, cfg: TrainConfig, bf16: bool, shares: torch.Tensor | None = None) -> torch.Tensor:
+def batch_loss(model, batch: dict, cfg: TrainConfig, bf16: bool,
+               denominators: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
     """One forward pass over the batch and its task losses."""
     with autocast(bf16):
         out = model(batch["input_ids"], batch["attention_mask"], target_index=batch["target_index"])
-    return compute_loss(out, batch, cfg, shares)
+    return compute_loss(out, batch, cfg, denominators)
 
 
 def rdrop_loss(model, batch: dict, cfg: TrainConfig, bf16: bool) -> torch.Tensor:
