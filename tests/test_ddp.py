@@ -148,9 +148,9 @@ def test_ctrl_c_on_one_process_stops_both_after_one_step_and_resume_reaches_the_
 
 def test_ranks_holding_uneven_parts_of_a_batch_compute_one_process_loss():
     """Sentence labels and word pieces fall unevenly between the ranks (rank 1 has a single
-    sentence label and fewer tagged pieces): scaled by their shares, the mean of the two ranks'
-    losses, whose gradients the all-reduce averages, is the whole batch's loss as one process
-    computes it when each divides by the whole batch's counts over two; by its own, not."""
+    sentence label and fewer tagged pieces): when each divides its summed task losses by the
+    whole batch's counts over two, the mean of the two ranks' losses, whose gradients the
+    all-reduce averages, is the whole batch's loss as one process computes it; by its own, not."""
     import torch
 
     from training.config import TrainConfig

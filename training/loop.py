@@ -122,7 +122,7 @@ def compute_loss(out: dict, batch: dict, cfg: TrainConfig,
     divide = denominators(counts) if denominators is not None else counts
     loss = out["logits"].float().sum() * 0.0
     for total, n, d in zip(totals, counts.tolist(), divide.tolist()):
-        if n > 0 and d > 0:
+        if n > 0:  # then d > 0 too: the whole batch holds at least this rank's items
             loss = loss + total / d
     return loss
 
