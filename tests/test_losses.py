@@ -61,32 +61,3 @@ def test_sentence_loss_mixes_the_annotators_vote_share_into_the_target():
     only_gold = {"labels": labels[1:2], "label_soft": batch["label_soft"][1:2]}
     assert torch.isclose(sentence_loss(logits[1:2], only_gold, 1.0),
                          torch.nn.functional.cross_entropy(logits[1:2], labels[1:2]))
-
-
-def test_outlet_balance_gives_every_outlet_the_overall_share_of_framing():
-    """train.outlet_balance: an outlet whose sentences are mostly neutral has its few framing ones
-    weigh more, so the weighted share of framing is the same in every outlet; other sources weigh 1,
-    and the sentence loss is the weighted mean."""
-    from datasets import Dataset
-
-    from training.loop import sentence_loss
-    from training.train import outlet_balance_weights
-
-    rows = ([("wire", 0)] * 9 + [("wire", 1)] + [("blog", 1)] * 3 + [("blog", 0)] + [("", 1)])
-    ds = Dataset.from_dict({"source": ["babe"] * 14 + ["babe", "ptc"], "outlet": [o for o, _ in rows] + ["x"],
-                            "label": [y for _, y in rows] + [1]})
-    w = outlet_balance_weights(ds, "babe", 1.0)
-    assert w[14:] == [1.0, 1.0]  # no outlet; another source
-    for outlet in ("wire", "blog"):
-        framing = sum(x for x, (o, y) in zip(w, rows) if o == outlet and y == 1)
-        total = sum(x for x, (o, _) in zip(w, rows) if o == outlet)
-        assert abs(framing / total - 4 / 14) < 1e-9  # 4 of the 14 outlet rows are framing
-    assert w[9] > 1 > w[0]  # the wire's framing sentence counts more, its neutral ones less
-    assert outlet_balance_weights(ds, "babe", 0.5)[9] == w[9] ** 0.5
-
-    labels = torch.tensor([1, 0, -1])
-    logits = torch.tensor([[0.0, 2.0], [1.0, -1.0], [5.0, 5.0]])
-    weights = torch.tensor([3.0, 1.0, 1.0])
-    total, n = sentence_loss(logits, {"labels": labels, "label_weight": weights}, 0.0)
-    each = torch.nn.functional.cross_entropy(logits[:2], labels[:2], reduction="none")
-    assert n == 4.0 and torch.isclose(total, 3 * each[0] + each[1])

@@ -134,11 +134,6 @@ class TrainConfig:
     0 trains on the majority label alone, 1 on the share alone."""
     token_loss_weight: float = 0.5
     opinion_loss_weight: float = 0.3
-    outlet_balance: float = 0.0
-    """>0: weigh the eval source's training sentences so every outlet shows the rows' overall share
-    of framing (importance weight P(label) / P(label | outlet), raised to this power, 1 = fully):
-    BABE's labels follow its outlets (Reuters 10% framing, Alternet 75%), and a model that learns an
-    outlet's house style as framing misjudges outlets it never saw. 0: every sentence weighs 1."""
     stance_loss_weight: float = 1.0
     bf16: str = "auto"
     """"auto" uses bf16 autocast on CPUs with AMX/AVX512-BF16, "on", "off"."""
@@ -283,7 +278,6 @@ def _validate(cfg: Config) -> None:
         (t.lora_b_lr_ratio > 0, "train.lora_b_lr_ratio must be > 0 (1: plain LoRA; LoRA+ suggests 4-16)"),
         (0 <= t.ema < 1, "train.ema must be in [0, 1) (0: off; 0.995 averages about the last 200 steps)"),
         (0 <= t.threshold < 1, "train.threshold must be in [0, 1) (0: fitted on dev; 0.5: the calibrated midpoint)"),
-        (t.outlet_balance >= 0, "train.outlet_balance must be >= 0 (0: off; 1: every outlet weighs framing as the whole data does)"),
         (t.rdrop >= 0, "train.rdrop must be >= 0 (0: off; R-Drop papers use 0.1-5)"),
         (t.dropout_seed >= 0, "train.dropout_seed must be >= 0 (0: the masks follow train.seed)"),
         (t.processes >= 1, "train.processes must be >= 1 (1: one process; 2: one per core on a 2-core CPU)"),

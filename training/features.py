@@ -162,5 +162,4 @@ def collate(batch: list[dict], pad_id: int = 0) -> dict[str, torch.Tensor]:
         "stance_labels": torch.tensor([b.get("stance_labels", -1) for b in batch]),
         "stance_soft": torch.tensor([b.get("stance_soft", [-1.0, -1.0, -1.0]) for b in batch], dtype=torch.float32),
         "label_soft": torch.tensor([b.get("label_soft", -1.0) for b in batch], dtype=torch.float32),
-        "label_weight": torch.tensor([b.get("label_weight", 1.0) for b in batch], dtype=torch.float32),
     }

@@ -90,7 +90,7 @@ def epoch_batches(ds: Dataset, batch_size: int, seed: int, epoch: int, rank: int
 
 
 COLUMNS = ["input_ids", "attention_mask", "token_labels", "labels", "opinion_labels", "target_index", "stance_labels",
-           "stance_soft", "label_soft", "label_weight"]
+           "stance_soft", "label_soft"]
 
 
 def task_losses(out: dict, batch: dict, cfg: TrainConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -134,10 +134,6 @@ def sentence_loss(logits: torch.Tensor, batch: dict, soft_weight: float) -> tupl
     stays the target)."""
     rows = batch["labels"] >= 0
     n = int(rows.sum())
-    weight = batch.get("label_weight")
-    if weight is not None and soft_weight <= 0 and bool((weight[rows] != 1).any()):
-        ce = nn.functional.cross_entropy(logits, batch["labels"], ignore_index=-1, reduction="none")
-        return (ce * weight).sum(), float(weight[rows].sum())
     if soft_weight <= 0 or "label_soft" not in batch:
         return nn.functional.cross_entropy(logits, batch["labels"], ignore_index=-1, reduction="sum"), n
     logp = logits[rows].log_softmax(-1)
@@ -257,7 +253,7 @@ def predict(model, encoded: Dataset, bf16: bool, batch_size: int = 64) -> Predic
     logits = np.zeros((len(encoded), len(model.arch.labels)), dtype=np.float32)
     token_probs: list = [None] * len(encoded)
     stance = np.zeros((len(encoded), len(model.arch.stances)), dtype=np.float32) if model.arch.stance_head else None
-    rows = encoded.select_columns([c for c in COLUMNS if c in encoded.column_names])
+    rows = encoded.select_columns(COLUMNS)
     for i in range(0, len(order), batch_size):
         idx = order[i:i + batch_size].tolist()
         batch = collate([rows[j] for j in idx])
@@ -301,7 +297,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     per_epoch = len(epoch_batches(train_enc, cfg.batch_size, cfg.seed, 0, rank, world, lengths))
     total = cfg.max_steps or cfg.epochs * per_epoch
     warmup = int(cfg.warmup_ratio * total)
-    rows = train_enc.select_columns([c for c in COLUMNS if c in train_enc.column_names])
+    rows = train_enc.select_columns(COLUMNS)
     task = progress.add_task("train", total=total, completed=state.step, loss=float("nan"))
     started, start_step = time.time(), state.step
     stop = StopRequest(announce=rank == 0)

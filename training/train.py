@@ -7,8 +7,6 @@ model card). ``best/`` is what ``slant score --model`` loads.
 """
 from __future__ import annotations
 
-from collections import Counter
-
 import json
 import os
 import time
@@ -184,21 +182,6 @@ def encoded_training_rows(data: RunData, tokenizer, arch: Architecture, repeat: 
                          row_source(data.eval_source), repeat)
 
 
-def outlet_balance_weights(ds: Dataset, source: str, power: float) -> list[float]:
-    """Per row: (P(label) / P(label | outlet)) ** power over ``source``'s labelled rows with an
-    outlet (``train.outlet_balance``), so each outlet's rows weigh framing and neutral in the
-    overall proportion; 1.0 for every other row."""
-    keys = [(o, y) if s == source and o and y >= 0 else None
-            for s, o, y in zip(column(ds, "source"), column(ds, "outlet"), column(ds, "label"))]
-    pairs = Counter(k for k in keys if k)
-    outlets, labels = Counter(), Counter()
-    for (outlet, label), n in pairs.items():
-        outlets[outlet] += n
-        labels[label] += n
-    total = sum(labels.values())
-    return [1.0 if k is None else float((labels[k[1]] / total * outlets[k[0]] / pairs[k]) ** power) for k in keys]
-
-
 def load_weights(model: FramingModel, folder: Path) -> None:
     model.load_state_dict(load_file(str(folder / WEIGHTS)), strict=False)
 
@@ -237,9 +220,6 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     if cfg.train.fast_dropout:
         use_fast_dropout(model)
     train_enc = encoded_training_rows(data, tokenizer, arch, cfg.data.eval_source_repeat)
-    if cfg.train.outlet_balance > 0:
-        train_enc = train_enc.add_column("label_weight", outlet_balance_weights(
-            train_enc, row_source(data.eval_source), cfg.train.outlet_balance))
     dev_enc = encode(data.dev, tokenizer, arch) if data.dev is not None else None
     stance_dev_enc = encode(data.stance_dev, tokenizer, arch) if data.stance_dev is not None else None
     optimizer = make_optimizer(model, cfg.train)
