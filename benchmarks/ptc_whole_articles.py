@@ -12,6 +12,10 @@ articles, unless ``--threshold`` and ``--technique-weights`` fix one decoding fo
 runs of a recipe compare their networks, not also the grid points their dev articles picked
 (which moved loaded language by up to 0.05 between folds; benchmarks/README.md).
 
+Each folder's whole-article result also says where its errors fall (``span_breakdown``): what each
+predicted loaded-language span overlaps (a gold one, another technique's, nothing annotated) and
+what became of each gold one (found, predicted as another technique, missed).
+
     SLANT_DATA_ROOT=../shared/data python benchmarks/ptc_whole_articles.py MODEL_DIR [MODEL_DIR ...]
         [--threshold 0.35 --technique-weights name_calling=2,exaggeration=1.5] [--result NAME.json]
 """
@@ -28,7 +32,7 @@ from training.data_ptc import load_ptc
 from training.data_root import resolve_data_root
 from training.evaluation import piece_offsets, predicted_spans
 from training.loop import predict, use_bf16
-from training.span_metrics import span_prf
+from training.span_metrics import span_breakdown, span_prf
 from training.train import encode
 
 from save_result import RESULTS, save_result  # benchmarks/save_result.py
@@ -67,6 +71,8 @@ def score_folder(folder: Path, lines: list[dict], decoding: dict | None = None) 
         prf = span_prf([rows[i]["spans"] for i in idx], [spans[i] for i in idx], technique="loaded_language",
                        mode="overlap")
         result[name] = {"lines": len(idx), **prf}
+    where = span_breakdown([r["spans"] for r in rows], spans, "loaded_language")
+    result["whole_articles"]["breakdown"] = {k: dict(v.most_common()) for k, v in where.items()}
     return result
 
 
@@ -106,6 +112,8 @@ def main() -> None:
         how = "" if decoding is None else f" (threshold {decoding['threshold']}, weights {decoding['technique_weights']})"
         print(f"{folder}{how}: loaded-language overlap F1 {w['f1']:.3f} on {w['lines']} lines of {r['articles']} whole "
               f"articles (P {w['precision']:.3f} R {w['recall']:.3f}); {t['f1']:.3f} on the {t['lines']} test lines")
+        b = w["breakdown"]
+        print(f"  its {w['n_pred']} loaded-language spans overlap: {b['pred']}; the {w['n_gold']} gold ones: {b['gold']}")
     # results accumulate: a folder scored again replaces its own entry, the others stay
     path = RESULTS / args.result
     earlier = json.loads(path.read_text())["results"] if path.is_file() else []

@@ -2,7 +2,8 @@
 import pytest
 
 from models.errors import SlantError
-from training.span_metrics import LexiconBaseline, format_span_report, span_prf, span_report, token_prf
+from training.span_metrics import (LexiconBaseline, format_span_report, span_breakdown, span_prf, span_report,
+                                     token_prf)
 
 LL, NC = "loaded_language", "name_calling"
 
@@ -35,6 +36,18 @@ def test_overlap_counts_pred_and_gold_separately():
     assert span_prf(gold, pred, mode="exact")["f1"] == 0.0
     # touching is not overlapping: [0,3) vs [3,5)
     assert span_prf([[(0, 3, LL)]], [[(3, 5, LL)]], mode="overlap")["f1"] == 0.0
+
+
+def test_span_breakdown_says_where_errors_fall():
+    b = span_breakdown(GOLD, PRED, LL)
+    # predicted LL: "radical" hits "radical mob"; gold LL: "radical mob" found, "disastrous" predicted as name-calling
+    assert b["pred"] == {"hit": 1} and b["gold"] == {"found": 1, NC: 1}
+    extra = [[(16, 23, LL)], []]  # "stormed": no annotated span there
+    b = span_breakdown([[(4, 15, LL)], [(2, 12, LL)]], extra, LL)
+    assert b["pred"] == {"none": 1} and b["gold"] == {"missed": 2}
+    assert b["pred"]["none"] + b["pred"]["hit"] == span_prf([[(4, 15, LL)], [(2, 12, LL)]], extra, LL, "overlap")["n_pred"]
+    with pytest.raises(SlantError, match="align"):
+        span_breakdown(GOLD, PRED[:1], LL)
 
 
 def test_per_technique_and_empty():

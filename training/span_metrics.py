@@ -105,6 +105,27 @@ def span_prf(
     return _prf(tp_pred, n_pred, tp_gold, n_gold)
 
 
+def span_breakdown(gold: Sequence[Iterable[Span]], pred: Sequence[Iterable[Span]], technique: str) -> dict[str, Counter]:
+    """Where one technique's overlap errors fall, which ``span_prf`` folds into two numbers.
+
+    ``pred``: each predicted span of ``technique``, by what it overlaps — ``"hit"`` (a gold span of
+    the technique), the name of another technique's gold span (the first it overlaps), or
+    ``"none"`` (no annotated span: a false alarm, or a loaded word the annotators left out).
+    ``gold``: each gold span of ``technique`` — ``"found"``, the other technique it was predicted
+    as, or ``"missed"``. The counts of ``"hit"`` and ``"found"`` are ``span_prf``'s ``tp_pred`` and
+    ``tp_gold`` in overlap mode."""
+    if len(gold) != len(pred):
+        raise SlantError(f"span_breakdown: {len(gold)} gold documents but {len(pred)} predicted (align them by row)")
+    out = {"pred": Counter(), "gold": Counter()}
+    for g_doc, p_doc in zip(_prep(gold, None, False), _prep(pred, None, False)):
+        for mine, other, key, own, nothing in ((p_doc, g_doc, "pred", "hit", "none"),
+                                                (g_doc, p_doc, "gold", "found", "missed")):
+            for s, e, t in (x for x in mine if x[2] == technique):
+                touched = [o[2] for o in other if o[0] < e and s < o[1]]
+                out[key][own if technique in touched else next(iter(touched), nothing)] += 1
+    return out
+
+
 def _token_matrix(docs: list[list[tuple[int, int, str]]], token_offsets: list[list[tuple[int, int]]],
                   columns: list[str]) -> np.ndarray:
     col = {t: i for i, t in enumerate(columns)}
