@@ -21,7 +21,7 @@ from training.config import load_config
 from training.evaluation import piece_offsets, predicted_spans
 from training.loop import predict, use_bf16
 from training.span_metrics import span_prf
-from training.train import encode, make_data
+from training.train import encode, make_eval_data
 
 from save_result import save_result  # benchmarks/save_result.py
 
@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=default_model_path())
     args = ap.parse_args()
     loaded = load_model(args.model, merge=True)
-    data = make_data(load_config(args.model / "config.yaml"))
+    data = make_eval_data(load_config(args.model / "config.yaml"))
     res = {"model": str(args.model), "saved_span_threshold": loaded.meta.get("span_threshold"), "sources": {}}
     for name, test in data.tests.items():
         sub = test.select([i for i, h in enumerate(test["has_spans"]) if h])

@@ -20,7 +20,7 @@ from models.model_folder import load_model
 from models.precision import use_bf16
 from training.config import load_config
 from training.loop import predict
-from training.train import encode, make_data
+from training.train import encode, make_eval_data
 
 from save_result import save_result  # benchmarks/save_result.py
 
@@ -28,7 +28,7 @@ from save_result import save_result  # benchmarks/save_result.py
 def stance_probs(folder: Path) -> tuple[dict, dict]:
     """Per split: the model's calibrated stance probabilities and the gold labels."""
     loaded = load_model(folder, merge=True)
-    run = make_data(load_config(folder / "config.yaml"))
+    run = make_eval_data(load_config(folder / "config.yaml"))
     splits = {"dev": run.stance_dev, **run.stance_tests}
     temperature = float(loaded.meta.get("stance_temperature", 1.0))
     probs, gold = {}, {}

@@ -342,6 +342,18 @@ def test_evaluate_rebuilds_the_stance_tests(tiny_stance_model, tmp_path, capsys)
     for name in ("newsmtsc_rw", "newsmtsc_mt"):
         assert result["metrics"]["test"][name]["macro_f1"] == pytest.approx(meta["metrics"]["test"][name]["macro_f1"])
     assert "newsmtsc_mt test" in capsys.readouterr().out
+    # a folder trained with pseudo-labelled rows whose file stayed behind (as the shipped stance
+    # model's did) still evaluates: dev and tests never draw on data.stance_extra
+    import shutil
+
+    import yaml
+
+    moved = shutil.copytree(tiny_stance_model, tmp_path / "moved")
+    cfg = yaml.safe_load((moved / "config.yaml").read_text())
+    cfg["data"]["stance_extra"] = [str(tmp_path / "gone" / "pseudo.jsonl")]
+    (moved / "config.yaml").write_text(yaml.safe_dump(cfg))
+    again = evaluate_model(str(moved), out=str(tmp_path / "e2.json"))
+    assert again["metrics"]["test"]["newsmtsc_mt"] == result["metrics"]["test"]["newsmtsc_mt"]
 
 
 def test_pseudo_labels_become_extra_stance_training_rows(tiny_stance_model, tmp_path, monkeypatch):

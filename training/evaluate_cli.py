@@ -29,7 +29,7 @@ def _encoder(loaded):
 
 
 def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None = None, overrides=None) -> dict:
-    from training.train import make_data
+    from training.train import make_eval_data
 
     folder = Path(model_dir)
     loaded = load_model(folder, merge=True)
@@ -48,7 +48,7 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
         if not cfg_path.is_file() or not (folder / "splits.json").is_file():
             raise SlantError(f"{folder}: no config.yaml/splits.json, so its test split is unknown; pass --data FILE.jsonl to evaluate on your own labelled data")
         cfg = load_config(cfg_path, overrides or [])
-        run = make_data(cfg)
+        run = make_eval_data(cfg)
         saved = json.loads((folder / "splits.json").read_text())
         for name, test in {**run.tests, **run.stance_tests}.items():
             if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):

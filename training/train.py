@@ -11,7 +11,7 @@ import json
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import datasets
@@ -110,6 +110,14 @@ def make_data(cfg: Config) -> RunData:
                    span_dev=span_dev, stance_dev=stance["dev"] if stance else None,
                    stance_tests=stance["tests"] if stance else {},
                    untyped_sources=[row_source(n) for n in d.untyped_span_sources])
+
+
+def make_eval_data(cfg: Config) -> RunData:
+    """A saved run's splits rebuilt to evaluate its model: ``make_data`` without the training-only
+    stance files (``data.stance_extra``, pseudo-labels written beside the run). Its dev and test rows
+    never draw on them, and they rarely travel with a model folder: the shipped stance model's
+    config names a file on the machine that trained it."""
+    return make_data(replace(cfg, data=replace(cfg.data, stance_extra=[])))
 
 
 def make_stance_data(root, cfg: Config) -> dict:
