@@ -22,9 +22,10 @@ from inference.documents import (SNIFF_BYTES, Document, Item, ReadOptions, ReadP
                                  cp1252_warning, empty_problem, ignored_bom_warning)
 from inference.language import looks_english
 from inference.text_bytes import Decoder, looks_binary
+from models.errors import SlantError
 
 
-__all__ = ["Document", "ReadProblem", "iter_documents", "looks_english", "INPUT_EXTS"]
+__all__ = ["Document", "ReadProblem", "iter_documents", "looks_english", "refuse_output_over_input", "INPUT_EXTS"]
 
 #: Extensions picked up when a directory is given.
 INPUT_EXTS = (".txt", ".html", ".htm", ".jsonl", ".csv")
@@ -81,6 +82,31 @@ def iter_documents(
         else:
             yield ReadProblem(name, f"{name}: no such file or directory; check the path "
                               "(or pass - to read from stdin)", True)
+
+
+def refuse_output_over_input(output: str | Path | None, inputs: Iterable[str | Path], writes: Iterable[str] = (),
+                             option: str = "-o") -> None:
+    """Raise before anything is opened for writing when the output would overwrite an input: the
+    file itself (``slant score a.txt -o a.txt`` truncated the article, then called it empty), or
+    an article inside an input folder (the walk leaves the output out, so it went unread and was
+    overwritten). ``writes``: the extensions the output format is written under; a file inside a
+    folder with one of them is taken for an earlier run's output (a report rewritten in place)."""
+    if output is None or str(output) == "-" or not Path(output).is_file():
+        return
+    target, own = Path(output).resolve(), {e.lower() for e in writes}
+    for name in inputs:
+        path = Path(name)
+        if str(name) == "-" or not path.exists():
+            continue
+        if path.is_file() and path.resolve() == target:
+            raise SlantError(f"{option} {output} is also an input, so writing it would erase it; "
+                             "choose another output file")
+        folder = path.resolve()
+        if (path.is_dir() and target.is_relative_to(folder) and target.suffix.lower() in INPUT_EXTS
+                and target.suffix.lower() not in own
+                and not any(part.startswith(".") for part in target.relative_to(folder).parts)):
+            raise SlantError(f"{option} {output} is an existing {target.suffix} file inside the input folder {name}, "
+                             "so writing it would overwrite one of its articles; choose an output outside that folder")
 
 
 def folder_files(folder: Path, exts: Iterable[str], exclude: Iterable[Path] = ()) -> list[Path]:

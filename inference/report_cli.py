@@ -8,6 +8,7 @@ line numbers (or errors under ``--on-bad-row fail``).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from inference.report_cache import ScoreCache, ScoringRun, cache_path_for, model_key
 from inference.report_collect import Collector
+from inference.reading import refuse_output_over_input
 from inference.report_corpus import open_corpus
 from inference.report_html import render_html
 from inference.report_stats import build_report
@@ -50,6 +52,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     output = Path(args.output)
     if output.is_dir():
         raise SlantError(f"-o {output}: is a folder; give a file name such as {output / ('report.' + fmt)}")
+    refuse_output_over_input(output, [args.corpus], writes=[e for e, f in _EXTS.items() if f == fmt])
     resamples = getattr(args, "bootstrap", 1000)
     if resamples is None or resamples < 0:
         raise SlantError(f"--bootstrap {resamples}: must be 0 (no intervals) or more; 1000 is a good default")
@@ -71,7 +74,10 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     from inference.scorer import Scorer   # torch is slow to import: only once the arguments are known good
 
     scorer = Scorer.load(getattr(args, "model", None), stance_model=getattr(args, "stance_model", None))
-    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SlantError(f"-o {output}: cannot create its folder ({e.strerror or e}); choose a writable path") from None
     cache = ScoreCache(cache_path_for(output), model_key(scorer))
     collector = Collector()
     run = ScoringRun(corpus, scorer, cache, total=corpus.count(), progress=progress, console=console,
@@ -97,8 +103,14 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
                           stance_min_mentions=stance_min, stance_targets=stance_top)
     text = FORMATS[fmt](report, by=by, story=story)
     tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, output)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, output)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise SlantError(f"-o {output}: cannot write the report ({e.strerror or e}); free some space or choose a "
+                         f"writable path — the scores are cached in {cache.path}, so a rerun does not score again") from None
     console.print(f"slant: wrote {output}: {len(collector.articles):,} articles in {len(report.groups)} groups "
                   f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})", markup=False,
                   highlight=False, soft_wrap=True)

@@ -5,15 +5,16 @@ input failed (the others are still written), 0 otherwise.
 """
 from __future__ import annotations
 
+import re
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from inference.formats import WRITERS
-from inference.reading import Document, ReadProblem, iter_documents, looks_english
+from inference.reading import Document, ReadProblem, iter_documents, looks_english, refuse_output_over_input
 from inference.records import ArticleScore
 from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
@@ -22,6 +23,11 @@ from inference.terminal import TerminalWriter
 from models.errors import Interrupted, SlantError, say as _say
 
 stderr = Console(stderr=True, highlight=False)
+
+
+FORMAT_EXTS = {"jsonl": (".jsonl",), "csv": (".csv",), "html": (".html", ".htm"), "json": (".json",), "md": (".md",)}
+"""The names each format is written under: a file inside an input folder so named is taken for an
+earlier run's output, and written again (``reading.refuse_output_over_input``)."""
 
 
 def _writer(fmt: str, out, appending: bool = False):
@@ -67,16 +73,42 @@ def _choose_format(args) -> str:
     return "terminal" if sys.stdout.isatty() else "jsonl"
 
 
+def nonblank_lines(text: str) -> list[tuple[int, str]]:
+    """``--per-line`` units: each non-blank line, stripped, with where it starts in ``text``, so
+    offsets index the document as in segmented output (they were 0 for every line)."""
+    return [(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip())
+            for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+
+
 def score_document(scorer: Scorer, doc: Document) -> ArticleScore:
     if doc.meta.get("per_line"):
-        lines = [ln for ln in doc.text.split("\n")]
-        sentences = scorer.score_sentences([ln for ln in lines if ln.strip()], doc=doc.doc_id)
+        lines = nonblank_lines(doc.text)
+        sentences = scorer.score_sentences([t for _, t in lines], doc=doc.doc_id, starts=[a for a, _ in lines],
+                                           offset=doc.offset)
         return ArticleScore(doc=doc.doc_id, sentences=sentences, threshold=scorer.threshold,
                             spans_available=scorer.spans_available, targets_available=scorer.targets_available)
     return scorer.score(doc.text, doc=doc.doc_id, offset=doc.offset)
 
 
+@contextmanager
+def writing(output: str | None):
+    """Turn a failed write of the output (disk full, a read-only or vanished folder) into one line;
+    a closed pipe (``slant score … | head``) still ends the run quietly in the CLI."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        where = f"-o {output}" if output else "standard output"
+        raise SlantError(f"{where}: cannot write it ({e.strerror or e}); free some space or choose a writable "
+                         "path (with -o FILE, --resume continues what was written)") from None
+
+
 def score_inputs(args) -> int:
+    if args.engine != "ray":
+        given = [f"--{n}" for n in ("out", "address", "workers") if getattr(args, n, None) is not None]
+        if given:
+            raise SlantError(f"{', '.join(given)}: only for --engine ray; with the local engine write to -o FILE")
     if args.engine == "ray":
         if getattr(args, "resume", False):
             raise SlantError("--resume is for the local engine; with --engine ray, rerun into a new --out folder")
@@ -87,6 +119,8 @@ def score_inputs(args) -> int:
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
     fmt = _choose_format(args)
+    if not getattr(args, "resume", False):  # a resumed output is this command's own
+        refuse_output_over_input(args.output, args.inputs, writes=FORMAT_EXTS.get(fmt, ()))
     progress = ScoreProgress.check(args, fmt)  # a refused --resume costs no model load
     scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"),
                          targets=not getattr(args, "no_targets", False),
@@ -96,15 +130,16 @@ def score_inputs(args) -> int:
     if not scorer.targets_available and not getattr(args, "no_targets", False):
         _say("warning", f"model {scorer.loaded.folder} has no stance head: targets are unavailable; "
                         "add --stance-model default for the shipped stance model")
-    if progress:
-        out_file = progress.open_output()
-    else:
-        out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
+    with writing(args.output):
+        if progress:
+            out_file = progress.open_output()
+        else:
+            out_file = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
     if progress and progress.skip:
         _say("info", f"resuming {args.output}: {progress.skip} inputs already written are skipped")
     failures = progress.failures if progress else 0
     numbering = ChunkNumbering(progress.numbering if progress else None)
-    with (out_file or nullcontext(sys.stdout)) as out:
+    with writing(args.output), (out_file or nullcontext(sys.stdout)) as out:
         writer = _writer(fmt, out, appending=bool(progress and progress.skip))
         show_bar = fmt != "terminal" or args.output
         with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[doc]}"),

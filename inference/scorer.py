@@ -21,7 +21,7 @@ from inference import ner_process
 from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, target_voices, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target
-from inference.stance import stance_inputs, stance_probs
+from inference.stance import check_stance_folder, stance_inputs, stance_probs
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
 from models.errors import SlantError
@@ -94,6 +94,8 @@ class Scorer:
                              "and keep a framing model (or the default) as --model")
         if stance_model == "default" or (stance_model is None and path is None):
             stance_model = default_stance_path() if default_stance_path().is_dir() else None
+        elif stance_model is not None and kwargs.get("targets", True) and not loaded.arch.stance_head:
+            check_stance_folder(Path(stance_model))  # now, not at the first target: before any output is opened
         scorer = cls(loaded, stance_model=stance_model, **kwargs)
         scorer._owned.add(id(loaded.model))
         return scorer
@@ -156,13 +158,20 @@ class Scorer:
         return "+".join(ids) + ("" if self.targets_available else "+no-targets")
 
     # ---- scoring --------------------------------------------------------------------------
-    def score_sentences(self, sentences: list[str], doc: str = "-") -> list[SentenceScore]:
+    def score_sentences(self, sentences: list[str], doc: str = "-", *, starts: list[int] | None = None,
+                        offset: int = 0) -> list[SentenceScore]:
         """Each string is one sentence (no segmentation); voice is left as the author's. The list is
         one document (``doc``): target mentions are grouped, and names looked up again, across all of
-        it, as in an article; sentences from unrelated articles belong in separate calls."""
-        segs = [Segment(0, len(s), s, i) for i, s in enumerate(sentences)]
+        it, as in an article; sentences from unrelated articles belong in separate calls. Offsets
+        count from each sentence's start, or from ``starts[i]`` (+ ``offset``) in the text they
+        were cut from (``slant score --per-line``)."""
+        if starts is not None and len(starts) != len(sentences):
+            raise SlantError(f"score_sentences: {len(sentences)} sentences but {len(starts)} starts")
+        at = starts if starts is not None else [0] * len(sentences)
+        segs = [Segment(a, a + len(s), s, i) for i, (a, s) in enumerate(zip(at, sentences))]
         probs, spans = self._infer([s.text for s in segs])
-        records = [self._record(doc, i, seg, p, sp, "author", 0) for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
+        records = [self._record(doc, i, seg, p, sp, "author", offset)
+                   for i, (seg, p, sp) in enumerate(zip(segs, probs, spans))]
         self._attach_targets(records)
         return records
 

@@ -7,14 +7,36 @@ pay for it, and pairs are batched by length like sentences are.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
+from models.errors import SlantError
+from models.model_folder import check_folder
 from models.precision import autocast
 from training.calibration import softmax_with_temperature
 from training.features import crop_to_marker, mark_target, query_tails
+
+
+def check_stance_folder(folder: Path) -> None:
+    """A ``--stance-model`` folder exists, is whole and has a stance head: checked when the scorer
+    loads (it loads the weights later, on the first target), so a wrong path is one error before
+    any output is opened, not an error per input after each framing pass."""
+    if not folder.is_dir():
+        raise SlantError(f"stance model {folder}: no such directory; check the --stance-model path "
+                         "(--stance-model default uses the shipped one)")
+    check_folder(folder)
+    try:
+        has_head = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("stance_head")
+    except (OSError, ValueError, AttributeError):
+        raise SlantError(f"stance model {folder}: config.json is corrupt; re-copy the folder or retrain") from None
+    if not has_head:
+        raise SlantError(f"stance model {folder} has no stance head; pass a folder trained with configs/stance.yaml "
+                         "(or --stance-model default for the shipped one)")
 
 
 def stance_inputs(tokenizer, sentences: list[str], pairs: list[Mention], max_length: int,

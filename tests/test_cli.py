@@ -54,6 +54,59 @@ def test_per_line_and_corpus_columns(tiny_model, tmp_path, capsys):
     lines.write_text("One sentence. Still the same line.\nAnother line\n")
     code, out, _ = run(capsys, "score", str(lines), "--model", str(tiny_model), "--per-line", "--format", "jsonl")
     assert [json.loads(l)["text"] for l in out.splitlines()] == ["One sentence. Still the same line.", "Another line"]
+    # offsets index the file, as in segmented output (they were 0 for every line), past blank and padded lines
+    raw = "Headline: a disgraceful plan\r\n\r\n  Putin's regime shells Kyiv  \r\nMarkets rise\r\n"
+    lines.write_bytes(raw.encode())
+    code, out, _ = run(capsys, "score", str(lines), "--model", str(tiny_model), "--per-line", "--format", "jsonl")
+    recs = [json.loads(l) for l in out.splitlines()]
+    assert [r["text"] for r in recs] == ["Headline: a disgraceful plan", "Putin's regime shells Kyiv", "Markets rise"]
+    assert all(raw[r["start"]:r["end"]] == r["text"] for r in recs)
+    assert all(raw[x["start"]:x["end"]] == x["text"] for r in recs for x in r["spans"] + r["targets"])
+
+
+def test_outputs_never_overwrite_inputs_or_fail_with_a_traceback(tiny_model, tmp_path, capsys):
+    article = tmp_path / "docs" / "a.txt"
+    article.parent.mkdir()
+    article.write_text("The council met on Monday. They are disgraceful thugs.\n")
+    before = article.read_text()
+    keep = tmp_path / "keep.jsonl"
+    keep.write_text('{"precious": 1}\n')
+    for argv, says in [(["-o", str(article)], "is also an input"),  # was truncated, then called empty
+                       (["-o", str(article), "--format", "md"], "is also an input"),
+                       (["--stance-model", str(tmp_path / "nowhere"), "-o", str(keep)], "no such directory"),
+                       (["--stance-model", str(tiny_model), "-o", str(keep)], "no stance head"),
+                       (["-o", str(tmp_path / "no" / "dir" / "out.jsonl")], "cannot write"),
+                       (["--out", str(tmp_path / "o")], "only for --engine ray")]:
+        code, _, err = run(capsys, "score", str(article), "--model", str(tiny_model), *argv)
+        errors = [line for line in err.splitlines() if line.startswith("slant: error")]
+        assert code == 2 and len(errors) == 1 and says in errors[0], (argv, err)
+    code, _, err = run(capsys, "score", str(article.parent), "--model", str(tiny_model), "-o", str(article))
+    assert code == 2 and "inside the input folder" in err
+    assert article.read_text() == before and keep.read_text() == '{"precious": 1}\n'
+    # an output inside an input folder is fine (the walk leaves it out), and so is writing it again
+    inside = article.parent / "scores.jsonl"
+    for _ in range(2):
+        code, _, err = run(capsys, "score", str(article.parent), "--model", str(tiny_model), "-o", str(inside),
+                           "--no-targets")
+        assert code == 0 and inside.read_text(), err
+    code, _, err = run(capsys, "report", str(tmp_path), "--model", str(tiny_model), "-o", str(article), "--format", "md")
+    assert code == 2 and "inside the input folder" in err and article.read_text() == before
+
+
+def test_writing_turns_a_failed_write_into_one_line():
+    import errno
+
+    import pytest
+
+    from inference.score_cli import writing
+    from models.errors import SlantError
+
+    with pytest.raises(SlantError, match=r"-o out.jsonl: cannot write it \(No space left on device\)"):
+        with writing("out.jsonl"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(BrokenPipeError):  # `slant score … | head` still ends quietly in the CLI
+        with writing(None):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def test_bad_inputs_are_reported_and_good_files_still_scored(tiny_model, tmp_path, capsys):
