@@ -141,7 +141,8 @@ def score_inputs(args) -> int:
     numbering = ChunkNumbering(progress.numbering if progress else None)
     with writing(args.output), (out_file or nullcontext(sys.stdout)) as out:
         writer = _writer(fmt, out, appending=bool(progress and progress.skip))
-        show_bar = fmt != "terminal" or args.output
+        # on a terminal only: rich draws nothing elsewhere but a stray blank line when the bar ends
+        show_bar = (fmt != "terminal" or args.output) and stderr.is_terminal
         with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[doc]}"),
                       TimeElapsedColumn(), console=stderr, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("score", total=None, doc="")
