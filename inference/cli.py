@@ -27,9 +27,14 @@ def _train(args, extra: list[str]) -> int:
 
 
 def _evaluate(args, extra: list[str]) -> int:
+    from training.config import parse_dotted_flags
     from training.evaluate_cli import evaluate_model
 
-    evaluate_model(args.model, data=args.data, out=args.out, overrides=extra)
+    overrides = parse_dotted_flags(extra)  # --data.root DIR: the saved split's data moved
+    if overrides and args.data:
+        raise SlantError(f"--{overrides[0].split('=')[0]}: config overrides rebuild the saved test split; "
+                         "with --data FILE there is none to rebuild, so drop them")
+    evaluate_model(args.model, data=args.data, out=args.out, overrides=overrides)
     return 0
 
 

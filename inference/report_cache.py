@@ -114,8 +114,22 @@ class ScoreCache:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute(_SCHEMA)
-        except sqlite3.DatabaseError as e:
-            raise SlantError(f"score cache {self.path}: cannot open it ({e}); delete the file to start a fresh cache") from None
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise self._error(e) from None
+
+    def _error(self, e: Exception) -> SlantError:
+        """Advise deleting the cache only when the file itself is damaged: a read-only folder, a full
+        disk or a second run holding the file leave a valid cache, and it may hold hours of scoring."""
+        name = getattr(e, "sqlite_errorname", "")  # the sqlite result code, e.g. SQLITE_READONLY, SQLITE_FULL
+        if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            return SlantError(f"score cache {self.path}: damaged ({e}); delete the file to start a fresh cache")
+        if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            return SlantError(f"score cache {self.path}: in use by another process ({e}); wait for the other "
+                              "'slant report' into that folder to finish, or write this report to another folder")
+        reason = getattr(e, "strerror", None) or e
+        return SlantError(f"score cache {self.path}: cannot write it ({reason}); its folder cannot be written or "
+                          "the disk is full — free space or choose another output folder with -o (the cache is not "
+                          "damaged)")
 
     def get(self, text: str, doc: str, threshold: float) -> ArticleScore | None:
         row = self.db.execute("SELECT record FROM scores WHERE model=? AND text_sha256=?",
@@ -128,8 +142,12 @@ class ScoreCache:
             return None  # a damaged or older-format row is simply scored again
 
     def put(self, text: str, article: ArticleScore) -> None:
-        self.db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)", (self.model, text_key(text), _encode(article)))
-        self.db.commit()
+        try:
+            self.db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
+                            (self.model, text_key(text), _encode(article)))
+            self.db.commit()
+        except sqlite3.DatabaseError as e:  # e.g. the disk filled up mid-run: what is committed stays
+            raise self._error(e) from None
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM scores WHERE model=?", (self.model,)).fetchone()[0]

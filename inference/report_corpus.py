@@ -7,7 +7,9 @@ between skipping a bad row and stopping at it (``--on-bad-row``). JSONL and
 CSV are therefore read here, row by row (memory stays bounded: only the ids
 seen so far are kept, to catch duplicates). A folder with one sub-folder per
 outlet reuses :func:`inference.reading.iter_documents` for its .txt/.html
-files, so HTML extraction and encoding fallbacks behave as in ``slant score``.
+files, so HTML extraction and encoding fallbacks behave as in ``slant score``;
+JSONL and CSV lines are decoded by :class:`inference.corpus_rows.Lines` for the
+same reason (UTF-8, else cp1252 with one warning, never silent U+FFFD).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.corpus_rows import Lines
 from inference.reading import ReadProblem, folder_files, iter_documents
 from models.errors import SlantError
 
@@ -85,13 +88,13 @@ class Corpus:
     def check(self) -> None:
         """Fail now, before the model loads, if a named column is missing (reads one row at most)."""
         if self.kind == "csv":
-            with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
-                header = next(csv.reader(f), None)
+            with open(self.path, "rb") as f:
+                header = next(csv.reader(self._lines(f, warn=False)), None)
             if header:
                 self._check_columns(header)
         elif self.kind == "jsonl":
-            with open(self.path, encoding="utf-8-sig", errors="replace") as f:
-                for line in f:
+            with open(self.path, "rb") as f:
+                for line in self._lines(f, warn=False):
                     try:
                         row = json.loads(line)
                     except json.JSONDecodeError:
@@ -148,11 +151,16 @@ class Corpus:
             raise SlantError(f"{self.path}: no rows to read; the corpus is empty or every row is malformed")
 
     def _check_columns(self, columns) -> None:
+        """Every named column must exist, as in ``slant score``; only the default id column 'id' may be
+        absent (ids are then line numbers): a mistyped ``--id-col`` would otherwise silently number the
+        rows and lose the duplicate-id check."""
         cols = list(columns)
         shown = ", ".join(repr(c) for c in cols) or "none"
-        for col, flag in ((self.text_col, "--text-col"), (self.by, "--by"), (self.story, "--story")):
+        named = ((self.text_col, "--text-col", "with the text"), (self.by, "--by", "to group by"),
+                 (self.story, "--story", "with stories"),
+                 (self.id_col if self.id_col != "id" else None, "--id-col", "with the ids"))
+        for col, flag, what in named:
             if col and col not in cols:
-                what = "to group by" if flag == "--by" else ("with stories" if flag == "--story" else "with the text")
                 raise SlantError(f"{self.path}: no column '{col}' {what} (columns: {shown}); choose one with {flag}")
 
     def _article(self, line: int, row: dict) -> Article | None:
@@ -173,9 +181,19 @@ class Corpus:
         return Article(id=ident, text=text, group=group, story=story, title=_cell(row.get("title")),
                        url=_cell(row.get("url")), date=_cell(row.get("date")), where=where)
 
+    def _lines(self, raw, *, warn: bool = True) -> Iterator[str]:
+        """The decoded lines of a binary file, decoded as ``slant score`` decodes them; the cp1252
+        warning goes to ``warn`` once, before the first row it affects."""
+        lines = Lines(str(self.path), raw)
+        for line in lines:
+            for problem in lines.drain():
+                if warn:
+                    self.warn(problem.message)
+            yield line
+
     def _jsonl_rows(self) -> Iterator[tuple[int, dict]]:
-        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
-            for line_no, line in enumerate(f, 1):
+        with open(self.path, "rb") as f:
+            for line_no, line in enumerate(self._lines(f), 1):
                 if not line.strip():
                     continue
                 try:
@@ -190,8 +208,8 @@ class Corpus:
 
     def _csv_rows(self) -> Iterator[tuple[int, dict]]:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts exceed the 128 KB default
-        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
-            reader = csv.reader(f)
+        with open(self.path, "rb") as f:
+            reader = csv.reader(self._lines(f))
             try:
                 header = next(reader, None)
                 if not header:

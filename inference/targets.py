@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -128,13 +129,31 @@ def find_mentions(sentences: list[str], nlp=None) -> list[list[Mention]]:
             text = ent.text
             if ent.label_ not in TYPES or len(text) > MAX_MENTION_CHARS or "@" in text or not any(c.isupper() for c in text):
                 continue
-            start, end = ent.start_char, ent.end_char
-            trimmed = _POSSESSIVE.sub("", text)  # "Kim's" -> the mention "Kim"
-            end -= len(text) - len(trimmed)
+            start, end = _trim(sentences[i], ent.start_char, ent.end_char)
             if end > start:
                 keep.append(Mention(i, start, end, sentences[i][start:end], ent.label_))
         found.append(keep[:MAX_TARGETS_PER_SENTENCE])
     return found
+
+
+def _trim(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A recognised span without what is not part of the name: the emoji, quotes or "&" the
+    recogniser lets in at its edges ("🇺🇸 Donald Trump 👨‍👩‍👧" would start mid-flag) and a
+    possessive ("Kim's" -> "Kim"). A name starts and ends with a letter or digit; the accents on
+    its last letter and an abbreviation's full stop ("U.S.") stay, as does inner punctuation
+    ("Kim Jong-Un", "O'Brien")."""
+    for _ in range(2):  # edges, possessive, then edges again: "“Kim's”" -> "Kim"
+        last = end
+        while start < end and unicodedata.category(sentence[start])[0] not in "LN":
+            start += 1
+        while end > start and unicodedata.category(sentence[end - 1])[0] not in "LN":
+            end -= 1
+        while end < last and unicodedata.category(sentence[end])[0] == "M":  # combining accents
+            end += 1
+        if start < end < last and sentence[end] == ".":
+            end += 1
+        end -= len(sentence[start:end]) - len(_POSSESSIVE.sub("", sentence[start:end]))
+    return start, end
 
 
 _NAME_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")

@@ -20,7 +20,7 @@ class TerminalWriter:
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         c = self.console
-        c.rule(f"[bold]{article.doc}")
+        c.rule(Text(str(article.doc), style="bold"))  # a Text, not markup: file names may hold "[/x]" or ":smile:"
         for s in article.sentences:
             line = Text()
             colour = "red" if s.label == "framing" else "green"
@@ -38,13 +38,16 @@ class TerminalWriter:
                 f"[bold]{summary.framing_rate_author:.0%}[/] of {summary.author_sentences}, in quotes "
                 f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}")
         if summary.top_phrases:
-            c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases), markup=False)
+            c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases),
+                    markup=False, emoji=False)
         if summary.most_framed:
             c.print("Most framed sentences:")
         for ex in summary.most_framed[:3]:
-            c.print(f"  {ex['score']:.2f} #{ex['index']} {ex['text'][:110]}{'…' if len(ex['text']) > 110 else ''}", markup=False)
+            c.print(f"  {ex['score']:.2f} #{ex['index']} {ex['text'][:110]}{'…' if len(ex['text']) > 110 else ''}",
+                    markup=False, emoji=False)
         if summary.main_targets:
-            c.print("Main targets (author's stance): " + "; ".join(target_line(t) for t in summary.main_targets), markup=False)
+            c.print("Main targets (author's stance): " + "; ".join(target_line(t) for t in summary.main_targets),
+                    markup=False, emoji=False)
         if not article.spans_available:
             c.print("[dim]This model has no span head: loaded words are not highlighted.[/]")
         legend = Text("Legend: ")

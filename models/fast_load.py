@@ -19,8 +19,9 @@ from safetensors.torch import load_file
 
 from models.errors import SlantError
 from models.fast_bert import FastBert
-from models.framing_model import Architecture, FramingModel
-from models.model_folder import ENCODER_CONFIG, WEIGHTS, LoadedModel, check_folder
+from models.framing_model import FramingModel
+from models.model_folder import (ENCODER_CONFIG, META_FIELDS, WEIGHTS, LoadedModel, check_fields, check_folder,
+                                 read_architecture)
 
 
 class FastTokenizer:
@@ -42,11 +43,13 @@ class FastTokenizer:
         return {"input_ids": [e.ids for e in encs], "offset_mapping": [e.offsets for e in encs]}
 
 
-def _read_json(folder: Path, name: str) -> dict:
+def _read_json(folder: Path, name: str, fields: dict | None = None) -> dict:
+    """The JSON object in ``name``, its ``fields`` checked (see ``check_fields``)."""
     try:
-        return json.loads((folder / name).read_text())
+        data = json.loads((folder / name).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, OSError):
         raise SlantError(f"model folder {folder}: {name} is corrupt; re-copy the folder or retrain") from None
+    return check_fields(folder, name, data, fields or {})
 
 
 def _load_weights(path: Path, folder: Path) -> dict:
@@ -71,11 +74,8 @@ def _is_bert(enc_cfg: dict, base_dir: Path | None) -> bool:
 def load_for_scoring(folder: str | Path) -> LoadedModel:
     folder = Path(folder)
     check_folder(folder)
-    try:
-        arch = Architecture(**_read_json(folder, "config.json"))
-    except TypeError:
-        raise SlantError(f"model folder {folder}: config.json does not describe a Slant model; retrain or re-copy it") from None
-    meta = _read_json(folder, "meta.json")
+    arch = read_architecture(folder, _read_json(folder, "config.json"))
+    meta = _read_json(folder, "meta.json", META_FIELDS)
     base_dir = None
     if arch.adapter == "lora":
         from models.encoders import resolve_base

@@ -17,6 +17,8 @@ local PyPI package.
 from __future__ import annotations
 
 import json
+import math
+import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,61 @@ from models.framing_model import Architecture, FramingModel
 WEIGHTS = "model.safetensors"
 ENCODER_CONFIG = "encoder_config.json"
 REQUIRED = ("config.json", WEIGHTS, "meta.json", "tokenizer.json")
+RESTORE = "restore the file from a good copy of the folder, or retrain"
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _strings(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+# the fields the loaders and the scorer read: (what a valid value is, the test)
+META_FIELDS = {
+    "temperature": ("a positive number", lambda v: _number(v) and v > 0),
+    "stance_temperature": ("a positive number", lambda v: _number(v) and v > 0),
+    "threshold": ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1),
+    "span_threshold": ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1),
+    "tasks": ("a list of strings", _strings),
+}
+CONFIG_FIELDS = {
+    "base": ("a string", lambda v: isinstance(v, str)),
+    "adapter": ("a string", lambda v: isinstance(v, str)),
+    **{k: ("a list of strings", _strings) for k in ("labels", "tags", "stances", "lora_targets")},
+    **{k: ("a positive whole number", lambda v: _count(v) and v > 0) for k in ("max_length", "lora_r")},
+    **{k: ("a whole number >= 0", _count) for k in ("lora_frozen_layers", "stance_local", "layers")},
+    "lora_alpha": ("a positive number", lambda v: _number(v) and v > 0),
+    **{k: ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1) for k in ("dropout", "lora_dropout")},
+    **{k: ("true or false", lambda v: isinstance(v, bool)) for k in ("opinion_head", "stance_head", "stance_query")},
+}
+
+
+def check_fields(folder: Path, name: str, data, fields: dict) -> dict:
+    """The parsed ``name`` (config.json, meta.json) if it is an object whose known fields have usable
+    values. Why here: a hand-edited file that is still valid JSON (``null``, ``"hot"``) would otherwise
+    fail later as a Python traceback, or per input deep in scoring, instead of as one model error."""
+    if not isinstance(data, dict):
+        raise SlantError(f"model folder {folder}: {name} holds {json.dumps(data)[:40]}, not a JSON object; {RESTORE}")
+    for key, (want, ok) in fields.items():
+        if key in data and not ok(data[key]):
+            raise SlantError(f"model folder {folder}: {name} field '{key}' is {json.dumps(data[key])[:40]}, "
+                             f"not {want}; {RESTORE}")
+    return data
+
+
+def read_architecture(folder: Path, config) -> Architecture:
+    """``Architecture`` from parsed config.json, refusing unknown or missing fields and unusable values."""
+    check_fields(folder, "config.json", config, CONFIG_FIELDS)
+    try:
+        return Architecture(**config)
+    except TypeError:
+        raise SlantError(f"model folder {folder}: config.json does not describe a Slant model; retrain or re-copy it") from None
 
 
 @dataclass
@@ -97,12 +154,22 @@ def weights_to_save(model: FramingModel) -> dict[str, torch.Tensor]:
     return {k: v.detach().float().contiguous().clone() for k, v in state.items()}
 
 
+def save_safetensors(tensors: dict, path: Path, metadata: dict | None = None) -> None:
+    """``safetensors.torch.save_file``, then the file mode every other file in the folder gets
+    (0644 under the usual umask): safetensors writes 0600, so a model folder handed to another
+    user (a shared drive, a service account) had weights only its trainer could read."""
+    save_file(tensors, str(path), metadata=metadata)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def save_model(model: FramingModel, tokenizer, folder: Path, meta: dict, *, config_yaml: str = "",
                splits: dict | None = None, card: str = "") -> Path:
     folder = Path(folder)
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    save_file(weights_to_save(model), str(tmp / WEIGHTS), metadata={"format": "pt"})
+    save_safetensors(weights_to_save(model), tmp / WEIGHTS, metadata={"format": "pt"})
     (tmp / "config.json").write_text(json.dumps(model.arch.to_dict(), indent=2))
     (tmp / ENCODER_CONFIG).write_text(json.dumps(encoder_config(model), indent=2))
     tokenizer.save_pretrained(str(tmp))
@@ -144,10 +211,12 @@ def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
     folder = Path(folder)
     check_folder(folder)
     try:
-        arch = Architecture(**json.loads((folder / "config.json").read_text()))
+        config = json.loads((folder / "config.json").read_text())
         meta = json.loads((folder / "meta.json").read_text())
-    except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise SlantError(f"model folder {folder}: config.json or meta.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
+    arch = read_architecture(folder, config)
+    check_fields(folder, "meta.json", meta, META_FIELDS)
     try:
         state = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as e:
@@ -168,6 +237,9 @@ def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
             f"({len(missing)} missing, {len(unexpected)} unexpected); the folder is mixed up — retrain"
         )
     model.eval()
+    if not (folder / "tokenizer_config.json").is_file():  # without it transformers loads a tokenizer with no padding token
+        raise SlantError(f"model folder {folder}: missing tokenizer_config.json; it is incomplete — copy it again "
+                         "or retrain with 'slant train'")
     try:
         tokenizer = load_tokenizer(folder)
     except Exception as e:  # tokenizer files are from transformers; any failure means a broken folder

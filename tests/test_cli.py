@@ -169,6 +169,7 @@ def test_print_config_shows_the_resolved_config_and_trains_nothing(tmp_path, cap
 def test_train_then_evaluate_from_the_command_line(tmp_path, synthetic_jsonl, capsys):
     from tests.conftest import tiny_overrides
 
+    synthetic_jsonl = Path(shutil.copy(synthetic_jsonl, tmp_path / "my_data.jsonl"))  # a "_" in the path
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text("model:\n  base: tiny-random-bert\n")
     flags = [f"--{o.split('=')[0]}={o.split('=', 1)[1]}" for o in tiny_overrides(synthetic_jsonl, **{"train.max_steps": 4})]
@@ -179,6 +180,24 @@ def test_train_then_evaluate_from_the_command_line(tmp_path, synthetic_jsonl, ca
     assert "macro-F1" in out or "macro_f1" in out
     saved = json.loads((tmp_path / "run" / "best" / "evaluation.json").read_text())
     assert "tfidf_logreg" in saved["metrics"]["test"][str(synthetic_jsonl)]["baselines"]
+    assert "evaluating" in err  # progress on stderr: a saved run's evaluation takes minutes
+    # dotted flags rebuild the split (the data moved: --data.root); they were refused as 'expected key=value'
+    code, _, err = run(capsys, "evaluate", str(tmp_path / "run" / "best"), "--train.seed", "13",
+                       "--out", str(tmp_path / "e.json"))
+    assert code == 0, err
+    # a model card names a user's file once, as tested, even with '_' in its path
+    card = json.loads((tmp_path / "run" / "best" / "meta.json").read_text())["data"]
+    assert [d.get("train_only", False) for d in card if d["source"] == str(synthetic_jsonl)] == [False]
+    for argv, says in [(["--out", str(tmp_path / "no" / "dir" / "e.json")], "no folder"),  # after the whole evaluation
+                       (["--data", "babe"], "--data takes a labelled .csv/.jsonl file"),
+                       (["--data", str(synthetic_jsonl), "--train.seed", "7"], "drop them")]:
+        code, _, err = run(capsys, "evaluate", str(tmp_path / "run" / "best"), *argv)
+        assert code == 2 and says in err, (argv, err)
+    # a finished run is not resumed (--resume trained it on, or rewrote best/); an unwritable --out is one line
+    code, _, err = run(capsys, "train", str(cfg), "--out", str(tmp_path / "run"), "--resume", *flags)
+    assert code == 2 and "is finished" in err, err
+    code, _, err = run(capsys, "train", str(cfg), "--out", str(synthetic_jsonl / "run"), *flags)
+    assert code == 2 and "cannot write the run folder" in err, err
 
 
 def test_console_script_runs_without_traceback(tmp_path):

@@ -75,3 +75,48 @@ def test_span_sources_must_be_training_sources_and_mask_the_others(tmp_path):
 def test_every_shipped_config_loads(path):
     cfg = load_config(path)  # unknown keys, bad values and cross-field rules all raise here
     assert cfg.model.base and cfg.data.train
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("train.max_steps=-5", "train.max_steps must be 0 (train.epochs decides) or more, got -5"),
+    ("train.epochs=-1", "train.epochs must be 0 or more"),
+    ("train.threads=-2", "train.threads must be 0 (torch's default) or more, got -2"),
+    ("train.seed=-1", "train.seed must be from 0 to 4294967294"),
+    ("train.seed=4294967295", "train.seed must be from 0 to 4294967294"),
+    ("train.eval_every=-1", "train.eval_every must be 0 (once per epoch) or more"),
+    ("train.patience=-1", "train.patience must be 0 (no early stop) or more"),
+    ("train.head_lr=-1e-4", "train.head_lr must be 0 (same as train.lr) or more"),
+    ("train.weight_decay=-0.1", "train.weight_decay must be 0 (off) or more"),
+    ("train.grad_clip=-1", "train.grad_clip must be 0 (off) or more"),
+    ("train.soft_label_weight=1.5", "train.soft_label_weight must be in [0, 1]"),
+    ("train.token_loss_weight=-0.5", "token_loss_weight, opinion_loss_weight and stance_loss_weight must be 0"),
+    ("data.max_rows_per_source=-1", "data.max_rows_per_source must be 0 (keep all) or more, got -1"),
+    ("model.dropout=2", "model.dropout must be in [0, 1), got 2.0"),
+    ("model.dropout=1", "model.dropout must be in [0, 1)"),
+    ("model.lora_dropout=-0.1", "model.lora_dropout must be in [0, 1)"),
+    ("model.lora_r=0", "model.lora_r must be 1 or more"),
+    ("model.lora_alpha=0", "model.lora_alpha must be > 0"),
+])
+def test_out_of_range_numbers_fail_before_training_with_one_line(flag, message):
+    """Each of these once passed and failed later as a library traceback or a silently odd run."""
+    with pytest.raises(SlantError) as err:
+        load_config(None, [flag])
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_zero_keeps_its_documented_meaning_for_counts():
+    cfg = load_config(None, ["train.max_steps=0", "train.threads=0", "train.eval_every=0", "train.patience=0",
+                             "train.seed=0", "train.head_lr=0", "train.grad_clip=0", "data.max_rows_per_source=0",
+                             "model.dropout=0", "model.lora_dropout=0"])
+    assert cfg.train.threads == 0 and cfg.data.max_rows_per_source == 0
+
+
+def test_print_config_refuses_a_bad_value(tmp_path, capsys):
+    from inference.cli import main
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("train:\n  epochs: 1\n")
+    assert main(["train", str(cfg), "--print-config", "--train.threads", "-2"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "slant: error: config: train.threads must be 0 (torch's default) or more, got -2"

@@ -1,11 +1,12 @@
 import json
 
+import numpy as np
 import pytest
 
 from models.errors import SlantError
 from training.data import load_source
 from training.data_babe import word_spans
-from training.splits import drop_overlap, split_dataset
+from training.splits import drop_overlap, require_both_labels, split_dataset
 
 BABE_HEADER = "text;news_link;outlet;topic;type;label_bias;label_opinion;biased_words\n"
 
@@ -308,3 +309,88 @@ def test_other_annotations_add_words_to_training_sentences_only(tmp_path):
     assert words(["sg1", "mbic"]) == ({"shameful", "bizarre", "sham"}, {"shameful"})
     with pytest.raises(SlantError, match="babe_extra_words takes sg1 and/or mbic"):
         load_config(None, {"data.babe_extra_words": ["sg3"]})
+
+
+def _rows_file(tmp_path, rows, name="mine.jsonl"):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.mark.parametrize("outlet, message", [
+    ("", "mine has no outlets; use --data.split random, or add an outlet column"),
+    ("half", "mine has too few outlets to hold one out (2, each over 40% of the rows); use --data.split random"),
+])
+def test_outlet_split_without_outlets_to_hold_out_fails_before_training(tmp_path, outlet, message):
+    """It used to leave the test split empty, and the run failed only at evaluation, after training."""
+    rows = [{"text": f"Sentence {i}.", "label": i % 2, **({"outlet": f"{outlet}{i % 4 // 2}"} if outlet else {})}
+            for i in range(40)]
+    ds = load_source(str(_rows_file(tmp_path, rows)), None)
+    with pytest.raises(SlantError) as err:
+        split_dataset(ds, how="outlet", seed=0, test_size=0.2, dev_size=0.1)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_test_outlets_that_hold_out_every_row_are_refused(synthetic_jsonl):
+    ds = _dataset(synthetic_jsonl)
+    with pytest.raises(SlantError, match="the test split takes every row of synthetic; leave some outlets"):
+        split_dataset(ds, how="outlet", seed=0, test_size=0.2, dev_size=0.1, test_outlets=sorted(set(ds["outlet"])))
+
+
+def test_too_few_rows_of_each_label_for_the_dev_folds_is_one_line(tmp_path):
+    """14 rows: sklearn refused the dev split (10 folds, 5-6 rows a label) with a ValueError traceback."""
+    ds = load_source(str(_rows_file(tmp_path, [{"text": f"Sentence {i}.", "label": i % 2} for i in range(14)])), None)
+    with pytest.raises(SlantError, match="cannot split 11 rows into 10 folds; .*data.dev_size"):
+        split_dataset(ds, how="random", seed=13, test_size=0.2, dev_size=0.1)
+
+
+def test_a_split_that_leaves_a_part_empty_is_refused(synthetic_jsonl, monkeypatch):
+    import training.splits as splits
+
+    real = splits._fold
+    monkeypatch.setattr(splits, "_fold", lambda labels, groups, n, k, seed: (
+        real(labels, groups, n, k, seed) if seed == 0 else (np.arange(len(labels)), np.array([], dtype=int))))
+    with pytest.raises(SlantError, match="data.split=random leaves the dev split of synthetic empty .80 rows.; add rows"):
+        split_dataset(_dataset(synthetic_jsonl), how="random", seed=0, test_size=0.2, dev_size=0.1)
+
+
+@pytest.mark.parametrize("label, message", [
+    ("framing", "every row is labelled framing (1); training needs both labels, add neutral (0) rows"),
+    (0, "every row is labelled neutral (0); training needs both labels, add framing (1) rows"),
+])
+def test_a_source_of_one_label_is_refused_before_training(tmp_path, label, message):
+    """It used to train a whole run and fail at the end, in the baseline, without naming the file.
+    Loading it stays fine: ``slant evaluate --data`` may score a file of one label."""
+    path = _rows_file(tmp_path, [{"text": f"Sentence {i}.", "label": label} for i in range(40)], "oneclass.jsonl")
+    ds = load_source(str(path), None)
+    with pytest.raises(SlantError) as err:
+        require_both_labels(ds)
+    assert str(err.value) == f"data source oneclass: {message}"
+    split_dataset(ds, how="random", seed=0, test_size=0.2, dev_size=0.1)  # as an extra training source it may
+    from training.config import load_config
+    from training.train import make_data
+
+    cfg = load_config(None, ["model.base=tiny-random-bert", f"data.train=[{path}]", f"data.eval_source={path}"])
+    with pytest.raises(SlantError, match="training needs both labels"):  # the eval source judges the run: it may not
+        make_data(cfg)
+
+
+@pytest.mark.parametrize("span, message", [
+    ({"start": 10, "end": 3}, "ends before it starts (start 10 > end 3); swap them"),
+    ({"start": 3, "end": 3}, "is empty (start = end)"),
+    ({"start": "a", "end": 5}, "has start 'a', not a whole number"),
+    ({"start": 1.5, "end": 5}, "has start 1.5, not a whole number"),
+    ({"start": True, "end": 5}, "has start True, not a whole number"),
+    ({"start": 0, "end": "5"}, "has end '5', not a whole number"),
+    ({"end": 5}, "has no start; give both start and end"),
+    ([2, None], "has no end; give both start and end"),
+    ({"start": -3, "end": 5}, "is outside the text (length 16)"),
+    ({"start": 10, "end": 99}, "is outside the text (length 16)"),
+])
+def test_each_span_problem_gets_its_own_message(tmp_path, span, message):
+    path = _rows_file(tmp_path, [{"text": "They are thugs. ", "label": 0},
+                                 {"text": "They are thugs.!", "label": 1, "spans": [span]}])
+    with pytest.raises(SlantError) as err:
+        load_source(str(path), None)
+    assert str(err.value).startswith(f"{path}:2: span ") and message in str(err.value)
+    assert "\n" not in str(err.value)

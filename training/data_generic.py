@@ -51,9 +51,19 @@ def _spans(value, text: str, where: str, shift: int = 0) -> tuple[list[dict], bo
             s, e, tech = sp[0], sp[1], sp[2] if len(sp) > 2 else BABE_SPAN_TECHNIQUE
         else:
             raise SlantError(f"{where}: each span must be {{start, end, technique}} or [start, end]")
-        if isinstance(s, int) and isinstance(e, int):
-            s, e = s - shift, e - shift
-        if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
+        # one message per problem: "outside the text" for a reversed or non-numeric span sends
+        # the user looking at the text's length instead of at the span
+        for key, v in (("start", s), ("end", e)):
+            if v is None:
+                raise SlantError(f"{where}: span {sp!r} has no {key}; give both start and end character offsets")
+            if not isinstance(v, int) or isinstance(v, bool):  # JSON true would count as offset 1
+                raise SlantError(f"{where}: span {sp!r} has {key} {v!r}, not a whole number; "
+                                 f"offsets count characters from 0")
+        if s >= e:
+            raise SlantError(f"{where}: span {sp!r} is empty (start = end); drop it or widen it" if s == e else
+                             f"{where}: span {sp!r} ends before it starts (start {s} > end {e}); swap them")
+        s, e = s - shift, e - shift
+        if not (0 <= s and e <= len(text)):
             raise SlantError(f"{where}: span {sp!r} is outside the text (length {len(text)})")
         if tech not in TECHNIQUES:
             raise SlantError(f"{where}: technique {tech!r} unknown; use one of {', '.join(TECHNIQUES)}")

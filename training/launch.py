@@ -45,14 +45,40 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
 
 
 def check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
+    """Refuse what would fail or be lost later, before any data or model is loaded: a run folder
+    that cannot be written (the error came as a traceback after the data were read, or from a
+    training process), a finished run to resume (``--resume`` trained it on, or rewrote ``best/``),
+    or a folder already holding a run without ``--resume``."""
     if resume:
         saved = out / "config.yaml"
         if not (out / "last").is_dir() or not saved.is_file():
             raise SlantError(f"--resume: no checkpoint in {out}/last; start without --resume (or point --out at the interrupted run)")
+        if _saved_kind(out / "best") == "model":
+            raise SlantError(f"--resume: the run in {out} is finished ({out / 'best'} is its model); nothing to "
+                             "resume — choose a new --out to train again")
         if load_config(saved).to_dict() != cfg.to_dict():
             raise SlantError(f"--resume: the config differs from the one saved in {saved}; resume with that file: slant train {saved} --out {out} --resume")
     elif (out / "best").exists() or (out / "last").exists():
         raise SlantError(f"run folder {out} already holds a run; pass --resume to continue it or choose a new --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".slant-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise SlantError(f"--out {out}: cannot write the run folder there ({e.strerror or e}); choose a writable "
+                         "path") from None
+
+
+def _saved_kind(folder: Path) -> str | None:
+    """``meta.json``'s kind in a run's ``best/``: "checkpoint" while training, "model" once the
+    run has been evaluated and saved (a Ctrl-C during that last evaluation leaves a checkpoint)."""
+    import json
+
+    try:
+        return json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _target(name: str):

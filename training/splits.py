@@ -28,8 +28,10 @@ def norm_text(text: str) -> str:
 
 
 def _fold(labels, groups, n_splits: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    if n_splits < 2 or len(set(groups)) < n_splits:
-        raise SlantError(f"cannot split {len(labels)} rows into {n_splits} folds; add data or lower data.folds / raise data.test_size")
+    # sklearn also refuses (with a traceback) when no class has a member for every fold
+    if n_splits < 2 or len(set(groups)) < n_splits or max(Counter(labels.tolist()).values(), default=0) < n_splits:
+        raise SlantError(f"cannot split {len(labels)} rows into {n_splits} folds; add data or lower data.folds "
+                         f"/ raise data.test_size or data.dev_size")
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for i, (rest, held) in enumerate(cv.split(np.zeros(len(labels)), labels, groups)):
         if i == k:
@@ -65,14 +67,46 @@ def split_dataset(ds: Dataset, *, how: str, seed: int, test_size: float, dev_siz
         unknown = held - set(outlets)
         if unknown:
             raise SlantError(f"data.test_outlets: {sorted(unknown)} not in the data; outlets are {sorted(set(outlets))}")
+        if not held:  # else the test split is empty and the run fails only at evaluation, after training
+            found = len(set(o for o in outlets if o))
+            have = f"too few outlets to hold one out ({found}, each over 40% of the rows)" if found else "no outlets"
+            raise SlantError(f"data.split=outlet: {_name(ds)} has {have}; use --data.split random, "
+                             f"or add an outlet column naming each row's outlet")
         test_idx = np.array([i for i, o in enumerate(outlets) if o in held])
         rest_idx = np.array([i for i, o in enumerate(outlets) if o not in held])
     else:
         n = folds if how == "kfold" else max(2, round(1 / test_size))
         rest_idx, test_idx = _fold(labels, groups, n, fold if how == "kfold" else 0, seed)
+    if not len(rest_idx):
+        raise SlantError(f"data.split={how}: the test split takes every row of {_name(ds)}; "
+                         f"leave some outlets out of data.test_outlets for training")
     n_dev = max(2, round(1 / dev_size))  # dev is dev_size of the rows left after the test split
     sub_train, sub_dev = _fold(labels[rest_idx], groups[rest_idx], n_dev, 0, seed + 1)
-    return {"train": ds.select(rest_idx[sub_train]), "dev": ds.select(rest_idx[sub_dev]), "test": ds.select(test_idx)}
+    parts = {"train": ds.select(rest_idx[sub_train]), "dev": ds.select(rest_idx[sub_dev]), "test": ds.select(test_idx)}
+    empty = [k for k, part in parts.items() if not len(part)]
+    if empty:  # an empty part fails only after training, when it is evaluated
+        raise SlantError(f"data.split={how} leaves the {' and '.join(empty)} split of {_name(ds)} empty "
+                         f"({len(ds)} rows); add rows or use --data.split random")
+    return parts
+
+
+def require_both_labels(ds: Dataset) -> None:
+    """The eval source (whose dev and test splits judge the run) must hold both labels, else a
+    whole run trains and fails at the end, in the baselines, without naming the file. Checked
+    before the split, not when a file is loaded: ``slant evaluate --data`` may score a file of one
+    label, and an extra training source of one label (more framing examples) is fine."""
+    labels = np.array(column(ds, "label"))
+    classes = set(labels[labels >= 0].tolist())
+    if len(classes) == 1:
+        have, need = ("framing (1)", "neutral (0)") if classes == {1} else ("neutral (0)", "framing (1)")
+        raise SlantError(f"data source {_name(ds)}: every row is labelled {have}; training needs both labels, "
+                         f"add {need} rows")
+
+
+def _name(ds: Dataset) -> str:
+    """The source a split error names (one source is split at a time)."""
+    names = sorted(set(column(ds, "source")))
+    return ", ".join(names) if names else "the data"
 
 
 def drop_overlap(extra: Dataset, held_out: list[Dataset]) -> Dataset:

@@ -41,7 +41,7 @@ from training.loop import FitState, fit, make_optimizer, predict, use_bf16
 from training.model_card import model_card
 from training.progress import progress_bar
 from training.schema import column, row_source
-from training.splits import drop_overlap, split_dataset, stance_dev_split
+from training.splits import drop_overlap, require_both_labels, split_dataset, stance_dev_split
 from training.weight_average import WeightAverage
 
 console = Console(stderr=True)
@@ -72,6 +72,8 @@ def make_data(cfg: Config) -> RunData:
         ds = load_source(name, root, votes=cfg.train.soft_label_weight > 0)
         if d.max_rows_per_source and len(ds) > d.max_rows_per_source:
             ds = ds.shuffle(seed=cfg.train.seed).select(range(d.max_rows_per_source))
+        if name == d.eval_source:
+            require_both_labels(ds)
         how = d.split if name == d.eval_source else "random"
         parts[name] = split_dataset(ds, how=how, seed=cfg.train.seed, test_size=d.test_size, dev_size=d.dev_size,
                                     folds=d.folds, fold=d.fold, test_outlets=d.test_outlets)
@@ -308,6 +310,7 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     report = evaluate_all(scored, tokenizer, data, bf16=bf16, encode=lambda ds: encode(ds, tokenizer, arch),
                           threshold=cfg.train.threshold)
     tests = {**data.tests, **data.stance_tests}
+    source_of = {**{n: n for n in data.tests}, **{n: "newsmtsc" for n in data.stance_tests}}  # a user's path may hold "_"
     meta = {
         "kind": "model",
         "tasks": (["framing"] if data.dev is not None else []) + (["spans"] if arch.tags else [])
@@ -322,8 +325,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
         "stances": arch.stances if arch.stance_head else [],
         "stance_temperature": report.get("stance_temperature", 1.0),
         "metrics": report["metrics"],
-        "data": [{"source": n, "licence": licence_of(n.split("_")[0]), "n_test": len(t)} for n, t in tests.items()]
-                + train_only_sources(cfg, {n.split("_")[0] for n in tests})
+        "data": [{"source": n, "licence": licence_of(source_of[n]), "n_test": len(t)} for n, t in tests.items()]
+                + train_only_sources(cfg, set(source_of.values()))
                 + [{"source": "all", "n_train": len(data.train), "n_dev": len(data.dev) if data.dev is not None else 0,
                     "n_dev_stance": len(data.stance_dev) if data.stance_dev is not None else 0}],
         "train": {"steps": state.step, "best_dev_macro_f1": state.best_score, "processes": world,
