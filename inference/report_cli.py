@@ -64,7 +64,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
         raise SlantError(f"--stance-targets {stance_top}: must be 1 or more; 10 is a good default")
     by, story = getattr(args, "by", None) or "outlet", getattr(args, "story", None)
     corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
-                         id_col=getattr(args, "id_col", None) or "id",
+                         id_col=getattr(args, "id_col", None),
                          on_bad_row=getattr(args, "on_bad_row", None) or "skip",
                          warn=lambda m: say("warning", m), exclude=output)
     corpus.check()

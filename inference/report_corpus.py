@@ -63,13 +63,15 @@ class Corpus:
     """
 
     def __init__(self, path: str | Path, *, by: str = "outlet", story: str | None = None,
-                 text_col: str = "text", id_col: str = "id", on_bad_row: str = "skip",
+                 text_col: str = "text", id_col: str | None = None, on_bad_row: str = "skip",
                  warn: Warn = _stderr_warn, exclude: str | Path | None = None) -> None:
         self.path = Path(path)
         # the report's own output (and its temporary file) when written inside the corpus folder:
         # never read back as an article on the next run
         self.exclude = {Path(exclude).resolve(), Path(str(exclude) + ".tmp").resolve()} if exclude else set()
-        self.by, self.story, self.text_col, self.id_col = by, story, text_col, id_col
+        # ids come from "id" when present; a column named on the command line must be there
+        self.by, self.story, self.text_col, self.id_col = by, story, text_col, id_col or "id"
+        self.id_col_given = id_col is not None
         self.on_bad_row, self.warn = on_bad_row, warn
         self.skipped = 0
         if not self.path.exists():
@@ -158,7 +160,7 @@ class Corpus:
         shown = ", ".join(repr(c) for c in cols) or "none"
         named = ((self.text_col, "--text-col", "with the text"), (self.by, "--by", "to group by"),
                  (self.story, "--story", "with stories"),
-                 (self.id_col if self.id_col != "id" else None, "--id-col", "with the ids"))
+                 (self.id_col if self.id_col_given else None, "--id-col", "with the ids"))
         for col, flag, what in named:
             if col and col not in cols:
                 raise SlantError(f"{self.path}: no column '{col}' {what} (columns: {shown}); choose one with {flag}")

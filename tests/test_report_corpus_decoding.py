@@ -51,6 +51,8 @@ def test_an_id_column_that_is_not_there_is_refused_like_score_refuses_it(tmp_pat
     # the default id column may be absent: ids are then line numbers
     first = 2 if kind == "csv" else 1  # the CSV header is line 1
     assert [a.id for a in open_corpus(path)] == [f"{path.name}:{first}", f"{path.name}:{first + 1}"]
+    with pytest.raises(SlantError, match="no column 'id' with the ids"):  # unless named on the command line
+        open_corpus(path, id_col="id").check()
 
 
 def test_a_named_id_column_that_is_there_is_used(tmp_path):
