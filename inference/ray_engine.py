@@ -106,6 +106,7 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     out, fmt = _output(args)
     address = getattr(args, "address", None)
     model = _model_path(args.model, remote=bool(address))
+    stance_model = _stance_path(getattr(args, "stance_model", None), remote=bool(address))
     files = _input_files(args.inputs)
     ray = _import_ray()
     cpus = _positive_int(os.environ.get(ENV_CPUS), ENV_CPUS) or 1
@@ -124,7 +125,7 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     try:
         if not workers:
             workers = max(1, int(ray.available_resources().get("CPU", 1) // cpus))
-        return _execute(ray, files, args, model, out, fmt, workers, cpus, quiet)
+        return _execute(ray, files, args, (model, stance_model), out, fmt, workers, cpus, quiet)
     finally:
         if started_here:
             ray.shutdown()
@@ -158,7 +159,9 @@ def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) ->
     # On a cluster Ray Data restarts actors lost with their node. On one machine a lost actor (killed for
     # memory) would fail again, and the restart option makes Ray core log a scary line on every run.
     restarts = {} if getattr(args, "address", None) else {"max_restarts": 0}
-    ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "threshold": args.threshold,
+    model, stance_model = model
+    ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "stance_model": stance_model,
+                                                            "threshold": args.threshold,
                                                             "targets": not getattr(args, "no_targets", False),
                                                             "threads": cpus, "collector": collector},
                         batch_size=DOCS_PER_BATCH, batch_format="pyarrow", num_cpus=cpus, zero_copy_batch=True,
@@ -199,6 +202,20 @@ def _output(args) -> tuple[str, str]:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise SlantError(f"--out {out}: exists and is not an empty folder; choose a new folder or empty it")
     return str(path), fmt
+
+
+def _stance_path(stance_model: str | None, *, remote: bool) -> str | None:
+    """``--stance-model`` for the actors (it was not passed on, so they used the default pairing):
+    "default", or an absolute folder checked here unless only a cluster may hold it."""
+    if stance_model in (None, "default") or "://" in stance_model:
+        return stance_model
+    path = Path(stance_model).expanduser()
+    if path.exists() or not remote:
+        from inference.stance import check_stance_folder
+
+        check_stance_folder(path)
+        return str(path.resolve())
+    return stance_model
 
 
 def _model_path(model: str | None, *, remote: bool) -> str | None:

@@ -140,3 +140,23 @@ def test_ray_engine_needs_out_folder(corpus):
         ray_engine.run(args)
     with pytest.raises(SlantError, match="jsonl or parquet"):
         ray_engine.run(Namespace(**{**vars(args), "out": "x", "format": "html"}))
+
+
+def test_ray_engine_passes_the_stance_model_on(ray_local, tiny_model, tiny_stance_model, tmp_path, capsys):
+    """--stance-model reached only the local engine: the actors scored without it, so no targets."""
+    corpus = tmp_path / "people.jsonl"
+    corpus.write_text(json.dumps({"id": "p1", "text": "Critics called Vladimir Putin a pariah. Putin did not reply."})
+                      + "\n", encoding="utf-8")
+    flags = ["--model", str(tiny_model), "--stance-model", str(tiny_stance_model)]
+    local = tmp_path / "local.jsonl"
+    assert slant(["score", str(corpus), *flags, "--format", "jsonl", "-o", str(local)]) == 0
+    want = [json.loads(line) for line in local.read_text(encoding="utf-8").splitlines()]
+    assert any(r["targets"] for r in want)
+    assert slant(["score", str(corpus), *flags, "--engine", "ray", "--out", str(tmp_path / "o")]) == 0
+    got = _read_out(tmp_path / "o")
+    strip = lambda ts: [{k: v for k, v in t.items() if k not in ("score", "polarity")} for t in ts]  # noqa: E731
+    assert [strip(r["targets"]) for r in got] == [strip(r["targets"]) for r in want]
+    capsys.readouterr()
+    code = slant(["score", str(corpus), "--model", str(tiny_model), "--stance-model", str(tmp_path / "none"),
+                  "--engine", "ray", "--out", str(tmp_path / "o2")])
+    assert code == 2 and "stance model" in capsys.readouterr().err
