@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from inference.records import ArticleScore, SentenceScore
 from inference.report_corpus import Article
+from inference.targets import name_key
 
 __all__ = ["ArticleStats", "Example", "Collector", "author_target_sums", "entity_key"]
 
@@ -141,8 +142,9 @@ class Collector:
 
 
 def entity_key(entity: str) -> str:
-    """How entities are matched across articles: the grouped name, case- and spacing-insensitive."""
-    return " ".join(entity.split()).casefold()
+    """How entities are matched across articles: the grouped name, case- and spacing-insensitive,
+    a hyphen inside a name a space ("Kim Jong-Un" is "Kim Jong Un"), as within an article."""
+    return " ".join(name_key(entity).split()).casefold()
 
 
 def author_target_sums(sentences: list[SentenceScore], names: dict[str, Counter] | None = None,

@@ -56,7 +56,7 @@ def _ci(e: Estimate, metric: str) -> str:
 
 
 def _p(p: float | None) -> str:
-    return "n/a" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+    return "n/a" if p is None else ("&lt;0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def _group_table(report: CorpusReport, by: str) -> str:

@@ -146,8 +146,9 @@ def stance_table(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
 
 def corpus_aliases(keys: set[str], types: dict | None = None) -> dict[str, str]:
     """People's one-word keys that name exactly one multi-word person of the corpus by its last
-    (else first) word: an article that only says "Trump" joins "Donald Trump" of the others.
-    Ambiguous words ("johnson" with "dan johnson" and "rebecca johnson") stay apart, and only
+    or first word: an article that only says "Trump" joins "Donald Trump" of the others.
+    Ambiguous words ("johnson" with "dan johnson" and "rebecca johnson"; "kim" with "james kim"
+    and "kim jong un", which the last word alone took for the analyst) stay apart, and only
     people join (a lone "Cambridge" is not "University of Cambridge"); without ``types`` every
     key counts as a person."""
     def person(k: str) -> bool:
@@ -161,7 +162,7 @@ def corpus_aliases(keys: set[str], types: dict | None = None) -> dict[str, str]:
     for key in keys:
         if len(key.split()) != 1 or not person(key):
             continue
-        candidates = [m for m in multi if m.split()[-1] == key] or [m for m in multi if m.split()[0] == key]
+        candidates = [m for m in multi if key in (m.split()[0], m.split()[-1])]
         if len(candidates) == 1:
             alias[key] = candidates[0]
     return alias

@@ -166,7 +166,7 @@ def ratio_estimate(num: np.ndarray, den: np.ndarray, *, resamples: int, rng: np.
     if den.sum() <= 0:
         return Estimate(None), None
     value = scale * float(num.sum() / den.sum())
-    if len(num) < 2 or resamples < 10:
+    if int((den > 0).sum()) < 2 or resamples < 10:  # one article carries the rate: resampling adds no spread
         return Estimate(value), None
     samples = scale * _boot_ratios(num, den, resamples, rng)
     lo, hi = _interval(samples)
@@ -265,14 +265,19 @@ def same_story(arts: list[ArticleStats], group: str, *, resamples: int, rng: np.
     # With a single article per cell the inner stage adds no spread, so the interval is only given when the
     # story stage can carry it (MIN_STORIES_FOR_CI stories) or every cell has 2+ articles on both sides.
     if len(cells) >= MIN_STORIES_FOR_CI or all(c[2].sum() >= 2 and (~c[2]).sum() >= 2 for c in cells):
+        # A story drawn twice in a replicate gets two independent article resamples (one shared draw
+        # per story and replicate made the interval 15-25% too wide on a test corpus).
         boots = []
         for size in _chunks(resamples, sum(len(c[0]) for c in cells)):
-            per_story = []
-            for num, den, is_g in cells:
-                idx = np.concatenate([_draw(np.flatnonzero(is_g), size, rng), _draw(np.flatnonzero(~is_g), size, rng)], 1)
-                per_story.append(_ratio_diff(num[idx], den[idx], is_g[idx]))
             picked = rng.integers(0, len(cells), size=(len(cells), size))
-            boots.append(_mean_over_stories(list(np.stack(per_story)[picked, np.arange(size)])))
+            values = np.empty(picked.shape)
+            for k, (num, den, is_g) in enumerate(cells):
+                where = picked == k
+                n = int(where.sum())
+                if n:
+                    idx = np.concatenate([_draw(np.flatnonzero(is_g), n, rng), _draw(np.flatnonzero(~is_g), n, rng)], 1)
+                    values[where] = _ratio_diff(num[idx], den[idx], is_g[idx])
+            boots.append(_mean_over_stories(list(values)))
         lo, hi = _interval(scale * np.concatenate(boots))
         result.diff = Estimate(scale * observed, lo, hi)
     # p-value: permute group labels within each story.

@@ -164,11 +164,11 @@ def _is_name(person: str) -> bool:
     """Two to four capitalised words: a person whose first or last word may stand for them.
     A longer or odd PERSON ("Larry Cook’s Stop Mandatory Vaccination Facebook") is a
     recogniser slip, and "Facebook" alone must not join it."""
-    parts = _key(person).split()
+    parts = name_key(person).split()
     return 1 < len(parts) <= 4 and all(p[0].isupper() and _NAME_WORD.fullmatch(p) for p in parts)
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
     """Grouping key of a normalised mention: "Kim Jong-Un" and "Kim Jong Un" are one name."""
     return _NAME_HYPHEN.sub(" ", text)
 
@@ -190,7 +190,7 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
     for name, types in votes.items():
         names.setdefault(name, types.most_common(1)[0][0])
         if names[name] == "PERSON" and " " in name and _is_name(name):
-            parts = _key(name).split()  # family name last, or (Korean, Chinese) first
+            parts = name_key(name).split()  # family name last, or (Korean, Chinese) first
             names.setdefault(parts[-1], "PERSON")
             names.setdefault(parts[0], "PERSON")
     if not names:
@@ -198,7 +198,7 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
     lower = {w for s in sentences for w in re.findall(r"\b[a-z][\w'-]*", s)}
     by_words: dict[tuple[str, ...], tuple[str, bool]] = {}  # name's words -> (name, ends in a full stop)
     for name in names:
-        words = _key(name).split()
+        words = name_key(name).split()
         if len(name) < 2 or (len(words) == 1 and name.lower() in lower):
             continue
         by_words.setdefault(tuple(w.rstrip(".") for w in words), (name, words[-1].endswith(".")))
@@ -278,11 +278,11 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     surface = [normalise(m.text) for m in flat]
     shown: dict[str, Counter] = {}
     for k in surface:
-        shown.setdefault(_key(k), Counter())[k] += 1
+        shown.setdefault(name_key(k), Counter())[k] += 1
     # a name written two ways is shown as written most often (ties: as written first)
     first = {k: -i for i, k in reversed(list(enumerate(surface)))}
     display = {key: max(forms, key=lambda f: (forms[f], first[f])) for key, forms in shown.items()}
-    norm = [display[_key(k)] for k in surface]
+    norm = [display[name_key(k)] for k in surface]
     persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
     last_words: dict[str, list[str]] = {}  # the persons a one-word mention may join, by that word
     first_words: dict[str, list[str]] = {}

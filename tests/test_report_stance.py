@@ -185,6 +185,11 @@ def test_a_surname_alone_joins_the_one_full_name_of_the_corpus():
     assert [t.entity for t in table.targets] == ["Donald Trump"]
     assert table.cell("B", "Donald Trump").polarity.value == pytest.approx(0.3)
     assert corpus_aliases({"johnson", "dan johnson", "rebecca johnson", "kim", "kim jong un"}) == {"kim": "kim jong un"}
+    # "kim" is an analyst's last word and a leader's first: it joins neither (the last word won before)
+    assert corpus_aliases({"kim", "james kim", "kim jong un"}) == {}
+    from inference.report_collect import entity_key
+
+    assert entity_key("Kim Jong-Un") == entity_key("kim  jong un")  # a hyphen counts as a space across articles too
 
 
 def test_only_people_join_by_surname():
