@@ -11,6 +11,7 @@ is given on all targets and on named ones. Also times the NER step.
 """
 from __future__ import annotations
 
+import argparse
 import time
 
 from inference.targets import find_mentions, normalise
@@ -31,6 +32,7 @@ def is_name(mention: str) -> bool:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help prints, not runs
     root = resolve_data_root("")
     res = {}
     for part in ("devtest_rw", "devtest_mt"):

@@ -18,7 +18,7 @@ import signal
 import sys
 from pathlib import Path
 
-from models.errors import SlantError
+from models.errors import ModelUnavailable, SlantError
 
 _CHILD = None  # (process, connection) while a child serves
 
@@ -75,7 +75,7 @@ def find_mentions(sentences: list[str]):
         stop()
         return None
     if kind == "error":
-        raise SlantError(value)
+        raise ModelUnavailable(value)
     return value
 
 

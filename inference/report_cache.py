@@ -36,7 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.report_corpus import Article
-from models.errors import SlantError
+from models.errors import ModelUnavailable, SlantError
 
 if TYPE_CHECKING:  # torch is slow to import; the CLI loads the scorer only once the arguments are checked
     from inference.scorer import Scorer
@@ -189,6 +189,8 @@ class ScoringRun:
                 else:
                     try:
                         scores = self.scorer.score(art.text, doc=art.id)
+                    except ModelUnavailable:
+                        raise  # every article would fail the same way
                     except SlantError as e:
                         self.failed += 1
                         self.warn(f"{art.where}: {e}; article skipped")

@@ -17,6 +17,7 @@ from inference.highlight import COLOURS, html_sentence
 from inference.report_stance import StanceCell, fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import ci_chart, distribution_chart, fmt_value, heatmap
+from inference.report_text import plural
 
 __all__ = ["render_html", "safe_url"]
 
@@ -94,7 +95,7 @@ def _same_story(report: CorpusReport, story: str) -> str:
         f'<tr{" class=sig" if r.p_holm is not None and r.p_holm < 0.05 else ""}><td class="name">{escape(r.group)}</td>'
         f"<td>{r.stories}</td><td>{r.articles}</td><td>{r.others}</td><td>{_ci(r.diff, PRIMARY)}</td>"
         f"<td>{_p(r.p)}</td><td>{_p(r.p_holm)}</td></tr>" for r in report.same_story)
-    return (f'<table id="same-story-table"><thead><tr><th class="name">group</th><th>shared {escape(story)}s</th>'
+    return (f'<table id="same-story-table"><thead><tr><th class="name">group</th><th>shared {escape(plural(story))}</th>'
             "<th>its articles</th><th>others' articles</th><th>group − others (mean over stories)</th>"
             f"<th>p (permutation within story)</th><th>p (Holm)</th></tr></thead><tbody>{rows}</tbody></table>")
 
@@ -173,8 +174,8 @@ def render_html(report: CorpusReport, *, by: str, story: str | None = None, titl
     if story:
         groups = [g.name for g in report.groups]
         heat = heatmap(report.topics, groups, "chart-topics") if report.topics else ""
-        story_html = (f"<h2>Same {escape(story)}, different outlets</h2><p>Each group against all the others, only on "
-                      f"the {escape(story)}s both covered: per {escape(story)}, the group's framed-sentence rate "
+        story_html = (f"<h2>Same {escape(story)}, different {escape(plural(by))}</h2><p>Each group against all the "
+                      f"others, only on the {escape(plural(story))} both covered: per {escape(story)}, the group's framed-sentence rate "
                       "minus the others'; averaged over them. This removes differences that come from <i>what</i> a "
                       "group covers.</p>" + _same_story(report, story) +
                       f'<h2>By {escape(story)}</h2><div class="scroll">{heat}</div>')

@@ -23,7 +23,15 @@ CSV_COLUMNS = ["section", "group", "other", "metric", "value", "ci_low", "ci_hig
 
 
 def _md(text: str) -> str:
-    return escape(str(text)).replace("|", "\\|").replace("\n", " ")
+    """Markdown-safe text: <, > and & escaped, quotes left as written (titles read "&#x27;" before)."""
+    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def plural(noun: str) -> str:
+    """A column name as a plural heading: "stories", "topics", "leanings" ("storys" before)."""
+    if noun[-1:] == "y" and noun[-2:-1] not in tuple("aeiou"):
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def _md_ci(e: Estimate, metric: str) -> str:
@@ -58,7 +66,7 @@ def render_markdown(report: CorpusReport, *, by: str, story: str | None = None) 
     if story:
         lines += ["", f"## Same {_md(story)}: each group against the others", ""]
         if report.same_story:
-            lines += [f"| group | shared {_md(story)}s | its articles | others' articles | group − others [95% CI] "
+            lines += [f"| group | shared {_md(plural(story))} | its articles | others' articles | group − others [95% CI] "
                       "| p | p (Holm) |", "|---|---|---|---|---|---|---|"]
             for r in report.same_story:
                 lines.append(f"| {_md(r.group)} | {r.stories} | {r.articles} | {r.others} | "

@@ -20,7 +20,7 @@ from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
 from inference.summary import summarize
 from inference.terminal import TerminalWriter
-from models.errors import Interrupted, SlantError, say as _say
+from models.errors import Interrupted, ModelUnavailable, SlantError, say as _say
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -178,6 +178,8 @@ def _score_item(scorer: Scorer, item: Document | ReadProblem, writer, numbering:
                         "English news, so its scores may mean little")
     try:
         article = score_document(scorer, item)
+    except ModelUnavailable:
+        raise  # the next input would fail the same way
     except SlantError as e:
         _say("error", str(e))
         return 1

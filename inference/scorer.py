@@ -24,7 +24,7 @@ from inference.records import ArticleScore, SentenceScore, Span, Target
 from inference.stance import check_stance_folder, stance_inputs, stance_probs
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
-from models.errors import SlantError
+from models.errors import ModelUnavailable, SlantError
 from models.fast_bert import FastBert
 from models.fast_load import load_for_scoring
 from models.model_folder import LoadedModel
@@ -62,6 +62,9 @@ class Scorer:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
             precision = "bf16" if bf16 else "fp32"
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                      or not 0.0 <= threshold <= 1.0):
+            raise SlantError(f"threshold {threshold!r}: must be a probability between 0 and 1")
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
@@ -134,9 +137,14 @@ class Scorer:
 
     def stance_loaded(self) -> LoadedModel:
         if not isinstance(self._stance, LoadedModel):
-            stance = load_for_scoring(self._stance)
+            try:
+                stance = load_for_scoring(self._stance)
+            except ModelUnavailable:
+                raise
+            except SlantError as e:  # every input would fail on it: stop the run
+                raise ModelUnavailable(str(e)) from None
             if not stance.arch.stance_head:
-                raise SlantError(f"stance model {stance.folder} has no stance head; train one with configs/stance.yaml")
+                raise ModelUnavailable(f"stance model {stance.folder} has no stance head; train one with configs/stance.yaml")
             self._owned.add(id(stance.model))
             self._stance = stance
         return self._stance
@@ -165,6 +173,11 @@ class Scorer:
         it, as in an article; sentences from unrelated articles belong in separate calls. Offsets
         count from each sentence's start, or from ``starts[i]`` (+ ``offset``) in the text they
         were cut from (``slant score --per-line``)."""
+        if isinstance(sentences, (str, bytes)) or not all(isinstance(s, str) for s in sentences):
+            raise TypeError("score_sentences takes a list of str (one per sentence); for one text use score(text)")
+        empty = next((i for i, s in enumerate(sentences) if not s.strip()), None)
+        if empty is not None:  # as score("") is: a blank "sentence" got a score of its own
+            raise SlantError(f"{doc}: sentence {empty} is empty; drop blank sentences before scoring")
         if starts is not None and len(starts) != len(sentences):
             raise SlantError(f"score_sentences: {len(sentences)} sentences but {len(starts)} starts")
         at = starts if starts is not None else [0] * len(sentences)
@@ -177,6 +190,9 @@ class Scorer:
 
     def score(self, text: str, doc: str = "-", *, offset: int = 0) -> ArticleScore:
         """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``)."""
+        if not isinstance(text, str):
+            raise TypeError(f"score takes the article as str, not {type(text).__name__}"
+                            + ("; decode the bytes first" if isinstance(text, bytes) else ""))
         if not text.strip():
             raise SlantError(f"{doc}: empty text; nothing to score")
         if self.targets_available:

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from inference import ner_process
-from models.errors import SlantError
+from models.errors import ModelUnavailable, SlantError
 
 TYPES = ("PERSON", "ORG", "GPE")
 """spaCy labels kept: people, organisations, countries/cities/states. Others (NORP
@@ -73,7 +73,9 @@ def _load_ner():
 
             package = importlib.import_module(NER_PACKAGE)
         except ImportError:
-            raise SlantError(f"targets need the offline NER model: {INSTALL_HINT} (or score with --no-targets)") from None
+            raise ModelUnavailable(f"targets need the offline NER model: {INSTALL_HINT} (or score without targets: "
+                                   "slant score --no-targets, or slant report --model with a framing model and no "
+                                   "stance head)") from None
         # the ner component has its own embedding layers (config.cfg: components.ner.model.tok2vec),
         # so the shared tok2vec only fed the tagger/parser: same entities, a third less time
         _NLP = package.load(exclude=["tok2vec", "parser", "lemmatizer", "attribute_ruler", "senter", "tagger"])

@@ -13,6 +13,12 @@ class SlantError(Exception):
     """A user-facing problem: bad input, bad config, missing model files."""
 
 
+class ModelUnavailable(SlantError):
+    """A model the run needs for every input cannot load (the NER package is not installed, a
+    stance folder's weights are broken): a run stops at the first such error instead of failing
+    each input in turn after its framing pass."""
+
+
 class Interrupted(SlantError):
     """Ctrl-C after the work so far was saved; the message says how to resume (exit code 130)."""
 

@@ -236,3 +236,27 @@ def test_score_jsonl_carries_targets_and_no_targets_drops_them(tiny_stance_model
     assert code == 0 and all(json.loads(line)["targets"] == [] for line in out.splitlines())
     code, out, err = run(capsys, "score", str(doc), "--model", str(tiny_stance_model), "--format", "md")
     assert "Main targets (author's stance): Vladimir Putin" in out
+
+
+def test_a_model_every_input_needs_stops_the_run_at_the_first_failure(tiny_stance_model, tmp_path, capsys,
+                                                                       monkeypatch):
+    """The NER package missing failed each input in turn, after its framing pass (40 lines for 40)."""
+    import inference.scorer
+    from models.errors import ModelUnavailable
+
+    def no_ner(texts):
+        raise ModelUnavailable("targets need the offline NER model: pip install … (or score with --no-targets)")
+
+    monkeypatch.setattr(inference.scorer, "article_targets", no_ner)
+    monkeypatch.setattr("inference.ner_process.start", lambda: None)
+    docs = []
+    for i in range(3):
+        docs.append(tmp_path / f"a{i}.txt")
+        docs[-1].write_text("Critics called Vladimir Putin a pariah on Monday.\n")
+    code, _, err = run(capsys, "score", *map(str, docs), "--model", str(tiny_stance_model), "-o", str(tmp_path / "o.jsonl"))
+    assert code == 2 and err.count("offline NER model") == 1, err
+    rows = [{"id": str(i), "text": "Critics called Vladimir Putin a pariah.", "outlet": "ab"[i % 2]} for i in range(4)]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, _, err = run(capsys, "report", str(corpus), "--model", str(tiny_stance_model), "-o", str(tmp_path / "r.md"))
+    assert code == 2 and err.count("offline NER model") == 1 and "skipped" not in err, err

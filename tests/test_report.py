@@ -252,3 +252,11 @@ def test_corpus_reader_problems_without_a_model(tmp_path):
     corpus = open_corpus(write_jsonl(tmp_path / "ok.jsonl", [{"text": "A.", "outlet": "x"}, {"text": "B.", "outlet": "y"}]))
     arts = list(corpus)
     assert [a.id for a in arts] == ["ok.jsonl:1", "ok.jsonl:2"] and corpus.count() == 2
+
+
+def test_headings_use_plurals_and_markdown_keeps_quotes():
+    from inference.report_text import _md, plural
+
+    assert [plural(n) for n in ("story", "topic", "leaning", "day", "press")] == \
+        ["stories", "topics", "leanings", "days", "presses"]  # "shared storys" before
+    assert _md("'high-tech lynching' <b> | x") == "'high-tech lynching' &lt;b&gt; \\| x"  # quotes read &#x27; before

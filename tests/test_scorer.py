@@ -55,13 +55,31 @@ def test_a_5000_word_sentence_is_scored_in_windows_not_truncated(tiny_model):
 
 def test_threshold_override_changes_labels_only(tiny_model):
     low = Scorer.load(tiny_model, threshold=0.0).score_sentences(["The court met."])
-    high = Scorer.load(tiny_model, threshold=1.0 + 1e-9).score_sentences(["The court met."])
+    high = Scorer.load(tiny_model, threshold=1.0).score_sentences(["The court met."])
     assert low[0].label == "framing" and high[0].label == "neutral" and low[0].score == high[0].score
 
 
 def test_empty_text_is_a_clear_error(tiny_model):
+    scorer = Scorer.load(tiny_model)
     with pytest.raises(SlantError, match="empty text"):
-        Scorer.load(tiny_model).score("   \n ")
+        scorer.score("   \n ")
+    with pytest.raises(SlantError, match="sentence 1 is empty"):  # it got a score of its own
+        scorer.score_sentences(["The court met.", " "])
+
+
+def test_wrong_types_are_clear_errors_not_failures_deep_inside(tiny_model):
+    scorer = Scorer.load(tiny_model)
+    with pytest.raises(TypeError, match="list of str"):  # a bare string was scored character by character
+        scorer.score_sentences("The court met.")
+    with pytest.raises(TypeError, match="list of str"):
+        scorer.score_sentences(["The court met.", None])
+    with pytest.raises(TypeError, match="decode the bytes first"):
+        scorer.score(b"The court met.")
+    with pytest.raises(TypeError, match="not NoneType"):
+        scorer.score(None)
+    for bad in (2.0, -0.1, "0.5", True):  # every sentence came out neutral, or numpy failed at scoring time
+        with pytest.raises(SlantError, match="between 0 and 1"):
+            Scorer.load(tiny_model, threshold=bad)
 
 
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
