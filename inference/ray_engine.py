@@ -205,30 +205,24 @@ def _output(args) -> tuple[str, str]:
 
 
 def _stance_path(stance_model: str | None, *, remote: bool) -> str | None:
-    """``--stance-model`` for the actors (it was not passed on, so they used the default pairing):
-    "default", or an absolute folder checked here unless only a cluster may hold it."""
-    if stance_model in (None, "default") or "://" in stance_model:
+    """``--stance-model`` for the actors (it was not passed on, so they used the default pairing)."""
+    if stance_model == "default":
         return stance_model
-    path = Path(stance_model).expanduser()
-    if path.exists() or not remote:
-        from inference.stance import check_stance_folder
+    from inference.stance import check_stance_folder
 
-        check_stance_folder(path)
-        return str(path.resolve())
-    return stance_model
+    return _model_path(stance_model, remote=remote, check=check_stance_folder)
 
 
-def _model_path(model: str | None, *, remote: bool) -> str | None:
-    """Absolute path for the actors; checked here unless a cluster may hold it where this machine does not."""
-    if model is None:
-        return None
-    if "://" in model:
+def _model_path(model: str | None, *, remote: bool, check=None) -> str | None:
+    """Absolute path for the actors; checked here (``check``, else ``check_folder``) unless a
+    cluster may hold it where this machine does not."""
+    if model is None or "://" in model:
         return model
     path = Path(model).expanduser()
     if path.exists() or not remote:
         from models.model_folder import check_folder
 
-        check_folder(path)
+        (check or check_folder)(path)
         return str(path.resolve())
     return model
 
