@@ -62,7 +62,7 @@ def check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
         raise SlantError(f"run folder {out} already holds a run; pass --resume to continue it or choose a new --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".slant-write-check"
+        probe = out / f".slant-write-check.{os.getpid()}"  # per process: torchrun ranks check at once
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
