@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from inference.records import check_threshold
 from models.errors import SlantError, say as _say
 
 INSTALL_HINT = "--engine ray needs Ray: pip install -e '.[ray]'"
@@ -101,8 +102,7 @@ def score_with_ray(args) -> int:
 
 def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     """Score ``args.inputs`` into ``args.out`` with Ray; the CLI and the benchmark share this."""
-    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
-        raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
+    check_threshold(args.threshold, "--threshold")
     out, fmt = _output(args)
     address = getattr(args, "address", None)
     model = _model_path(args.model, remote=bool(address))
@@ -125,21 +125,21 @@ def run(args, *, workers: int | None = None, quiet: bool = False) -> RunStats:
     try:
         if not workers:
             workers = max(1, int(ray.available_resources().get("CPU", 1) // cpus))
-        return _execute(ray, files, args, (model, stance_model), out, fmt, workers, cpus, quiet)
+        return _execute(ray, files, args, model, stance_model, out, fmt, workers, cpus, quiet)
     finally:
         if started_here:
             ray.shutdown()
 
 
-def _execute(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
+def _execute(ray, files, args, model, stance_model, out, fmt, workers, cpus, quiet) -> RunStats:
     with warnings.catch_warnings():  # Ray's internal deprecation notes and tuning hints are not for users
         warnings.filterwarnings("ignore", module=r"ray(\.|$)")
         # Write tasks take ray_remote_args only (no named num_cpus yet) but Ray already calls it deprecated.
         warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
-        return _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet)
+        return _execute_quietly(ray, files, args, model, stance_model, out, fmt, workers, cpus, quiet)
 
 
-def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) -> RunStats:
+def _execute_quietly(ray, files, args, model, stance_model, out, fmt, workers, cpus, quiet) -> RunStats:
     from ray.data import DataContext
 
     ctx = DataContext.get_current()
@@ -159,7 +159,6 @@ def _execute_quietly(ray, files, args, model, out, fmt, workers, cpus, quiet) ->
     # On a cluster Ray Data restarts actors lost with their node. On one machine a lost actor (killed for
     # memory) would fail again, and the restart option makes Ray core log a scary line on every run.
     restarts = {} if getattr(args, "address", None) else {"max_restarts": 0}
-    model, stance_model = model
     ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "stance_model": stance_model,
                                                             "threshold": args.threshold,
                                                             "targets": not getattr(args, "no_targets", False),

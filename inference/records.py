@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from models.errors import SlantError
+
+
+def check_threshold(threshold, what: str = "threshold") -> None:
+    """The framing threshold is a probability: checked by the CLI's engines before any model
+    loads and by ``Scorer`` for the Python API, with one message (``what`` names the option)."""
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                  or not 0.0 <= threshold <= 1.0):
+        raise SlantError(f"{what} {threshold!r}: must be a probability between 0 and 1")
+
 
 @dataclass
 class Span:

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from inference.formats import WRITERS
 from inference.reading import Document, ReadProblem, iter_documents, looks_english, refuse_output_over_input
-from inference.records import ArticleScore
+from inference.records import ArticleScore, check_threshold
 from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
 from inference.summary import summarize
@@ -116,8 +116,7 @@ def score_inputs(args) -> int:
 
         return score_with_ray(args)
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
-    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
-        raise SlantError(f"--threshold {args.threshold}: must be a probability between 0 and 1")
+    check_threshold(args.threshold, "--threshold")  # before the model loads
     fmt = _choose_format(args)
     if not getattr(args, "resume", False):  # a resumed output is this command's own
         refuse_output_over_input(args.output, args.inputs, writes=FORMAT_EXTS.get(fmt, ()))

@@ -20,7 +20,7 @@ import torch
 from inference import ner_process
 from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, target_voices, voices
-from inference.records import ArticleScore, SentenceScore, Span, Target
+from inference.records import ArticleScore, SentenceScore, Span, Target, check_threshold
 from inference.stance import check_stance_folder, stance_inputs, stance_probs
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
@@ -62,9 +62,7 @@ class Scorer:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
             precision = "bf16" if bf16 else "fp32"
-        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
-                                      or not 0.0 <= threshold <= 1.0):
-            raise SlantError(f"threshold {threshold!r}: must be a probability between 0 and 1")
+        check_threshold(threshold)
         self.loaded = loaded
         self.threshold = loaded.threshold if threshold is None else threshold
         self.span_threshold = float(loaded.meta.get("span_threshold", 0.5))
@@ -139,8 +137,6 @@ class Scorer:
         if not isinstance(self._stance, LoadedModel):
             try:
                 stance = load_for_scoring(self._stance)
-            except ModelUnavailable:
-                raise
             except SlantError as e:  # every input would fail on it: stop the run
                 raise ModelUnavailable(str(e)) from None
             if not stance.arch.stance_head:
