@@ -7,7 +7,6 @@ pay for it, and pairs are batched by length like sentences are.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import torch
 from inference.batching import length_batches, pad_batch
 from inference.targets import Mention
 from models.errors import SlantError
-from models.model_folder import check_folder
+from models.model_folder import read_config
 from models.precision import autocast
 from training.calibration import softmax_with_temperature
 from training.features import crop_to_marker, mark_target, query_tails
@@ -29,11 +28,7 @@ def check_stance_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise SlantError(f"stance model {folder}: no such directory; check the --stance-model path "
                          "(--stance-model default uses the shipped one)")
-    check_folder(folder)
-    try:
-        has_head = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("stance_head")
-    except (OSError, ValueError, AttributeError):
-        raise SlantError(f"stance model {folder}: config.json is corrupt; re-copy the folder or retrain") from None
+    has_head = read_config(folder).stance_head
     if not has_head:
         raise SlantError(f"stance model {folder} has no stance head; pass a folder trained with configs/stance.yaml "
                          "(or --stance-model default for the shipped one)")

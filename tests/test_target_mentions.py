@@ -1,4 +1,5 @@
-"""Target mentions start and end with the name: no emoji, quotes or "&" at their edges."""
+"""Target mentions: found, capped, grouped across an article, and trimmed to the name (no emoji,
+quotes or "&" at their edges)."""
 from types import SimpleNamespace
 
 import pytest
@@ -47,3 +48,69 @@ def test_a_mention_with_no_letter_or_digit_left_is_dropped():
 def test_spacy_mentions_are_trimmed_too():
     sentence = "🇺🇸 Donald Trump 👨‍👩‍👧 blasted the plan."
     assert [(m.text, m.start, m.end) for m in find_mentions([sentence])[0]] == [("Donald Trump", 3, 15)]
+
+
+def test_group_mentions_joins_surnames_and_possessives():
+    from inference.targets import Mention, group_mentions
+
+    rows = [[Mention(0, 0, 11, "Kim Jong Un", "PERSON"), Mention(0, 20, 26, "Russia", "GPE")],
+            [Mention(1, 0, 3, "Kim", "PERSON"), Mention(1, 10, 16, "Shoigu", "GPE")],
+            [Mention(2, 0, 13, "Sergei Shoigu", "PERSON"), Mention(2, 20, 28, "Russia's", "GPE")],
+            [Mention(3, 0, 16, "the Soviet Union", "GPE")]]
+    group_mentions(rows)
+    assert rows[1][0].entity == "Kim Jong Un"
+    assert rows[1][1].entity == "Sergei Shoigu" and rows[1][1].type == "PERSON"
+    assert rows[2][1].entity == "Russia" and rows[3][0].entity == "Soviet Union"
+
+
+def targets_as_if_found(sentences, found):
+    """``article_targets`` with the recogniser's mentions given (spaCy bypassed)."""
+    import inference.targets as targets
+
+    real = targets.find_mentions
+    targets.find_mentions = lambda s, nlp=None: [list(row) for row in found]
+    try:
+        return targets.article_targets(sentences, object())
+    finally:
+        targets.find_mentions = real
+
+
+def test_names_found_once_are_found_again_where_the_recogniser_missed_them():
+    from inference.targets import Mention
+
+    sentences = ["Kim Jong Un met Putin in Vladivostok.", "Kim said the price was right.",
+                 "The Kim Jong-Un government bought arms.", "Price said North Korea met the Washington Post.",
+                 "Washington said no to Korea.", "Putin's aide, Mr Putin Jr, left.", "A Larry Cook's Stop Mandatory Vaccination Facebook page.",
+                 "Facebook pulled it.", "Price rises hit shoppers."]
+    found = [[Mention(0, 0, 11, "Kim Jong Un", "PERSON"), Mention(0, 16, 21, "Putin", "PERSON")], [], [],
+             [Mention(3, 0, 5, "Price", "PERSON"), Mention(3, 11, 22, "North Korea", "GPE")],
+             [Mention(4, 0, 10, "Washington", "GPE")], [],
+             [Mention(6, 2, 50, "Larry Cook's Stop Mandatory Vaccination Facebook", "PERSON")], [], []]
+    rows = targets_as_if_found(sentences, found)
+    got = [[(m.text, m.entity) for m in row] for row in rows]
+    assert got[1] == [("Kim", "Kim Jong Un")]                      # a Korean name's first word
+    assert got[2] == [("Kim Jong-Un", "Kim Jong Un")]              # hyphen or space, one name
+    assert got[3] == [("Price", "Price"), ("North Korea", "North Korea")]  # "Washington Post" is not Washington
+    assert got[4] == [("Washington", "Washington")]                # "Korea" alone was never found: not looked up
+    assert got[5] == [("Putin", "Putin")]                          # "Putin Jr" runs on into a capitalised word
+    assert got[7] == []   # an odd "person" lends no word to look up
+    assert got[8] == []   # a one-word name the article also writes in lower case ("the price") is not looked up
+
+
+def test_a_name_the_recogniser_typed_two_ways_is_added_and_grouped_with_its_usual_type():
+    from inference.targets import Mention
+
+    sentences = ["Vladivostok hosted it.", "They flew to Vladivostok.", "In Vladivostok, rain.", "Vladivostok waited."]
+    found = [[Mention(0, 0, 11, "Vladivostok", "PERSON")], [Mention(1, 13, 24, "Vladivostok", "GPE")],
+             [Mention(2, 3, 14, "Vladivostok", "GPE")], []]  # one slip, two right, one missed
+    rows = targets_as_if_found(sentences, found)
+    assert [(m.text, m.type) for row in rows for m in row] == [("Vladivostok", "GPE")] * 4
+
+
+def test_find_mentions_caps_and_filters_with_spacy():
+    from inference.targets import MAX_TARGETS_PER_SENTENCE, find_mentions
+
+    names = ", ".join(f"{n} Smith" for n in ["Anna", "Bob", "Carl", "Dora", "Emil", "Fay", "Gus", "Hana", "Ivan", "Jill"])
+    found = find_mentions([f"{names} met Joe Biden in Paris.", "nothing here at all.", ""])
+    assert len(found) == 3 and len(found[0]) == MAX_TARGETS_PER_SENTENCE
+    assert found[1] == [] and found[2] == []
