@@ -7,17 +7,22 @@ piece of corpus text (group names, titles, sentences, URLs) is escaped, and
 sentences are highlighted through :func:`inference.highlight.html_sentence`,
 which escapes before it marks; a corpus holding ``<script>`` renders inert.
 Links to articles are kept only for http(s) URLs (never ``javascript:``).
+Headings, column names, notes and the p-value format come from
+:mod:`inference.report_words`, shared with the Markdown report, and rows come
+in the report's own order, so the page and the numbers files agree.
 """
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlparse
 
 from inference.highlight import COLOURS, html_sentence
 from inference.report_stance import StanceCell, fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import ci_chart, distribution_chart, fmt_value, heatmap
-from inference.report_text import plural
+from inference.report_words import (EXAMPLES_TITLE, NA_NOTE, NO_EXAMPLES, NO_SPANS, ONE_GROUP, ORDER_NOTE,
+                                    STANCE_TITLE, VOICE_NOTE, count, fmt_p, framed_note, group_columns, pair_columns,
+                                    pairs_note, plural, safe_url, stance_missing, story_columns, story_empty,
+                                    story_missing, story_note, topics_cells, topics_note)
 
 __all__ = ["render_html", "safe_url"]
 
@@ -39,16 +44,6 @@ blockquote .src{display:block;color:#666;font-size:.85em;margin-top:.2em} mark{p
 """
 
 
-def safe_url(url: str) -> str | None:
-    """``url`` if it is an absolute http(s) link, else None (no ``javascript:``, no local files)."""
-    url = (url or "").strip()
-    try:
-        parsed = urlparse(url)
-    except ValueError:
-        return None
-    return url if parsed.scheme in ("http", "https") and parsed.netloc else None
-
-
 def _ci(e: Estimate, metric: str) -> str:
     if e.value is None:
         return '<span class="ci">n/a</span>'
@@ -57,54 +52,76 @@ def _ci(e: Estimate, metric: str) -> str:
 
 
 def _p(p: float | None) -> str:
-    return "n/a" if p is None else ("&lt;0.001" if p < 0.001 else f"{p:.3f}")
+    return escape(fmt_p(p))
 
 
-def _group_table(report: CorpusReport, by: str) -> str:
-    head = "".join(f"<th>{escape(METRICS[m][3])}</th>" for m in METRICS)
+def _note(text: str, ident: str = "") -> str:
+    """A note paragraph ("" for no note), its text escaped."""
+    return f'<p class="note"{f" id={ident!r}" if ident else ""}>{escape(text)}</p>' if text else ""
+
+
+def _head(columns: list[str], names: int = 1) -> str:
+    """A table head; the first ``names`` columns hold names (left-aligned)."""
+    return "<thead><tr>" + "".join(f'<th{" class=name" if i < names else ""}>{escape(c)}</th>'
+                                   for i, c in enumerate(columns)) + "</tr></thead>"
+
+
+def _group_table(report: CorpusReport, by: str, anchors: dict[str, str]) -> str:
     rows = []
     for g in report.groups:
         cells = "".join(f"<td>{_ci(g.estimates[m], m)}</td>" for m in METRICS)
-        rows.append(f'<tr><td class="name"><a href="#group-{_anchor(g.name)}">{escape(g.name)}</a></td>'
+        rows.append(f'<tr><td class="name"><a href="#{anchors[g.name]}">{escape(g.name)}</a></td>'
                     f"<td>{g.articles:,}</td><td>{g.sentences:,}</td><td>{g.words:,}</td>{cells}</tr>")
-    return (f'<table id="group-table" class="groups"><thead><tr><th class="name">{escape(by)}</th><th>articles</th>'
-            f"<th>sentences</th><th>words</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f'<table id="group-table" class="groups">{_head(group_columns(by))}<tbody>{"".join(rows)}</tbody>'
+            "</table>")
 
 
 def _pairwise(report: CorpusReport) -> str:
     if not report.pairwise:
-        return '<p class="note">One group only: nothing to compare.</p>'
-    metric = report.pairwise[0].metric
-    order = sorted(report.pairwise, key=lambda c: (c.p_holm is None, c.p_holm or 1.0, -abs(c.diff.value or 0)))
+        return _note(ONE_GROUP)
     rows = []
-    for c in order[:MAX_PAIRS]:
+    for c in report.pairwise[:MAX_PAIRS]:      # already in report_stats.pair_order, as in every format
         sig = c.p_holm is not None and c.p_holm < 0.05
-        rows.append(f'<tr{" class=sig" if sig else ""}><td class="name">{escape(c.a)}</td><td class="name">{escape(c.b)}'
-                    f"</td><td>{_ci(c.diff, metric)}</td><td>{_p(c.p)}</td><td>{_p(c.p_holm)}</td></tr>")
-    more = (f'<p class="note">{len(order) - MAX_PAIRS} more pairs (least significant) are in the CSV/JSON output.</p>'
-            if len(order) > MAX_PAIRS else "")
-    return (f'<table id="pairwise-table"><thead><tr><th class="name">A</th><th class="name">B</th>'
-            f"<th>A − B, {escape(METRICS[metric][3])}</th><th>p (permutation)</th><th>p (Holm)</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{more}")
+        rows.append(f'<tr{" class=sig" if sig else ""}><td class="name">{escape(c.a)}</td>'
+                    f'<td class="name">{escape(c.b)}</td><td>{_ci(c.diff, c.metric)}</td><td>{_p(c.p)}</td>'
+                    f"<td>{_p(c.p_holm)}</td></tr>")
+    more = len(report.pairwise) - MAX_PAIRS
+    return (f"<p>{escape(pairs_note(report))} Rows in red: Holm p &lt; 0.05.</p>"
+            f'<div class="scroll"><table id="pairwise-table">{_head(pair_columns(), 2)}<tbody>{"".join(rows)}</tbody>'
+            "</table></div>"
+            + _note(f"{more} more pairs, the last in this order, are in the Markdown, CSV and JSON output." if more > 0
+                    else ""))
 
 
-def _same_story(report: CorpusReport, story: str) -> str:
+def _same_story(report: CorpusReport, by: str, story: str) -> str:
     if not report.same_story:
-        return '<p class="note">No story was covered by more than one group: no same-story comparison.</p>'
+        return _note(story_empty(by, story), "same-story-note")
     rows = "".join(
         f'<tr{" class=sig" if r.p_holm is not None and r.p_holm < 0.05 else ""}><td class="name">{escape(r.group)}</td>'
         f"<td>{r.stories}</td><td>{r.articles}</td><td>{r.others}</td><td>{_ci(r.diff, PRIMARY)}</td>"
         f"<td>{_p(r.p)}</td><td>{_p(r.p_holm)}</td></tr>" for r in report.same_story)
-    return (f'<table id="same-story-table"><thead><tr><th class="name">group</th><th>shared {escape(plural(story))}</th>'
-            "<th>its articles</th><th>others' articles</th><th>group − others (mean over stories)</th>"
-            f"<th>p (permutation within story)</th><th>p (Holm)</th></tr></thead><tbody>{rows}</tbody></table>")
+    return (f'<table id="same-story-table">{_head(story_columns(by, story))}<tbody>{rows}</tbody></table>'
+            + _note(story_missing(report, by, story)))
 
 
-def _anchor(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in name.lower())[:60] or "group"
+def _anchors(names: list[str]) -> dict[str, str]:
+    """One distinct element id per group: "fox news" and "fox-news" (or two long names alike in their first
+    60 characters) once shared an id, and the table's link led to the wrong section; a group named "table"
+    took the id of the group table itself."""
+    out: dict[str, str] = {}
+    taken = {"group-table"}
+    for name in names:
+        base = "group-" + ("".join(ch if ch.isalnum() else "-" for ch in name.lower())[:60] or "x")
+        ident, k = base, 1
+        while ident in taken:
+            k += 1
+            ident = f"{base}-{k}"
+        out[name] = ident
+        taken.add(ident)
+    return out
 
 
-def _examples(report: CorpusReport) -> str:
+def _examples(report: CorpusReport, anchors: dict[str, str]) -> str:
     out = []
     for g in report.groups:
         phrases = ", ".join(f"{escape(p)} <span class=ci>({n})</span>" for p, n in g.top_phrases) or \
@@ -116,8 +133,8 @@ def _examples(report: CorpusReport) -> str:
             link = f'<a href="{escape(url)}" rel="noopener noreferrer">{label}</a>' if url else label
             quotes.append(f"<blockquote>{html_sentence(e.sentence)}<span class=src>score {e.score:.2f} · {link}"
                           f"{'' if not e.title else ' · ' + escape(e.article)}</span></blockquote>")
-        body = "".join(quotes) or '<p class="note">No framed sentence in the author\'s voice.</p>'
-        out.append(f'<section class="group" id="group-{_anchor(g.name)}"><h3>{escape(g.name)}</h3>'
+        body = "".join(quotes) or _note(NO_EXAMPLES)
+        out.append(f'<section class="group" id="{anchors[g.name]}"><h3>{escape(g.name)}</h3>'
                    f'<p class="phrases"><b>Top loaded phrases:</b> {phrases}</p>{body}</section>')
     return "".join(out)
 
@@ -138,7 +155,7 @@ def _stance_cell(c: StanceCell | None) -> str:
     ci = f"{fmt_polarity(e.low)} to {fmt_polarity(e.high)}" if e.has_ci else "n/a"
     tip = f"{c.negative} negative · {c.neutral} neutral · {c.positive} positive"
     return (f'<td{_stance_colour(e.value)} title="{tip}">{fmt_polarity(e.value)}<br><span class="ci">95% CI {ci}'
-            f'</span><br><span class="ci">{c.mentions} mentions · {c.articles} articles</span></td>')
+            f'</span><br><span class="ci">{count(c.mentions, "mention")} · {count(c.articles, "article")}</span></td>')
 
 
 def _stance(report: CorpusReport, by: str) -> str:
@@ -146,7 +163,7 @@ def _stance(report: CorpusReport, by: str) -> str:
     st = report.stance
     if st is None:
         return ""
-    head = ("<h2>Stance toward people, organisations and countries</h2><p>Mean polarity (P(positive) − "
+    head = (f"<h2>{escape(STANCE_TITLE)}</h2><p>Mean polarity (P(positive) − "
             f"P(negative), from −1 to +1) of each {escape(by)}'s mentions of a target in its own voice; quotes are "
             "left out. Red: negative on average, green: positive. The 95% interval comes from resampling the "
             f"articles that name the target. Shown: targets named {st.min_mentions}+ times by {st.min_groups}+ "
@@ -160,7 +177,7 @@ def _stance(report: CorpusReport, by: str) -> str:
         if any(cells):
             rows.append(f'<tr><td class="name">{escape(g.name)}</td>{"".join(_stance_cell(c) for c in cells)}</tr>')
     return (head + f'<div class="scroll"><table id="stance-table"><thead><tr><th class="name">{escape(by)}</th>'
-            f"{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+            f"{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>" + _note(stance_missing(report, by)))
 
 
 def render_html(report: CorpusReport, *, by: str, story: str | None = None, title: str | None = None) -> str:
@@ -168,17 +185,17 @@ def render_html(report: CorpusReport, *, by: str, story: str | None = None, titl
     m = report.meta
     title = title or f"Framing by {by}"
     legend = "".join(f'<mark style="background:{c}">{escape(t.replace("_", " "))}</mark>' for t, c in COLOURS.items())
-    spans_note = "" if m.get("spans_available", True) else \
-        '<p class="note">This model has no span head: loaded phrases are not marked.</p>'
+    spans_note = "" if m.get("spans_available", True) else _note(NO_SPANS)
+    anchors = _anchors([g.name for g in report.groups])
     story_html = ""
     if story:
         groups = [g.name for g in report.groups]
         heat = heatmap(report.topics, groups, "chart-topics") if report.topics else ""
-        story_html = (f"<h2>Same {escape(story)}, different {escape(plural(by))}</h2><p>Each group against all the "
-                      f"others, only on the {escape(plural(story))} both covered: per {escape(story)}, the group's framed-sentence rate "
-                      "minus the others'; averaged over them. This removes differences that come from <i>what</i> a "
-                      "group covers.</p>" + _same_story(report, story) +
-                      f'<h2>By {escape(story)}</h2><div class="scroll">{heat}</div>')
+        story_html = (f"<h2>Same {escape(story)}, different {escape(plural(by))}</h2><p>{escape(story_note(by, story))}"
+                      f"</p>{_same_story(report, by, story)}<h2>By {escape(story)}</h2>"
+                      f"<p>{escape(topics_cells(story))}</p>{_note(topics_note(report, story), 'topics-note')}"
+                      f'<div class="scroll">{heat}</div>')
+    label, per_words = METRICS[PRIMARY][3], METRICS["per_1000_words"][3]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
@@ -186,26 +203,23 @@ def render_html(report: CorpusReport, *, by: str, story: str | None = None, titl
 <title>{escape(title)}</title><style>{_STYLE}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p class="meta">{m.get("articles", 0):,} articles in {m.get("groups", 0)} groups from {escape(str(m.get("corpus", "")))}
-· model {escape(str(m.get("model", "")))} (framing threshold {m.get("threshold") or 0:.2f})
-· {m.get("bootstrap")} bootstrap resamples, seed {m.get("seed")} · generated {escape(str(m.get("generated", "")))}</p>
-<p class="note">A sentence counts as <i>framed</i> when the model's calibrated score reaches the threshold. Rates are
-pooled over a group's articles; the 95% intervals come from resampling whole articles, so a group whose framing
-sits in a few articles gets a wide interval. A group with a single article has no interval (n/a). Sentences inside
-quotation marks are counted apart: a group is not charged for what its sources said.</p>
+<p class="meta">{count(m.get("articles", 0), "article")} in {count(m.get("groups", 0), "group")} from
+{escape(str(m.get("corpus", "")))} · model {escape(str(m.get("model", "")))}
+· {m.get("bootstrap")} bootstrap resamples of articles, seed {m.get("seed")}
+· generated {escape(str(m.get("generated", "")))}</p>
+<p class="note">{escape(framed_note(report))} {escape(NA_NOTE)} {escape(VOICE_NOTE)}</p>
 <h2>Groups</h2>
-<div class="scroll">{_group_table(report, by)}</div>
-{ci_chart(report.groups, PRIMARY, "Framed-sentence rate, author's voice (95% CI)", "chart-rates")}
-{ci_chart(report.groups, "per_1000_words", "Framed sentences per 1,000 words (95% CI)", "chart-per-words")}
+<p class="note">{escape(ORDER_NOTE)}</p>
+<div class="scroll">{_group_table(report, by, anchors)}</div>
+{ci_chart(report.groups, PRIMARY, f"{label[:1].upper()}{label[1:]} (95% CI)", "chart-rates")}
+{ci_chart(report.groups, "per_1000_words", f"{per_words.capitalize()} (95% CI)", "chart-per-words")}
 {distribution_chart(report.groups, "chart-distribution")}
 <h2>Pairwise differences</h2>
-<p>Difference in the framed-sentence rate in the author's voice, with a bootstrap 95% interval; p-values from a
-permutation test on articles, Holm-corrected for the {len(report.pairwise)} comparisons. Rows in red: Holm p &lt; 0.05.</p>
-<div class="scroll">{_pairwise(report)}</div>
+{_pairwise(report)}
 {story_html}
 {_stance(report, by)}
-<h2>Loaded phrases and the most framed sentences</h2>
+<h2>{escape(EXAMPLES_TITLE)}</h2>
 <p class="legend">{legend}</p>{spans_note}
-{_examples(report)}
+{_examples(report, anchors)}
 </body></html>
 """

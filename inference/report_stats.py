@@ -20,6 +20,13 @@ Why the choices:
   outlet often has a single article per story.
 * A group with a single article has a value but no interval ("n/a"): one
   article cannot show how much articles vary.
+* Only the two framed-sentence rates are split by voice. The mean score and
+  the framed sentences per 1,000 words count every sentence, quotes included
+  (the words are the whole article's), and their labels say so: a reader must
+  not take them for the outlet's own voice.
+* Every list has one documented order, set here and nowhere else, so the
+  four output formats list the same rows in the same order
+  (:func:`pair_order`: the HTML and Markdown tables sorted pairs differently).
 
 All randomness comes from one seeded ``numpy.random.Generator``: the same
 corpus and seed give the same report.
@@ -37,20 +44,23 @@ from inference.report_collect import ArticleStats, Collector
 if TYPE_CHECKING:  # report_stance builds on this module's estimates, so it is imported where it is used
     from inference.report_stance import StanceTable
 
-__all__ = ["Estimate", "GroupStats", "Comparison", "StoryComparison", "TopicCell", "CorpusReport",
-           "METRICS", "PRIMARY", "ratio_estimate", "holm", "compare_pair", "same_story", "build_report"]
+__all__ = ["Estimate", "GroupStats", "Comparison", "StoryComparison", "TopicCell", "CorpusReport", "METRICS",
+           "PRIMARY", "MAX_TOPICS", "ratio_estimate", "holm", "pair_order", "compare_pair", "same_story",
+           "build_report"]
 
 #: metric name -> (numerator field, denominator field, scale, label)
 METRICS: dict[str, tuple[str, str, float, str]] = {
     "author_rate": ("author_framed", "author", 1.0, "framed-sentence rate, author's voice"),
     "quote_rate": ("quote_framed", "quote", 1.0, "framed-sentence rate, in quotes"),
-    "mean_score": ("score_sum", "sentences", 1.0, "mean framing score"),
-    "per_1000_words": ("framed", "words", 1000.0, "framed sentences per 1,000 words"),
+    "mean_score": ("score_sum", "sentences", 1.0, "mean framing score, quotes included"),
+    "per_1000_words": ("framed", "words", 1000.0, "framed sentences per 1,000 words, quotes included"),
 }
 #: The metric groups are compared on.
 PRIMARY = "author_rate"
 #: Shared stories from which a same-story interval is given even when an outlet has one article per story.
 MIN_STORIES_FOR_CI = 5
+#: Topics (stories) shown in the per-topic table: the most covered ones.
+MAX_TOPICS = 40
 _CHUNK_CELLS = 2_000_000  # bootstrap/permutation matrices are built in chunks of about this many cells
 
 
@@ -296,7 +306,7 @@ def _draw(pool: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     return pool[rng.integers(0, len(pool), size=(size, len(pool)))]
 
 
-def topic_cells(arts: list[ArticleStats], max_topics: int = 40) -> list[TopicCell]:
+def topic_cells(arts: list[ArticleStats], max_topics: int = MAX_TOPICS) -> list[TopicCell]:
     """Author-voice framed rate per (group, topic), plus per topic over all groups (group "")."""
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     per_topic: dict[str, int] = defaultdict(int)
@@ -313,12 +323,24 @@ def topic_cells(arts: list[ArticleStats], max_topics: int = 40) -> list[TopicCel
     return [TopicCell(g, t, n, (f / d if d else None)) for (g, t), (n, f, d) in sorted(sums.items()) if t in keep]
 
 
+def pair_order(c: Comparison) -> tuple:
+    """The one order of the pairwise rows in every format: Holm p ascending (untested pairs, with no
+    p-value, last), then raw p, then the larger absolute difference, then the two names, so ties
+    never fall back on the order the pairs were built in."""
+    diff = c.diff.value
+    return (c.p_holm is None, c.p_holm if c.p_holm is not None else 0.0, c.p if c.p is not None else 0.0,
+            diff is None, -abs(diff) if diff is not None else 0.0, c.a, c.b)
+
+
 # ---- the whole report ---------------------------------------------------------------------
 
 def build_report(collector: Collector, *, resamples: int = 1000, seed: int = 0, stories: bool = False,
                  phrases: int = 10, meta: dict | None = None, stance_min_mentions: int | None = None,
                  stance_targets: int | None = None) -> CorpusReport:
-    """Every figure of the report from the collected articles (groups sorted by author-voice rate, highest first).
+    """Every figure of the report from the collected articles.
+
+    Groups are sorted by author-voice rate, highest first, ties by name, a group with no author-voice
+    sentence last; pairs by :func:`pair_order`; same-story rows follow the groups.
 
     ``stance_min_mentions`` / ``stance_targets``: see :func:`inference.report_stance.stance_table` (None: its defaults).
     """
@@ -349,17 +371,20 @@ def build_report(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
                 for i, a in enumerate(names) for b in names[i + 1:]]
     for c, adj in zip(pairwise, holm([c.p for c in pairwise])):
         c.p_holm = adj
+    pairwise.sort(key=pair_order)   # after their draws: sorting changes no number
 
     story_rows: list[StoryComparison] = []
     topics: list[TopicCell] = []
+    stories_total = 0
     if stories:
         story_rows = [r for g in names if (r := same_story(collector.articles, g, resamples=resamples, rng=rng))]
         for r, adj in zip(story_rows, holm([r.p for r in story_rows])):
             r.p_holm = adj
         topics = topic_cells(collector.articles)
+        stories_total = len({a.story for a in collector.articles if a.story})
     info = {"bootstrap": resamples, "seed": seed, "metric": PRIMARY, "metrics": {k: v[3] for k, v in METRICS.items()},
             "articles": len(collector.articles), "groups": len(groups), "spans_available": collector.spans_available,
-            "threshold": collector.threshold, **(meta or {})}
+            "threshold": collector.threshold, "stories_total": stories_total, **(meta or {})}
     stance = stance_table(collector, resamples=resamples, seed=seed, by=str(info.get("by") or "outlet"),
                           min_mentions=MIN_MENTIONS if stance_min_mentions is None else stance_min_mentions,
                           top=TOP_TARGETS if stance_targets is None else stance_targets)

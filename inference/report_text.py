@@ -3,7 +3,10 @@
 HTML is for reading; these are for pasting into a paper (Markdown), for further
 analysis (JSON has everything, CSV is one tidy long table: one row per figure,
 with its interval and p-values, so a spreadsheet or pandas can pivot it; the
-stance table's rows are ``section=stance``, ``other`` = the target).
+stance table's rows are ``section=stance``, ``other`` = the target). Every
+format lists rows in the report's own order (:mod:`inference.report_stats`)
+and takes its column names, notes and p-value format from
+:mod:`inference.report_words`, so the four files tell the same story.
 """
 from __future__ import annotations
 
@@ -16,22 +19,38 @@ from inference.highlight import markdown_sentence
 from inference.report_stance import fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import fmt_value
+from inference.report_words import (EXAMPLES_TITLE, NA_NOTE, NO_EXAMPLES, NO_SPANS, ONE_GROUP, ORDER_NOTE,
+                                    STANCE_TITLE, VOICE_NOTE, count, fmt_p, framed_note, group_columns, pair_columns,
+                                    pairs_note, plural, safe_url, stance_missing, story_columns, story_empty,
+                                    story_missing, story_note, topics_cells, topics_note)
 
-__all__ = ["render_markdown", "render_json", "render_csv", "CSV_COLUMNS"]
+__all__ = ["render_markdown", "render_json", "render_csv", "CSV_COLUMNS", "plural"]
 
 CSV_COLUMNS = ["section", "group", "other", "metric", "value", "ci_low", "ci_high", "p", "p_holm", "articles"]
 
 
 def _md(text: str) -> str:
-    """Markdown-safe text: <, > and & escaped, quotes left as written (titles read "&#x27;" before)."""
-    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+    """Markdown-safe text: <, > and & escaped, and the characters Markdown would read as markup (a group
+    named "*x*" showed as an italic x); quotes left as written (titles read "&#x27;" before)."""
+    text = escape(str(text), quote=False)
+    for ch in "\\`*_[]":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plural(noun: str) -> str:
-    """A column name as a plural heading: "stories", "topics", "leanings" ("storys" before)."""
-    if noun[-1:] == "y" and noun[-2:-1] not in tuple("aeiou"):
-        return noun[:-1] + "ies"
-    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+def _code(text: str) -> str:
+    """A code span: its content is shown as written, so it is not entity-escaped ("&amp;" showed there)."""
+    text = str(text).replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def _line(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(columns: list[str]) -> list[str]:
+    return [_line([_md(c) for c in columns]), "|" + "---|" * len(columns)]
 
 
 def _md_ci(e: Estimate, metric: str) -> str:
@@ -41,56 +60,59 @@ def _md_ci(e: Estimate, metric: str) -> str:
     return f"{fmt_value(e.value, metric)} [{ci}]"
 
 
-def _p(p: float | None) -> str:
-    return "n/a" if p is None else f"{p:.3g}"
-
-
 def render_markdown(report: CorpusReport, *, by: str, story: str | None = None) -> str:
     m = report.meta
     lines = [f"# Framing by {_md(by)}", "",
-             f"{m.get('articles', 0):,} articles in {m.get('groups', 0)} groups from `{_md(m.get('corpus', ''))}`; "
-             f"model `{_md(m.get('model', ''))}`; {m.get('bootstrap')} bootstrap resamples of articles (seed "
-             f"{m.get('seed')}); values with [95% CI]; n/a = not available (e.g. a single article).", "",
-             "| " + " | ".join([_md(by), "articles", "sentences", "words"] + [METRICS[k][3] for k in METRICS]) + " |",
-             "|" + "---|" * (4 + len(METRICS))]
+             f"{count(m.get('articles', 0), 'article')} in {count(m.get('groups', 0), 'group')} from "
+             f"{_code(m.get('corpus', ''))} · model {_code(m.get('model', ''))} · {m.get('bootstrap')} bootstrap "
+             f"resamples of articles, seed {m.get('seed')} · generated {_md(m.get('generated', ''))}", "",
+             _md(framed_note(report)) + " Values with [95% CI]. " + _md(NA_NOTE) + " " + _md(VOICE_NOTE), "",
+             "## Groups", "", _md(ORDER_NOTE), ""] + _table(group_columns(by))
     for g in report.groups:
-        lines.append(f"| {_md(g.name)} | {g.articles} | {g.sentences} | {g.words} | "
-                     + " | ".join(_md_ci(g.estimates[k], k) for k in METRICS) + " |")
-    lines += ["", f"## Pairwise differences ({METRICS[PRIMARY][3]}; permutation p, Holm-corrected)", ""]
+        lines.append(_line([_md(g.name), f"{g.articles:,}", f"{g.sentences:,}", f"{g.words:,}"]
+                          + [_md_ci(g.estimates[k], k) for k in METRICS]))
+    lines += ["", "## Pairwise differences", ""]
     if report.pairwise:
-        lines += ["| A | B | A − B [95% CI] | p | p (Holm) |", "|---|---|---|---|---|"]
-        for c in sorted(report.pairwise, key=lambda c: (c.p_holm is None, c.p_holm or 1.0)):
-            lines.append(f"| {_md(c.a)} | {_md(c.b)} | {_md_ci(c.diff, c.metric)} | {_p(c.p)} | {_p(c.p_holm)} |")
+        lines += [_md(pairs_note(report)), ""] + _table(pair_columns())
+        for c in report.pairwise:     # already in report_stats.pair_order, as in every format
+            lines.append(_line([_md(c.a), _md(c.b), _md_ci(c.diff, c.metric), fmt_p(c.p), fmt_p(c.p_holm)]))
     else:
-        lines.append("One group only: nothing to compare.")
+        lines.append(ONE_GROUP)
     if story:
-        lines += ["", f"## Same {_md(story)}: each group against the others", ""]
+        lines += ["", f"## Same {_md(story)}, different {_md(plural(by))}", "", _md(story_note(by, story)), ""]
         if report.same_story:
-            lines += [f"| group | shared {_md(plural(story))} | its articles | others' articles | group − others [95% CI] "
-                      "| p | p (Holm) |", "|---|---|---|---|---|---|---|"]
+            lines += _table(story_columns(by, story))
             for r in report.same_story:
-                lines.append(f"| {_md(r.group)} | {r.stories} | {r.articles} | {r.others} | "
-                             f"{_md_ci(r.diff, PRIMARY)} | {_p(r.p)} | {_p(r.p_holm)} |")
+                lines.append(_line([_md(r.group), str(r.stories), str(r.articles), str(r.others),
+                                   _md_ci(r.diff, PRIMARY), fmt_p(r.p), fmt_p(r.p_holm)]))
+            if note := story_missing(report, by, story):
+                lines += ["", _md(note)]
         else:
-            lines.append("No story was covered by more than one group.")
+            lines.append(_md(story_empty(by, story)))
+        lines += ["", f"## By {_md(story)}", "", _md(topics_cells(story))]
+        if note := topics_note(report, story):
+            lines += ["", _md(note)]
         topics = sorted({c.topic for c in report.topics})
         if topics:
             cells = {(c.group, c.topic): c for c in report.topics}
-            lines += ["", f"## By {_md(story)} ({METRICS[PRIMARY][3]}, articles)", "",
-                      "| group | " + " | ".join(_md(t) for t in topics) + " |", "|---|" + "---|" * len(topics)]
+            lines += [""] + _table([by] + topics)
             for g in [g.name for g in report.groups] + [""]:
                 row = [f"{fmt_value(c.rate, PRIMARY)} ({c.articles})" if (c := cells.get((g, t))) else ""
                        for t in topics]
-                lines.append(f"| {_md(g) if g else '**all**'} | " + " | ".join(row) + " |")
+                lines.append(_line([_md(g) if g else "**all groups**"] + row))
     lines += _md_stance(report, by)
-    lines += ["", "## Loaded phrases and most framed sentences", ""]
+    lines += ["", f"## {EXAMPLES_TITLE}", ""]
+    if not m.get("spans_available", True):
+        lines += [NO_SPANS, ""]
     for g in report.groups:
         lines.append(f"### {_md(g.name)}")
-        lines.append("Top phrases: " + (", ".join(f"{_md(p)} ({n})" for p, n in g.top_phrases) or "none marked"))
+        lines.append("Top loaded phrases: " + (", ".join(f"{_md(p)} ({n})" for p, n in g.top_phrases) or "none marked"))
         lines.append("")
         for e in g.examples:
-            lines.append(f"- {markdown_sentence(e.sentence)} — *{_md(e.title or e.article)}* ({e.score:.2f})"
-                         + (f" <{_md(e.url)}>" if e.url else ""))
+            url = safe_url(e.url)
+            lines.append(f"- {markdown_sentence(e.sentence)} — score {e.score:.2f} · *{_md(e.title or e.article)}*"
+                         + (f" <{url}>" if url else ""))
+        lines += [NO_EXAMPLES] if not g.examples else []
         lines.append("")
     return "\n".join(lines)
 
@@ -100,18 +122,19 @@ def _md_stance(report: CorpusReport, by: str) -> list[str]:
     st = report.stance
     if st is None:
         return []
-    lines = ["", "## Stance toward people, organisations and countries (author's voice)", ""]
+    lines = ["", f"## {STANCE_TITLE}", ""]
     if not st.targets:
         return lines + [f"{_md(st.note)}."]
     lines += [f"Mean polarity (P(positive) − P(negative), from −1 to +1) of each {_md(by)}'s mentions in its own "
               f"voice, [95% CI] from resampling articles, (mentions/articles). Targets named {st.min_mentions}+ "
-              f"times by {st.min_groups}+ groups; blank: fewer mentions in that group. Quotes are left out.", "",
-              f"| {_md(by)} | " + " | ".join(_md(t.entity) for t in st.targets) + " |",
-              "|---|" + "---|" * len(st.targets)]
+              f"times by {st.min_groups}+ groups; blank: fewer mentions in that group. Quotes are left out.", ""]
+    lines += _table([by] + [t.entity for t in st.targets])
     for g in report.groups:
         cells = [st.cell(g.name, t.entity) for t in st.targets]
         if any(cells):
-            lines.append(f"| {_md(g.name)} | " + " | ".join(_md_stance_cell(c) for c in cells) + " |")
+            lines.append(_line([_md(g.name)] + [_md_stance_cell(c) for c in cells]))
+    if note := stance_missing(report, by):
+        lines += ["", _md(note)]
     return lines
 
 
