@@ -70,7 +70,7 @@ class MarkdownWriter:
         o = self.out
         o.write(f"## {html.escape(article.doc)}\n\n")
         o.write(f"Framing rate (author voice) {summary.framing_rate_author:.0%} of {summary.author_sentences} sentences; "
-                f"in quotes {summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}.\n\n")
+                f"in quotes {summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score (all sentences) {summary.mean_score:.2f}.\n\n")
         if summary.top_phrases:
             o.write("Top loaded phrases: " + ", ".join(f"{html.escape(p)} ({n})" for p, n in summary.top_phrases) + "\n\n")
         if summary.main_targets:
@@ -101,7 +101,7 @@ class HtmlWriter:
         o = self.out
         o.write(f"<section><h2>{html.escape(article.doc)}</h2><p>Framing rate (author voice) "
                 f"<b>{summary.framing_rate_author:.0%}</b> of {summary.author_sentences} sentences; in quotes "
-                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}.</p>\n")
+                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score (all sentences) {summary.mean_score:.2f}.</p>\n")
         if summary.main_targets:
             o.write("<p>Main targets (author's stance): " + "; ".join(
                 f'<span class="st {t["author_stance"] or ""}">{html.escape(target_line(t))}</span>'

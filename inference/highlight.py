@@ -35,8 +35,15 @@ def html_sentence(sent: SentenceScore) -> str:
     return "".join(out)
 
 
-def markdown_sentence(sent: SentenceScore) -> str:
-    def esc(t: str) -> str:
-        return html.escape(t, quote=False).replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+def markdown_text(text: str) -> str:
+    """Markdown-safe text for a table cell or list item: <, > and & escaped, and every character
+    Markdown would read as markup (``_`` ``*`` `` ` `` ``[`` ``]`` ``\\`` and the table's ``|``)
+    backslash-escaped, so "snake_case_name" or "[1]" in an article shows as written."""
+    text = html.escape(str(text), quote=False)
+    for ch in "\\`*_[]|":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\r", " ").replace("\n", " ")
 
-    return "".join(esc(t) if sp is None else f"**{esc(t)}**" for t, sp in _pieces(sent))
+
+def markdown_sentence(sent: SentenceScore) -> str:
+    return "".join(markdown_text(t) if sp is None else f"**{markdown_text(t)}**" for t, sp in _pieces(sent))

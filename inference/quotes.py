@@ -5,8 +5,8 @@ reports ``voice="quote"`` for attributed speech and ``"author"`` otherwise.
 A short scare quote inside the author's own sentence (``its 'pariah'
 leader``) is the author's choice of words and stays ``"author"``.
 
-Quotation marks are matched per paragraph (one line of the text) with a small
-stack, so that nested quotes, curly and straight marks, and apostrophes
+Quotation marks are matched per paragraph (a line of the text, or a run of
+wrapped lines: :func:`inference.segment.paragraph_spans`) with a small stack, so that nested quotes, curly and straight marks, and apostrophes
 (``North Korea’s``, ``Shoigu's``) do not derail each other. News style leaves
 a quotation open at the end of a paragraph when the same speaker continues in
 the next one (which then opens with a quote mark); that case is kept open to
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from inference.segment import Segment
+from inference.segment import Segment, paragraph_spans
 
 __all__ = ["quoted_ranges", "voices", "target_voices", "SPEECH_VERBS"]
 
@@ -56,7 +56,6 @@ _DOUBLE_OPEN, _DOUBLE_CLOSE = "“", "”"
 _SINGLE_OPEN, _SINGLE_CLOSE = "‘", "’"
 _OPENER_BEFORE = set(" \t([{—–-/\"“‘:") | {""}
 _CLOSER_AFTER = set(" \t)]}.,;:!?—–-/\"”’…") | {""}
-_LINE = re.compile(r"[^\r\n\u2028\u2029]+")
 _MARK = re.compile("[\"“”'‘’]")
 
 
@@ -71,7 +70,7 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
 
 def _quotes(text: str) -> list[tuple[int, int, int]]:
     """``(content_start, content_end, mark_end)`` for each top-level quotation."""
-    lines = [m.span() for m in _LINE.finditer(text) if not m.group().isspace()]
+    lines = paragraph_spans(text)
     out: list[tuple[int, int, int]] = []
     for i, (ls, le) in enumerate(lines):
         next_opens = i + 1 < len(lines) and text[lines[i + 1][0]:lines[i + 1][1]].lstrip()[:1] in "\"“'‘"
@@ -168,7 +167,8 @@ def voices(text: str, segments: list[Segment]) -> list[str]:
             cs, ce, me = quotes[qi]
             a, b = max(cs - 1, seg.start), min(me, seg.end)  # marks count as quoted
             inside += sum(1 for c in text[a:b] if not c.isspace())
-        if inside / nonspace < QUOTED_SHARE and not _short_attribution(text, seg, outside[si], seg_quotes[si], quotes):
+        if (inside / nonspace < QUOTED_SHARE and not _short_attribution(text, seg, outside[si], seg_quotes[si], quotes)
+                and not _framed_by_attribution(text, seg, seg_quotes[si], quotes)):
             continue
         for qi in seg_quotes[si]:
             if qi not in cache:
@@ -193,6 +193,38 @@ def _short_attribution(text: str, seg: Segment, outside: str, qis: list[int], qu
         len(_WORD.findall(text[max(quotes[q][0], seg.start):min(quotes[q][1], seg.end)])) for q in qis
     )
     return in_words >= 3 and in_words >= out_words
+
+
+#: In '"…," said Sen. John Smith, a Republican from Texas.' the speech verb comes within this
+#: many words after the quotation (room for '"…," a spokesman for the Ministry of Defence said').
+LEAD_WORDS = 10
+_VERB_BEFORE_QUOTE = re.compile(r"\b(?:" + "|".join(SPEECH_VERBS) + r")\s*[,:]\s*$", re.IGNORECASE)
+_SPEECH_WORDS = frozenset(SPEECH_VERBS)
+
+
+def _framed_by_attribution(text: str, seg: Segment, qis: list[int], quotes: list[tuple[int, int, int]]) -> bool:
+    """The sentence is a quotation plus its attribution, however long the speaker's title.
+
+    '"This is a disgrace," said Sen. John Smith, a Republican from Texas.': the sentence opens
+    with the quotation, which ends in a comma, "!" or "?", and a speech verb follows within
+    :data:`LEAD_WORDS` words. 'Smith, a Republican from Texas, said: "This is a disgrace."':
+    the quotation, a sentence of its own (capitalised), closes the sentence right after a speech
+    verb and a colon or comma; '…, which, as a reporter explained, "could slow visas."' is the
+    author's sentence ending in a quoted phrase. Both are
+    speech whatever the share of quoted characters; a scare quote ('He called it "a
+    disgrace."', '"Pariah" states are dangerous') has neither shape.
+    """
+    cs, ce, me = quotes[qis[0]]
+    if cs - 1 <= seg.start:
+        closing = text[max(cs, ce - 2):min(me + 1, seg.end)]
+        lead = _WORD.findall(text[me:seg.end])[:LEAD_WORDS]
+        if re.search(r"[,!?]\W*$", closing) and any(w.lower() in _SPEECH_WORDS for w in lead):
+            return True
+    cs, ce, me = quotes[qis[-1]]
+    tail = text[me:seg.end].strip()
+    opening = text[cs:ce].lstrip("\"'“‘ ")[:1]
+    return (cs - 1 > seg.start and (me >= seg.end or not _WORD.search(tail)) and opening.isupper()
+            and bool(_VERB_BEFORE_QUOTE.search(text[seg.start:cs - 1])))
 
 
 def _outside_text(text: str, seg: Segment, quotes: list[tuple[int, int, int]]) -> str:

@@ -202,9 +202,10 @@ def _chunk_stream(path: str, texts: Iterable[str], opts: ReadOptions) -> Iterato
 
 
 def _cut_point(buf: str, target: int) -> int:
-    """Index just after a blank line (else a newline, else a space) near ``target``."""
+    """Index just after a blank line (else a line break, else a space) near ``target``; Windows
+    (CRLF) and old-Mac (CR) breaks count, or a CR-only file was cut mid-sentence at a space."""
     lo = target // 2
-    for sep in ("\n\n", "\n", " "):
+    for sep in ("\n\n", "\r\n\r\n", "\r\r", "\n", "\r", " "):
         i = buf.rfind(sep, lo, target + len(sep))
         if i >= 0:
             return i + len(sep)
@@ -212,17 +213,26 @@ def _cut_point(buf: str, target: int) -> int:
 
 
 _HTML_START = re.compile(r"\A\s*(?:<!doctype\s+html|<html)", re.IGNORECASE)
+# A fragment (a CMS body field, a copied <article>): opens with a block tag and closes one.
+_FRAGMENT_START = re.compile(r"\A\s*<(?:p|div|article|section|main|body|h[1-6]|ul|ol|blockquote|table|figure|header)"
+                             r"\b[^<>]*>", re.IGNORECASE)
+_CLOSING_TAG = re.compile(r"</(?:p|div|article|section|main|body|h[1-6]|ul|ol|li|blockquote|table|figure|header)\s*>",
+                          re.IGNORECASE)
 
 
 def _text_doc(path: str, doc_id: str, text: str, opts: ReadOptions) -> Iterator[Item]:
     if not text.strip():
         yield empty_problem(path)
         return
-    if _HTML_START.match(text[:200]):
-        yield ReadProblem(path, f"{path}: looks like HTML; scoring the article text extracted "
-                          "from it — pass it as a .html file to silence this", False)
-        yield from _html_doc(path, text, opts, doc_id=doc_id)
-        return
+    page = bool(_HTML_START.match(text[:200]))
+    if page or (_FRAGMENT_START.match(text[:1000]) and _CLOSING_TAG.search(text)):
+        items = list(_html_doc(path, text, opts, doc_id=doc_id))
+        if page or any(isinstance(item, Document) for item in items):
+            yield ReadProblem(path, f"{path}: looks like HTML; scoring the article text extracted "
+                              "from it — pass it as a .html file to silence this", False)
+            yield from items
+            return
+        # a fragment too short for the extractor ("<p>Short.</p>") is scored as it is, as before
     yield Document(doc_id, text, opts.meta())
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from html import escape
 
-from inference.highlight import markdown_sentence
+from inference.highlight import markdown_sentence, markdown_text
 from inference.report_stance import fmt_polarity
 from inference.report_stats import METRICS, PRIMARY, CorpusReport, Estimate
 from inference.report_svg import fmt_value
@@ -29,13 +28,7 @@ __all__ = ["render_markdown", "render_json", "render_csv", "CSV_COLUMNS", "plura
 CSV_COLUMNS = ["section", "group", "other", "metric", "value", "ci_low", "ci_high", "p", "p_holm", "articles"]
 
 
-def _md(text: str) -> str:
-    """Markdown-safe text: <, > and & escaped, and the characters Markdown would read as markup (a group
-    named "*x*" showed as an italic x); quotes left as written (titles read "&#x27;" before)."""
-    text = escape(str(text), quote=False)
-    for ch in "\\`*_[]":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("|", "\\|").replace("\n", " ")
+_md = markdown_text  # one escaping for report text and highlighted sentences
 
 
 def _code(text: str) -> str:

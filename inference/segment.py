@@ -10,9 +10,19 @@ it we add what news text needs and pysbd does not know about:
 
 * every non-empty line is a paragraph, because plain-text news dumps put one
   paragraph per line (headlines and list items then fall out as their own
-  segments for free);
-* a few boundary repairs (a split right after ``Mr.``/``Gen.``/``Jan.``, a
-  sentence that starts with the lowercase tail of a quotation);
+  segments for free); except in hard-wrapped text (wire copy, e-mail, text
+  saved at 70-odd columns), where a paragraph is a run of wrapped lines, or
+  every line break would cut a sentence in two (:func:`paragraph_spans`);
+* a few boundary repairs: a split right after ``Mr.``/``Gen.``/``Jan.``,
+  before ``, said`` ("Gov. Gavin Newsom, D-Calif., said"), or between
+  "3:45 p.m." and "ET"; a sentence that starts with the tail of a quotation
+  ('"Stop!" he said.', '"Why?" Sen. Smith asked.') or with its closing mark
+  alone; and a split pysbd misses between two quotations ('called it
+  "unacceptable." "We will respond," he said.');
+* a sentence never starts or ends with invisible characters (zero-width
+  space, soft hyphen, BOM), and text with no letter or digit is no sentence
+  of its own: a "* * *" or "---" divider is skipped, a lone "👍" or "..."
+  after a sentence joins it;
 * social-media embeds (tweet text ending in ``pic.twitter.com/...`` and the
   ``— Name (@handle) Date`` line under it) are kept whole so the scorer can
   skip them with :func:`is_embed_line` / :func:`embed_flags`;
@@ -22,12 +32,13 @@ it we add what news text needs and pysbd does not know about:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
 
-__all__ = ["Segment", "segment", "is_embed_line", "embed_flags"]
+__all__ = ["Segment", "segment", "paragraph_spans", "is_embed_line", "embed_flags"]
 
 #: Paragraphs longer than this are pre-split before pysbd (it gets slow: ~0.2 s
 #: for 16k characters, ~2.7 s for 65k).
@@ -42,7 +53,8 @@ class Segment:
 
     ``start``/``end`` are offsets into the original text given to
     :func:`segment`; ``text == original[start:end]`` with surrounding
-    whitespace excluded. ``paragraph`` counts non-empty lines from 0.
+    whitespace (and invisible characters) excluded. ``paragraph`` counts the
+    paragraphs of :func:`paragraph_spans` from 0.
     """
 
     start: int
@@ -71,6 +83,13 @@ _ENDS_WITH_MONTH = re.compile(rf"(?:^|[\s(\"“‘'])(?:{_MONTHS})\.$")
 # Dotted initialisms such as U.S., U.K., U.N., E.U. or D.C.
 _ENDS_WITH_INITIALISM = re.compile(r"(?:^|[\s(\"“‘'])(?:[A-Z]\.){2,}$")
 _QUOTE_OR_BANG_END = re.compile(r"[!?,][\"'”’]?$|[\"'”’]$")
+# A quotation closed with "!", "?" or "," followed by a capitalised speaker: '"Why?" Smith asked'.
+_BANG_QUOTE_END = re.compile(r"[!?,][\"”’']$")
+# "3:45 p.m." then a time zone: pysbd ends the sentence at "p.m." (ambiguous in general, not here).
+_ENDS_WITH_CLOCK = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
+_TIME_ZONE = re.compile(r"(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|IST|JST|AEST|AEDT)\b")
+# pysbd does not split between two quotations: 'it "unacceptable." "We will respond," he said.'
+_QUOTE_AFTER_QUOTE = re.compile(r"[.!?][\"”]\s+(?=[\"“][A-Z])")
 
 # Embeds. Twitter/X attribution line: "— Name (@handle) September 5, 2023".
 _EMBED_ATTRIBUTION = re.compile(
@@ -128,20 +147,22 @@ def _segmenter() -> pysbd.Segmenter:
 def segment(text: str) -> list[Segment]:
     """Split ``text`` into sentence :class:`Segment` objects, in order.
 
-    Paragraphs are lines (blank lines and single newlines both separate
-    them); sentences come from pysbd plus the repairs described in the module
+    Paragraphs come from :func:`paragraph_spans` (lines, or runs of wrapped
+    lines); sentences from pysbd plus the repairs described in the module
     docstring. Offsets index into ``text`` itself.
     """
-    lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
-    lines = [(s, e) for s, e in lines if not text[s:e].isspace()]
+    paras = paragraph_spans(text)
     out: list[Segment] = []
-    for para, (start, end) in enumerate(lines):
+    for para, (start, end) in enumerate(paras):
         body = text[start:end]
-        next_body = text[lines[para + 1][0]:lines[para + 1][1]] if para + 1 < len(lines) else ""
+        next_body = text[paras[para + 1][0]:paras[para + 1][1]] if para + 1 < len(paras) else ""
         if is_embed_line(body) or _EMBED_ATTRIBUTION.match(next_body.strip()):
             spans = [(0, len(body))]  # an embed stays whole
         else:
-            spans = _repair(body, _sentence_spans(body))
+            # pysbd reads a line break inside a wrapped paragraph as a sentence end; a space
+            # in its place keeps every offset (one character for one).
+            flat = _BREAK_CHAR.sub(" ", body)
+            spans = _repair(flat, _split_between_quotes(flat, _sentence_spans(flat)))
         for s, e in spans:
             s, e = _strip(body, s, e)
             if s < e:
@@ -149,10 +170,77 @@ def segment(text: str) -> list[Segment]:
     return out
 
 
+# Line breaks, as str.splitlines() has them minus the rare controls (\v, \f, \x1c-\x1e, \x85).
+_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_BREAK_CHAR = re.compile(r"[\r\n\u2028\u2029]")
+# The start of a list item or a heading: never the wrapped tail of the line before.
+_ITEM_START = re.compile(r"\s*(?:[-*•–—>#]|\d{1,3}[.)]\s|[a-z][.)]\s)")
+# A line that ends a sentence (or a heading that ends with a colon).
+_LINE_END = re.compile(r"[.!?:;\"”’)\]…]$")
+#: Hard-wrapped text: the longest line is at most this wide (wrapping is at 60-80 columns) ...
+WRAP_MAX_WIDTH = 100
+#: ... a wrapped line is at least this share of the longest one ...
+WRAP_FILL = 0.6
+#: ... and at least this many full lines run on into the next line, most of them mid-sentence.
+WRAP_MIN_LINES = 3
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each paragraph of ``text``: the lines that hold a letter or digit.
+
+    Why lines: plain-text news dumps put one paragraph per line. Hard-wrapped
+    text (every line filled to about the same width, most of them ending
+    mid-sentence) joins a line to the next unless a blank line, a shorter
+    line, a deeper indent, or a list item or heading ends the paragraph.
+    Whitespace-only lines, lines of invisible characters and dividers ("* * *",
+    "---") are no paragraph. :mod:`inference.quotes` matches quotation marks
+    per paragraph with the same spans.
+    """
+    lines = [m.span() for m in _LINE.finditer(text) if _has_word(m.group())]
+    if len(lines) < WRAP_MIN_LINES + 1:
+        return lines
+    width = max(len(text[s:e].rstrip()) for s, e in lines)
+    if width > WRAP_MAX_WIDTH:
+        return lines
+    runs_on = [_runs_on(text, lines[i], lines[i + 1], width) for i in range(len(lines) - 1)]
+    full = [i for i, r in enumerate(runs_on) if r]
+    mid = [i for i in full if not _LINE_END.search(text[lines[i][0]:lines[i][1]].rstrip())]
+    if len(mid) < WRAP_MIN_LINES or 2 * len(mid) < len(full):
+        return lines  # short lines ending in full stops: one paragraph per line
+    out = [lines[0]]
+    for i in range(1, len(lines)):
+        if runs_on[i - 1]:
+            out[-1] = (out[-1][0], lines[i][1])
+        else:
+            out.append(lines[i])
+    return out
+
+
+def _runs_on(text: str, line: tuple[int, int], nxt: tuple[int, int], width: int) -> bool:
+    """Could ``nxt`` be the wrapped continuation of ``line`` in text wrapped at ``width``?"""
+    body, after = text[line[0]:line[1]], text[nxt[0]:nxt[1]]
+    if len(body.rstrip()) < WRAP_FILL * width or _ITEM_START.match(after) or _ITEM_START.match(body):
+        return False  # list items and headings stay lines of their own
+    if len(_BREAK.findall(text, line[1], nxt[0])) != 1:
+        return False  # a blank line between them
+    indent = lambda t: len(t) - len(t.lstrip())  # noqa: E731
+    return indent(after) <= indent(body)  # an indented line opens a paragraph
+
+
+def _has_word(t: str) -> bool:
+    return any(c.isalnum() for c in t)
+
+
+def _invisible(c: str) -> bool:
+    """Whitespace, or a format character that renders as nothing (zero-width space and
+    joiners, soft hyphen, word joiner, BOM, direction marks): never a sentence's edge."""
+    return c.isspace() or unicodedata.category(c) == "Cf"
+
+
 def _strip(s: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and s[start].isspace():
+    while start < end and _invisible(s[start]):
         start += 1
-    while end > start and s[end - 1].isspace():
+    while end > start and _invisible(s[end - 1]):
         end -= 1
     return start, end
 
@@ -214,11 +302,24 @@ def _pysbd_spans(par: str) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:]))
 
 
+def _split_between_quotes(par: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Also split where one quotation ends a sentence and the next opens another."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        for m in _QUOTE_AFTER_QUOTE.finditer(par, s, e):
+            out.append((s, m.end()))
+            s = m.end()
+        out.append((s, e))
+    return out
+
+
 def _repair(par: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge spans that pysbd split at an abbreviation or inside a quotation."""
+    """Merge spans that pysbd split at an abbreviation or inside a quotation; a span with
+    no letter or digit ("👍", "...") joins its neighbour instead of standing alone."""
     merged: list[tuple[int, int]] = []
     for s, e in spans:
-        if merged and _should_merge(par[merged[-1][0]:merged[-1][1]].rstrip(), par[s:e].lstrip()):
+        if merged and (not _has_word(par[s:e]) or not _has_word(par[merged[-1][0]:merged[-1][1]])
+                       or _should_merge(par[merged[-1][0]:merged[-1][1]].rstrip(), par[s:e].lstrip())):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
@@ -229,8 +330,10 @@ def _should_merge(prev: str, nxt: str) -> bool:
     if not prev or not nxt:
         return True
     first = nxt[0]
-    if first in "”’\"'" and len(nxt) > 1 and nxt[1] in " ,.;:!?)":
+    if first in "”’\"'" and (len(nxt) == 1 or nxt[1] in " ,.;:!?)"):
         return True  # the closing quote of the previous sentence was split off
+    if first in ",;:)]}":
+        return True  # "Gov. Gavin Newsom, D-Calif., said": no sentence starts with a comma
     if _ENDS_WITH_TITLE.search(prev):
         return True  # "Gen." / "Mr." precede a name, never end a sentence
     if _ENDS_WITH_MONTH.search(prev) and first.isdigit():
@@ -239,4 +342,17 @@ def _should_merge(prev: str, nxt: str) -> bool:
         return True  # "the U.S. military" (but "moved to the U.S. The next day")
     if first.islower() and _QUOTE_OR_BANG_END.search(prev):
         return True  # '"Stop!" he said.' split after the quotation
+    if _ENDS_WITH_CLOCK.search(prev) and _TIME_ZONE.match(nxt):
+        return True  # "3:45 p.m. ET"
+    if _BANG_QUOTE_END.search(prev) and _attribution_head().match(nxt):
+        return True  # '"Shameful!" Sen. John Smith shouted.'
     return False
+
+
+@lru_cache(maxsize=1)
+def _attribution_head() -> re.Pattern:
+    """One to four capitalised words (a name, "Sen. John Smith") then a speech verb. Imported
+    here: :mod:`inference.quotes` owns the verbs and imports this module."""
+    from inference.quotes import SPEECH_VERBS
+
+    return re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,4}(?:" + "|".join(SPEECH_VERBS) + r")\b")

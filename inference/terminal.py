@@ -36,7 +36,7 @@ class TerminalWriter:
         c.print()
         c.print(f"[bold]Summary[/]: {summary.sentences} sentences; framing rate (author) "
                 f"[bold]{summary.framing_rate_author:.0%}[/] of {summary.author_sentences}, in quotes "
-                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score {summary.mean_score:.2f}")
+                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score (all sentences) {summary.mean_score:.2f}")
         if summary.top_phrases:
             c.print("Top loaded phrases: " + ", ".join(f"{p} ({n})" for p, n in summary.top_phrases),
                     markup=False, emoji=False)

@@ -104,3 +104,28 @@ def test_reported_speech_gives_its_targets_the_speakers_voice():
                          "Russia") == "author"
     assert _target_voice("Moscow is shrugging off accusations that it buys arms from Kim Jong Un.", "Kim") == "author"
     assert _target_voice("Biden is a disgrace.", "Biden", voice="quote") == "quote"
+
+
+def test_quotation_with_a_long_attribution_is_the_sources():
+    """News style names the speaker with a title after the quotation; the quoted share of the
+    sentence is then under half, yet the framing ("disgrace") is the senator's, not the outlet's."""
+    assert _run('"This is a disgrace," said Sen. John Smith, a Republican from Texas.')[0][1] == "quote"
+    assert _run('"We will win," a spokesman for the Ministry of Defence said on Monday.')[0][1] == "quote"
+    assert _run('Sen. John Smith, a Republican from Texas, said: "This is a disgrace."')[0][1] == "quote"
+    assert _run('"Shameful!" Sen. John Smith shouted at reporters outside the court.')[0][1] == "quote"
+    # scare quotes and titles keep the author's voice
+    assert _run('Officials called the plan "a disgrace" on Monday, as critics said.')[0][1] == "author"
+    assert _run('Officials said the plan was "a disgrace."')[0][1] == "author"
+    assert _run('"Pariah" states are dangerous, critics of the regime say.')[0][1] == "author"
+
+
+def test_quotation_wrapped_across_lines_is_matched():
+    text = ("The Senate on Tuesday passed a sweeping budget bill after a long\n"
+            "overnight session, and sent the measure on to the House of the\n"
+            "Congress. Sen. John Smith, a Republican from Texas, said: \"We\n"
+            "will repeal this bill as soon as we have the votes to do it.\"\n"
+            "Democrats called it a historic win for the working families.\n")
+    segs = segment(text)
+    assert [v for v in voices(text, segs)] == ["author", "quote", "author"]
+    assert [text[a:b] for a, b in quoted_ranges(text)] == [
+        "We\nwill repeal this bill as soon as we have the votes to do it."]

@@ -268,3 +268,29 @@ def test_corpus_edge_rows(tmp_path):
     docs, (p,) = _read(g)
     assert [(d.doc_id, d.meta) for d in docs] == [("1", {"outlet": ""})]
     assert p.message.startswith(f"{g}:3: 4 fields") and not p.fatal
+
+
+def test_html_fragment_in_txt_is_extracted_and_a_tiny_one_kept_as_text(tmp_path):
+    """A CMS body field or a copied <article> has no <html>/<!doctype>; its tags were scored
+    as sentences ("</p>")."""
+    f = tmp_path / "body.txt"
+    f.write_text("<p>The minister said the plan was a <em>disgrace</em>. Critics agreed.</p>\n"
+                 "<p>Second paragraph here.</p>\n", encoding="utf-8")
+    (doc,), (p,) = _read(f)
+    assert not p.fatal and "looks like HTML" in p.message
+    assert doc.text == "The minister said the plan was a disgrace. Critics agreed.\nSecond paragraph here."
+    (doc,), probs = _read("-", stdin=io.StringIO("<p>Short.</p>"))  # too short for the extractor
+    assert probs == [] and doc.text == "<p>Short.</p>"
+    (doc,), probs = _read("-", stdin=io.StringIO("<b>Bold</b> claims were made on Monday."))
+    assert probs == [] and doc.text.startswith("<b>")
+
+
+def test_huge_old_mac_file_is_cut_at_line_breaks(monkeypatch):
+    """CR-only (and CRLF) text is cut at a line break, never inside a sentence at a space."""
+    import inference.reading as reading
+    monkeypatch.setattr(reading, "CHUNK_CHARS", 100)
+    for nl in ("\r", "\r\n"):
+        para = "The council met on Monday. Officials said the vote would happen next week." + nl
+        docs = list(reading._chunk_stream("old.txt", [para * 20], reading.ReadOptions("text", None, False)))
+        assert len(docs) > 2 and all(d.text.endswith(nl) for d in docs)
+        assert "".join(d.text for d in docs) == para * 20

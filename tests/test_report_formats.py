@@ -207,3 +207,18 @@ def test_a_cut_per_story_table_says_so_in_both_formats():
     page, md, _, _ = every_format(report, story="story")
     note = f"Only the {MAX_TOPICS} most covered of {MAX_TOPICS + 2} stories are shown, in every format"
     assert note in page and note in md
+
+
+def test_highlighted_sentences_escape_every_markdown_character():
+    """A sentence's own underscores, brackets and backticks show as written in the Markdown views
+    (before, only * and | were escaped, so "snake_case_name" turned italic and "[1](x)" a link)."""
+    from inference.highlight import markdown_sentence
+    from inference.records import SentenceScore, Span
+
+    text = "A_b_c called [1](javascript:x) a `pariah` | <b>"
+    sent = SentenceScore(doc="d", index=0, paragraph=0, start=10, end=10 + len(text), text=text, score=0.9,
+                         label="framing", voice="author",
+                         spans=[Span(start=10 + text.index("pariah"), end=10 + text.index("pariah") + 6, text="pariah",
+                                     score=0.8, technique="loaded_language")])
+    md = markdown_sentence(sent)
+    assert md == r"A\_b\_c called \[1\](javascript:x) a \`**pariah**\` \| &lt;b&gt;"
