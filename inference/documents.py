@@ -23,12 +23,16 @@ class Document:
     ``offset + segment.start`` addresses the original. ``meta`` holds corpus
     columns other than text/id (outlet, title, date, url...) and
     ``meta["per_line"] = True`` when each line is to be scored as one unit.
+    ``quotations`` are ``(start, end)`` ranges of ``text`` that the source itself
+    marks as quotations (an HTML page's ``<blockquote>``: its plain text keeps no
+    quotation marks, :mod:`inference.html_text`).
     """
 
     doc_id: str
     text: str
     meta: dict = field(default_factory=dict)
     offset: int = 0
+    quotations: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

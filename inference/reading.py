@@ -238,11 +238,6 @@ def _text_doc(path: str, doc_id: str, text: str, opts: ReadOptions) -> Iterator[
 
 # --- HTML ---------------------------------------------------------------------
 
-_NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//*[@role='contentinfo']"]
-"""Pruned before extraction: on a short page trafilatura's fallback extractors keep menu text
-("Home | About") that its main pass drops; these elements never hold the article."""
-
-
 _BULK = r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<svg\b.*?</svg\s*>|data:[^\"'\s)>]{256,}"
 _BULK_BYTES, _BULK_STR = re.compile(_BULK.encode(), re.I | re.S), re.compile(_BULK, re.I | re.S)
 
@@ -261,7 +256,9 @@ def _html_doc(path: str, html: bytes | str, opts: ReadOptions, doc_id: str | Non
     """Main article text via trafilatura (it detects the charset of bytes itself); imported
     here, because only HTML needs it and its import costs 0.12 s of every cold start."""
     try:
-        import trafilatura
+        import trafilatura  # noqa: F401  (checked here: its import is what fails in a broken install)
+
+        from inference.html_text import extract_article
     except ImportError as e:  # a broken install (lxml without lxml_html_clean) fails this file, not the run
         yield ReadProblem(path, f"{path}: cannot extract HTML text ({e.msg.splitlines()[0] if e.msg else e}); "
                           "reinstall Slant (pip install -e .) or save the article body as a .txt file", True)
@@ -275,11 +272,11 @@ def _html_doc(path: str, html: bytes | str, opts: ReadOptions, doc_id: str | Non
                           f"images) is more than the {HTML_MAX_BYTES // 2**20} MB Slant parses as one page; save the "
                           "article text as a .txt file (large text files are read in chunks)", True)
         return
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, prune_xpath=_NEVER_ARTICLE)
+    text, quotations = extract_article(html)
     if not text or not text.strip():
         yield ReadProblem(path, f"{path}: found no article text in this HTML page; save the "
                           "article body as a .txt file and pass that instead", True)
         return
-    yield Document(doc_id or path, text, opts.meta({"format": "html"}))
+    yield Document(doc_id or path, text, opts.meta({"format": "html"}), quotations=quotations)
 
 

@@ -27,7 +27,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +58,11 @@ def cache_path_for(output: str | Path) -> Path:
     return Path(output).resolve().parent / CACHE_NAME
 
 
-def text_key(text: str) -> str:
+def text_key(text: str, quotations: Sequence[tuple[int, int]] = ()) -> str:
+    """The article's cache key: its text, and the quotation ranges its page marks (they change
+    voices, so the same text with and without them is scored apart; without, the key is unchanged)."""
+    if quotations:
+        text += "\0quotations:" + ",".join(f"{a}-{b}" for a, b in quotations)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -131,9 +135,9 @@ class ScoreCache:
                           "the disk is full — free space or choose another output folder with -o (the cache is not "
                           "damaged)")
 
-    def get(self, text: str, doc: str, threshold: float) -> ArticleScore | None:
+    def get(self, text: str, doc: str, threshold: float, quotations: Sequence[tuple[int, int]] = ()) -> ArticleScore | None:
         row = self.db.execute("SELECT record FROM scores WHERE model=? AND text_sha256=?",
-                              (self.model, text_key(text))).fetchone()
+                              (self.model, text_key(text, quotations))).fetchone()
         if row is None:
             return None
         try:
@@ -141,10 +145,10 @@ class ScoreCache:
         except (zlib.error, ValueError, TypeError, KeyError):
             return None  # a damaged or older-format row is simply scored again
 
-    def put(self, text: str, article: ArticleScore) -> None:
+    def put(self, text: str, article: ArticleScore, quotations: Sequence[tuple[int, int]] = ()) -> None:
         try:
             self.db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
-                            (self.model, text_key(text), _encode(article)))
+                            (self.model, text_key(text, quotations), _encode(article)))
             self.db.commit()
         except sqlite3.DatabaseError as e:  # e.g. the disk filled up mid-run: what is committed stays
             raise self._error(e) from None
@@ -183,12 +187,12 @@ class ScoringRun:
                       disable=not (self.progress and self.console.is_terminal)) as bar:
             task = bar.add_task("score", total=self.total, note="")
             for art in self.articles:
-                scores = self.cache.get(art.text, art.id, self.scorer.threshold)
+                scores = self.cache.get(art.text, art.id, self.scorer.threshold, art.quotations)
                 if scores is not None:
                     self.cached += 1
                 else:
                     try:
-                        scores = self.scorer.score(art.text, doc=art.id)
+                        scores = self.scorer.score(art.text, doc=art.id, quotations=art.quotations)
                     except ModelUnavailable:
                         raise  # every article would fail the same way
                     except SlantError as e:
@@ -196,7 +200,7 @@ class ScoringRun:
                         self.warn(f"{art.where}: {e}; article skipped")
                         bar.update(task, advance=1)
                         continue
-                    self.cache.put(art.text, scores)
+                    self.cache.put(art.text, scores, art.quotations)
                     self.scored += 1
                 bar.update(task, advance=1, note=f"{self.cached} cached")
                 yield art, scores

@@ -17,7 +17,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference.corpus_rows import Lines
@@ -44,6 +44,7 @@ class Article:
     url: str = ""
     date: str = ""
     where: str = ""        # "<path>:<line>" or the file path, for messages
+    quotations: list[tuple[int, int]] = field(default_factory=list)  # an HTML page's block quotations
 
 
 Warn = Callable[[str], None]
@@ -246,6 +247,7 @@ class Corpus:
                 self.bad(f"{p}: not inside an outlet sub-folder; file skipped — move it to {self.path}/<outlet>/")
                 continue
             parts: list[str] = []
+            quotations: list[tuple[int, int]] = []
             for item in iter_documents([str(p)]):
                 if isinstance(item, ReadProblem):
                     if item.fatal:
@@ -258,9 +260,11 @@ class Corpus:
                     self.warn(f"{p}: longer than {ARTICLE_MAX_CHARS // 2**20} M characters; only its first "
                               f"{item.offset:,} were scored as one article")
                     break
+                quotations += [(item.offset + a, item.offset + b) for a, b in item.quotations]
                 parts.append(item.text)
             if parts:
-                yield Article(id=rel.as_posix(), text="".join(parts), group=rel.parts[0], title=p.stem, where=str(p))
+                yield Article(id=rel.as_posix(), text="".join(parts), group=rel.parts[0], title=p.stem, where=str(p),
+                              quotations=quotations)
 
 
 def _cell(value) -> str:

@@ -87,7 +87,7 @@ def score_document(scorer: Scorer, doc: Document) -> ArticleScore:
                                            offset=doc.offset)
         return ArticleScore(doc=doc.doc_id, sentences=sentences, threshold=scorer.threshold,
                             spans_available=scorer.spans_available, targets_available=scorer.targets_available)
-    return scorer.score(doc.text, doc=doc.doc_id, offset=doc.offset)
+    return scorer.score(doc.text, doc=doc.doc_id, offset=doc.offset, quotations=doc.quotations)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ window score, never silently truncated.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,8 +185,13 @@ class Scorer:
         self._attach_targets(records)
         return records
 
-    def score(self, text: str, doc: str = "-", *, offset: int = 0) -> ArticleScore:
-        """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``)."""
+    def score(self, text: str, doc: str = "-", *, offset: int = 0,
+              quotations: Sequence[tuple[int, int]] = ()) -> ArticleScore:
+        """Segment an article and score every sentence; offsets refer to ``text`` (+ ``offset``).
+
+        ``quotations``: ``(start, end)`` ranges of ``text`` that its source marks as quotations
+        without quotation marks (an HTML page's ``<blockquote>``, as the reader finds them): a
+        sentence wholly inside one is in a source's voice, and so are the targets named there."""
         if not isinstance(text, str):
             raise TypeError(f"score takes the article as str, not {type(text).__name__}"
                             + ("; decode the bytes first" if isinstance(text, bytes) else ""))
@@ -196,8 +202,9 @@ class Scorer:
         segs = segment(text)
         probs, spans = self._infer([s.text for s in segs])
         # embedded social-media posts speak in someone else's voice, like quotations
-        voice = ["quote" if embed else v for v, embed in zip(voices(text, segs), embed_flags(segs))]
-        quoted = quoted_ranges(text)
+        voice = ["quote" if embed or any(a <= seg.start and seg.end <= b for a, b in quotations) else v
+                 for seg, v, embed in zip(segs, voices(text, segs), embed_flags(segs))]
+        quoted = quoted_ranges(text) + [(int(a), int(b)) for a, b in quotations]
         records = []
         for i, (seg, p, sp) in enumerate(zip(segs, probs, spans)):
             for s in sp:
