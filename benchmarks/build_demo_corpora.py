@@ -21,13 +21,11 @@ The data root is ``--data-root``, else ``$SLANT_DATA_ROOT``. MBIC's articles com
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
 import os
 import re
-import sys
 import zipfile
 from collections.abc import Iterator
 from html import unescape
@@ -37,6 +35,8 @@ from urllib.parse import urlparse
 
 from models.errors import SlantError
 from training.data_mbic import mbic_articles
+
+from script_args import ScriptParser, fail, make_folder, output_folder, run
 
 # ---- HTML fragment to text ---------------------------------------------------------------------
 
@@ -136,25 +136,22 @@ def write_jsonl(rows: Iterator[dict], path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("out", type=Path, help="folder to write the corpora into (outside the repository)")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=output_folder, help="folder to write the corpora into (outside the repository)")
     ap.add_argument("--data-root", type=Path, default=os.environ.get("SLANT_DATA_ROOT"),
                     help="folder holding mbic/ and lim2020_biased_sentences/ (default: $SLANT_DATA_ROOT)")
     args = ap.parse_args(argv)
     if not args.data_root or not Path(args.data_root).is_dir():
-        print("build_demo_corpora: error: no data root; pass --data-root DIR or set SLANT_DATA_ROOT", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+        fail("no data root; pass --data-root DIR or set SLANT_DATA_ROOT")
+    make_folder(args.out)
     for name, rows in (("mbic_articles.jsonl", mbic_rows), ("lim2020_articles.jsonl", lim_rows)):
         try:
             n = write_jsonl(rows(Path(args.data_root)), args.out / name)
         except (OSError, KeyError, zipfile.BadZipFile, SlantError) as e:
-            print(f"build_demo_corpora: error: {name}: {e}; check the dataset files under {args.data_root}",
-                  file=sys.stderr)
-            return 2
+            fail(f"{name}: {e}; check the dataset files under {args.data_root}")
         print(f"wrote {args.out / name}: {n} articles")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

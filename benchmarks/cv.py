@@ -22,7 +22,6 @@ trained on in its fold): the honest figure for BABE, whose label is confounded w
 """
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import statistics
@@ -31,9 +30,10 @@ import time
 from pathlib import Path
 
 from training.config import load_config
-from training.train import train
+from training.launch import saved_kind
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, fail, result_name, run
 
 
 def fold_result(best: Path, source: str) -> dict:
@@ -65,24 +65,37 @@ def held_outlets(cfg) -> list[str]:
     return sorted(set(test["outlet"]))
 
 
-def finished(best: Path) -> bool:
-    """A fold is finished when its ``best/`` folder is a complete model (``meta.json`` written last)."""
-    meta = best / "meta.json"
-    return meta.is_file() and json.loads(meta.read_text()).get("kind") == "model"
-
-
 def summary(rows: list[dict]) -> dict:
     keys = [k for k in rows[0] if k != "fold" and isinstance(rows[0][k], (int, float))]
     return {k: {"mean": statistics.mean(r[k] for r in rows),
                 "sd": statistics.stdev(r[k] for r in rows) if len(rows) > 1 else 0.0} for k in keys}
 
 
+def fold_config(args, k: int):
+    overrides = [o.replace("{fold}", str(k)) for o in args.overrides]
+    return load_config(args.config, [*overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
+
+
+def check_args(args, out: Path) -> None:
+    """Bad input is refused here, before torch is imported and before any fold trains: the config
+    and its overrides (the first fold's), the fold numbers and the run folder."""
+    if args.collect and args.only is not None:
+        fail("--collect summarises the finished folds and trains none; drop --only")
+    outside = [k for k in args.only or [] if not 0 <= k < args.folds]
+    if outside:
+        fail(f"--only {outside[0]}: the folds are numbered 0 to {args.folds - 1} (--folds {args.folds}); "
+             "pass fold numbers in that range")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; pass a folder for the folds' runs (it is created if missing)")
+    fold_config(args, (args.only or [0])[0])
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("config")
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds", type=at_least(2), default=5)
     ap.add_argument("--out")
-    ap.add_argument("--name")
+    ap.add_argument("--name", type=result_name, help="writes benchmarks/results/cv_<name>.json (default: the config's name)")
     ap.add_argument("--split", choices=("kfold", "outlet_kfold"), default="kfold",
                     help="kfold: stratified random folds; outlet_kfold: folds of whole outlets")
     ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
@@ -94,14 +107,14 @@ def main() -> None:
     args = ap.parse_intermixed_args()  # key=value overrides may come after --split and the others
     name = args.name or Path(args.config).stem
     out = Path(args.out or f"runs/cv_{name}")
-    if args.collect and args.only is not None:
-        sys.exit("error: --collect summarises the finished folds and trains none; drop --only")
+    check_args(args, out)
+    from training.train import train  # after the checks: bad input answers before torch loads (9 s)
+
     rows, missing = [], []
     for k in (args.only if args.only is not None else range(args.folds)):
-        overrides = [o.replace("{fold}", str(k)) for o in args.overrides]
-        cfg = load_config(args.config, [*overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
+        cfg = fold_config(args, k)
         best = out / f"fold{k}" / "best"
-        if not finished(best):
+        if saved_kind(best) != "model":  # meta.json is written last: a complete model
             if args.collect:
                 missing.append(k)
                 continue
@@ -118,7 +131,7 @@ def main() -> None:
     if args.only is not None:
         return
     if not rows:
-        sys.exit(f"error: no finished fold in {out}; run without --collect to train them")
+        fail(f"no finished fold in {out}; run without --collect to train them (or point --out at the run)")
     result = {"config": args.config, "overrides": args.overrides, "split": args.split, "folds": rows, "summary": summary(rows),
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if missing:  # a partial result says so in the file, not only on the terminal
@@ -130,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -12,28 +12,41 @@ thresholds. Prints macro-F1 per fold for each member and for the average; writes
 """
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import f1_score
 
-from inference.scorer import Scorer
-from training.data import load_source
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, existing_folder, fail, result_name, run
+
+
+def check_runs(runs: list[Path], folds: int) -> None:
+    """Each folder must hold a saved fold model (``fold<k>/best/meta.json``, as the loop below
+    picks members); a folder with none is refused before any model loads."""
+    for run_dir in runs:
+        if not any((run_dir / f"fold{k}" / "best" / "meta.json").is_file() for k in range(folds)):
+            fail(f"{run_dir} holds no saved fold (fold0/best … fold{folds - 1}/best); pass the --out folder "
+                 "of a benchmarks/cv.py run")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("runs", nargs="+", type=Path, help="cv.py output folders (fold0/best, fold1/best, ...)")
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--name", default="ensemble", help="writes benchmarks/results/cv_<name>.json")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", type=existing_folder, help="cv.py output folders (fold0/best, fold1/best, ...)")
+    ap.add_argument("--folds", type=at_least(1), default=5)
+    ap.add_argument("--name", type=result_name, default="ensemble", help="writes benchmarks/results/cv_<name>.json")
     args = ap.parse_args()
-    babe = load_source("babe", resolve_data_root(""))
+    check_runs(args.runs, args.folds)
+    root = resolve_data_root("")
+    from sklearn.metrics import f1_score  # the heavy imports, after the arguments are checked
+
+    from inference.scorer import Scorer
+    from training.data import load_source
+
+    babe = load_source("babe", root)
     by_id = {i: (t, y) for i, t, y in zip(babe["id"], babe["text"], babe["label"])}
     folds = []
     for k in range(args.folds):
@@ -46,7 +59,7 @@ def main() -> None:
         probs, thresholds, singles = [], [], {}
         for folder in members:
             if json.loads((folder / "splits.json").read_text())["test:babe"] != test_ids:
-                raise SystemExit(f"{folder}: its fold {k} holds other test sentences; use runs made on the same folds")
+                fail(f"{folder}: its fold {k} holds other test sentences; use runs made on the same folds")
             scorer = Scorer.load(folder, targets=False, spans=False)
             p = np.array([r.score for r in scorer.score_sentences(texts)])
             probs.append(p)
@@ -64,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -24,13 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-import torch
 from domain_mlm import news_sentences  # benchmarks/
 from encoder_pretraining import fit, pretraining_args, save_encoder, start, with_lora  # benchmarks/
 
-from models.encoders import resolve_base
-from models.precision import bf16_pays
 from training.data_root import resolve_data_root
+
+from script_args import at_least, run
 
 LEANING_LABEL = {"left": 1, "right": 1, "center": 0}
 
@@ -42,13 +41,18 @@ def leaning_rows(root: Path) -> tuple[list[tuple[str, int]], int]:
 
 
 def main() -> None:
-    ap = pretraining_args(epochs=1.0)
-    ap.add_argument("--max-length", type=int, default=128)
+    ap = pretraining_args(epochs=1.0, description=__doc__.split("\n\n")[0])
+    ap.add_argument("--max-length", type=at_least(1), default=128)
     args = ap.parse_args()
+    root = resolve_data_root(args.data_root or "")  # checked before torch loads
+    import torch
+
+    from models.encoders import resolve_base
+    from models.precision import bf16_pays
+
     start()
     from transformers import AutoTokenizer, BertModel
 
-    root = resolve_data_root(args.data_root or "")
     path = resolve_base("all-MiniLM-L6-v2")
     tok = AutoTokenizer.from_pretrained(path)
     rows, removed = leaning_rows(root)
@@ -90,4 +94,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -21,7 +21,6 @@ Measured (benchmarks/README.md, "Distillation from MPNet"): 0.785 ± 0.019 again
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -30,11 +29,14 @@ from pathlib import Path
 
 from domain_mlm import news_sentences  # benchmarks/
 
-from inference.scorer import Scorer
 from training.data_root import resolve_data_root
+
+from script_args import ScriptParser, at_least, existing_folder, fail, fraction, make_folder, output_folder, run
 
 
 def teacher_probs(teacher: Path, texts: list[str], chunk: int = 512) -> list[float]:
+    from inference.scorer import Scorer
+
     scorer = Scorer.load(teacher, spans=False, targets=False)
     probs: list[float] = []
     started = time.time()
@@ -54,29 +56,40 @@ def pseudo_rows(rows: list[tuple[str, str]], probs: list[float], hi: float, lo: 
             for n, ((text, group), p) in enumerate(framing + calm)]
 
 
+def check_teachers(teachers: Path, folds: list[int]) -> None:
+    """Every fold still to label has its teacher saved (``fold<k>/best``), checked before any loads."""
+    missing = [k for k in folds if not (teachers / f"fold{k}" / "best" / "meta.json").is_file()]
+    if missing:
+        fail(f"--teachers {teachers} has no saved model for fold {missing[0]} (fold{missing[0]}/best); pass the "
+             "--out folder of a finished benchmarks/cv.py run of configs/quality.yaml, or drop the fold from --folds")
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--teachers", required=True, help="a cv.py output folder (fold<k>/best per fold)")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--hi", type=float, default=0.8)
-    ap.add_argument("--lo", type=float, default=0.2)
-    ap.add_argument("--neutral", type=int, default=5000)
-    ap.add_argument("--limit", type=int, default=0, help="label only this many sentences (drawn at random); 0: all")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--teachers", required=True, type=existing_folder, help="a cv.py output folder (fold<k>/best per fold)")
+    ap.add_argument("--out", required=True, type=output_folder)
+    ap.add_argument("--folds", type=at_least(0), nargs="*", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--hi", type=fraction, default=0.8)
+    ap.add_argument("--lo", type=fraction, default=0.2)
+    ap.add_argument("--neutral", type=at_least(0), default=5000)
+    ap.add_argument("--limit", type=at_least(0), default=0, help="label only this many sentences (drawn at random); 0: all")
     ap.add_argument("--data-root")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads; 0 keeps torch's default")
+    ap.add_argument("--threads", type=at_least(0), default=0, help="torch threads; 0 keeps torch's default")
     args = ap.parse_args()
+    if not args.lo < args.hi:
+        fail(f"--lo {args.lo} must be below --hi {args.hi} (a sentence is framing at p >= hi, neutral at p <= lo)")
+    check_teachers(args.teachers, [k for k in args.folds if not (args.out / f"fold{k}.jsonl").is_file()])
+    root = resolve_data_root(args.data_root or "")
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    sentences, removed = news_sentences(resolve_data_root(args.data_root or ""))
+    sentences, removed = news_sentences(root)
     print(f"{removed} sentences removed as BABE's", file=sys.stderr)
     rows = [(s, f"mbic{i}") for s, i, _ in sentences]  # (sentence, its article as the split group)
     if args.limit:
         rows = random.Random(13).sample(rows, min(args.limit, len(rows)))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(Path(args.out))
     for k in args.folds:
         target = out / f"fold{k}.jsonl"
         if target.is_file():
@@ -92,4 +105,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,21 +18,26 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from encoder_pretraining import fit, pretraining_args, save_encoder, start, with_lora  # benchmarks/
 
 from inference.segment import segment
-from models.encoders import resolve_base
-from training.data import load_source
 from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
-from training.splits import norm_text
+
+from script_args import run
+
+if TYPE_CHECKING:
+    import torch
 
 
 def news_documents(root: Path, articles: list[dict] | None = None) -> tuple[list[list[str]], int]:
     """MBIC's article sentences per article (of ``articles``, MBIC's rows, read here when not
     given), minus every sentence that BABE also holds."""
+    from training.data import load_source
+    from training.splits import norm_text
+
     babe = [norm_text(t) for t in load_source("babe", root)["text"]]
     babe_set = set(babe)
     docs, removed = [], 0
@@ -82,11 +87,15 @@ def masked_batch(chunks: list[list[int]], collator) -> tuple[torch.Tensor, torch
 
 
 def main() -> None:
-    args = pretraining_args(epochs=2.0).parse_args()
+    args = pretraining_args(epochs=2.0, description=__doc__.split("\n\n")[0]).parse_args()
+    root = resolve_data_root(args.data_root or "")  # checked before torch loads
+    import torch
+
+    from models.encoders import resolve_base
+
     start()
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling
 
-    root = resolve_data_root(args.data_root or "")
     path = resolve_base("all-MiniLM-L6-v2")
     tok = AutoTokenizer.from_pretrained(path)
     collator = DataCollatorForLanguageModeling(tok, mlm_probability=0.15, return_tensors="pt")
@@ -113,4 +122,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

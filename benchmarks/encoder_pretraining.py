@@ -2,6 +2,9 @@
 loop over it, and the merged encoder written as a Hugging Face folder a config can name as
 ``model.base``. Used by ``domain_mlm.py`` (masked LM on news) and ``distant_supervision.py``
 (outlet leaning); kept apart from ``training/`` because neither recipe is part of Slant's training.
+
+Torch and the training stack are imported inside the functions, so a script built on these
+answers ``--help`` and bad arguments before they load.
 """
 from __future__ import annotations
 
@@ -13,27 +16,31 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+from script_args import ScriptParser, at_least, output_folder, positive_number
 
-from models.encoders import LORA_TARGETS
-from models.precision import bound_onednn_caches
-from training.loop import lr_factor
+if TYPE_CHECKING:
+    import torch
 
 
-def pretraining_args(epochs: float) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--epochs", type=float, default=epochs)
-    ap.add_argument("--r", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--data-root")
+def pretraining_args(epochs: float, description: str | None = None) -> argparse.ArgumentParser:
+    ap = ScriptParser(description=description)
+    ap.add_argument("--out", type=output_folder, required=True, help="folder the merged encoder is written to")
+    ap.add_argument("--epochs", type=positive_number, default=epochs)
+    ap.add_argument("--r", type=at_least(1), default=16, help="the LoRA adapter's rank")
+    ap.add_argument("--lr", type=positive_number, default=5e-4)
+    ap.add_argument("--batch-size", type=at_least(1), default=32)
+    ap.add_argument("--data-root", help="folder holding mbic/ and babe/ (default: $SLANT_DATA_ROOT)")
     return ap
 
 
 def start() -> None:
     """Seeded once, with the scorer's bounded oneDNN caches."""
+    import torch
+
+    from models.precision import bound_onednn_caches
+
     bound_onednn_caches()
     torch.manual_seed(0)
     random.seed(0)
@@ -42,6 +49,8 @@ def start() -> None:
 def with_lora(model, r: int):
     """``model`` with a LoRA adapter (rank ``r``, alpha 2r) on every linear layer of its BERT encoder."""
     from peft import LoraConfig, get_peft_model
+
+    from models.encoders import LORA_TARGETS
 
     return get_peft_model(model, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.1,
                                             target_modules=LORA_TARGETS["bert"]))
@@ -52,6 +61,10 @@ def fit(params: list[torch.nn.Parameter], n_items: int, args, batch_loss: Callab
     """AdamW with the training loop's warm-up and decay over ``args.epochs`` passes of ``n_items``
     items in shuffled batches; ``batch_loss`` gets a batch's item indices. Progress on stderr
     (with ``report()``'s text). Returns the steps taken and the smoothed final loss."""
+    import torch
+
+    from training.loop import lr_factor
+
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     steps = math.ceil(n_items / args.batch_size * args.epochs)
     warm = max(1, steps // 10)

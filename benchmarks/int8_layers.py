@@ -10,20 +10,16 @@ the time each took (single thread). Writes ``benchmarks/results/int8_layers.json
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 import warnings
 
 import numpy as np
-import torch
-from torch import nn
 
-from inference.scorer import Scorer
-from training.data import load_source
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, run
 
 GROUPS = {
     "all linear layers": lambda n: True,
@@ -35,11 +31,18 @@ GROUPS = {
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=400)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=at_least(1), default=400)
     args = ap.parse_args()
+    root = resolve_data_root("")
+    import torch  # the heavy imports, after the arguments are checked
+    from torch import nn
+
+    from inference.scorer import Scorer
+    from training.data import load_source
+
     torch.set_num_threads(1)
-    texts = list(load_source("babe", resolve_data_root(""))["text"])[: args.n]
+    texts = list(load_source("babe", root)["text"])[: args.n]
     base = Scorer.load(None, precision="fp32", targets=False)
     start = time.perf_counter()
     ref = np.array([r.score for r in base.score_sentences(texts)])
@@ -64,4 +67,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

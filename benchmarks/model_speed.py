@@ -10,23 +10,25 @@ and each folder's ratio to the first, and writes ``benchmarks/results/<--result>
 """
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
-from inference.scorer import Scorer
+from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
 from score_speed import news_sentences
+from script_args import ScriptParser, at_least, model_folder, result_name, run
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("models", nargs="+", type=Path)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--result", default="model_speed.json", help="file name under benchmarks/results/")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="+", type=model_folder())
+    ap.add_argument("--n", type=at_least(1), default=2000)
+    ap.add_argument("--repeats", type=at_least(1), default=3)
+    ap.add_argument("--result", type=result_name, default="model_speed.json", help="file name under benchmarks/results/")
     args = ap.parse_args()
+    resolve_data_root("")  # news_sentences reads BABE and PTC from it
+    from inference.scorer import Scorer  # the heavy imports, after the arguments are checked
+
     sentences = news_sentences(args.n)
     scorers = [Scorer.load(folder, targets=False) for folder in args.models]
     for scorer in scorers:
@@ -46,4 +48,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,38 +18,46 @@ writes ``benchmarks/results/onnx_speed.json``. Needs ``pip install onnxruntime o
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from inference.batching import length_batches, pad_batch
-from inference.scorer import Scorer
 from models import default_model_path
-from models.model_folder import load_model
-from training.calibration import apply_temperature
+from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
 import score_speed  # benchmarks/score_speed.py
 from score_speed import news_sentences
+from script_args import ScriptParser, at_least, model_folder, require_modules, run
+
+if TYPE_CHECKING:
+    import torch
+
+    from inference.scorer import Scorer
 
 
-class SentenceLogits(torch.nn.Module):
+def sentence_logits(net: torch.nn.Module) -> torch.nn.Module:
     """The framing network's sentence head only, with plain (ids, mask) inputs for export."""
+    import torch
 
-    def __init__(self, net: torch.nn.Module):
-        super().__init__()
-        self.net = net
+    class SentenceLogits(torch.nn.Module):
+        def __init__(self, net: torch.nn.Module):
+            super().__init__()
+            self.net = net
 
-    def forward(self, input_ids, attention_mask):
-        return self.net(input_ids, attention_mask, spans=False)["logits"]
+        def forward(self, input_ids, attention_mask):
+            return self.net(input_ids, attention_mask, spans=False)["logits"]
+
+    return SentenceLogits(net)
 
 
 def batches_of(scorer: Scorer, sentences: list[str]) -> tuple[list[tuple[list[int], torch.Tensor, torch.Tensor]], int]:
     """The scorer's windows (a sentence past 126 word pieces is several) in its batches."""
+    from inference.batching import length_batches, pad_batch
+
     pieces = scorer._pieces(sentences)
     out = []
     for batch in length_batches([len(p.ids) for p in pieces], scorer.token_budget, scorer.max_batch):
@@ -72,9 +80,11 @@ def warm_and_time(fn, batches, n: int) -> tuple[np.ndarray, float]:
 
 
 def export(net: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, path: Path) -> None:
+    import torch
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(SentenceLogits(net).eval(), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(sentence_logits(net).eval(), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
                           output_names=["logits"], dynamic_axes={"input_ids": {0: "b", 1: "n"},
                                                                  "attention_mask": {0: "b", 1: "n"}, "logits": {0: "b"}},
                           opset_version=17, dynamo=False)
@@ -92,15 +102,26 @@ def ort_runner(path: Path, threads: int):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", type=Path, default=None)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=model_folder(), default=None)
+    ap.add_argument("--n", type=at_least(1), default=2000)
+    ap.add_argument("--repeats", type=at_least(1), default=3)
     args = ap.parse_args()
+    require_modules("onnxruntime", "onnx", "onnxscript", install="pip install onnxruntime onnx onnxscript "
+                    "(not a Slant dependency: this route was not kept)")
+    resolve_data_root("")  # news_sentences reads BABE and PTC from it
     score_speed.REPEATS = max(1, args.repeats)
-    # optional packages, imported late: onnxruntime.transformers appends its own folder, which holds a
-    # "models" folder, to sys.path; in an editable install that shadows Slant's `models`, so every
-    # Slant import sits at the top of this file
+    # every Slant module this script uses is imported here, after the arguments are checked and
+    # before onnxruntime: onnxruntime.transformers appends its own folder, which holds a "models"
+    # folder, to sys.path, which in an editable install shadows Slant's `models`
+    import torch
+
+    import inference.batching  # noqa: F401 (batches_of's)
+    import training.data  # noqa: F401 (news_sentences')
+    from inference.scorer import Scorer
+    from models.model_folder import load_model
+    from training.calibration import apply_temperature
+
     import onnx
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -175,4 +196,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,20 +18,18 @@ figures sit beside its published ones: SI best F1 0.5155 (Hitachi), TC best micr
 """
 from __future__ import annotations
 
-import argparse
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from training.data_ptc import PTC_DIR, read_spans, article_lines, load_ptc
 from training.data_root import resolve_data_root
 from training.schema import PTC_TECHNIQUE_MAP
 from training.semeval_metrics import si_prf, tc_micro_f1
-from training.span_metrics import LexiconBaseline
 
-from ptc_whole_articles import held_out_predictions  # benchmarks/ptc_whole_articles.py
+from ptc_whole_articles import PTC_MODEL, held_out_predictions  # benchmarks/ptc_whole_articles.py
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, run
 
 
 def read_si(path: Path) -> dict[str, list[tuple[int, int]]]:
@@ -80,6 +78,9 @@ def classify_gold_spans(rows, token_probs, offsets, tags, starts, tc_gold, weigh
 
 
 def score_folder(folder: Path, lines: list[dict], root: Path) -> dict:
+    from training.data_ptc import PTC_DIR, article_lines, read_spans
+    from training.span_metrics import LexiconBaseline
+
     held = held_out_predictions(folder, lines)
     loaded, articles, rows, ds, spans = held.loaded, held.articles, held.rows, held.ds, held.spans
     base = root / PTC_DIR
@@ -110,11 +111,13 @@ def score_folder(folder: Path, lines: list[dict], root: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("models", nargs="+", type=Path)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="+", type=PTC_MODEL)
     ap.add_argument("--data-root", default="")
     args = ap.parse_args()
     root = resolve_data_root(args.data_root)
+    from training.data_ptc import load_ptc  # the heavy imports, after the arguments are checked
+
     lines = load_ptc(root)
     results = []
     for folder in args.models:
@@ -132,4 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

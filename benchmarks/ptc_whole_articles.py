@@ -26,16 +26,13 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from models.model_folder import load_model
-from training.data import to_dataset
-from training.data_ptc import load_ptc
 from training.data_root import resolve_data_root
-from training.evaluation import piece_offsets, predicted_spans
-from training.loop import predict, use_bf16
-from training.span_metrics import span_breakdown, span_prf
-from training.train import encode
 
 from save_result import RESULTS, save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, fraction, model_folder, result_name, run
+
+PTC_MODEL = model_folder("splits.json")
+"""The argparse type for a model folder scored here: its ``splits.json`` names the held-out PTC articles."""
 
 OWN_DECODING = "the folder's own"
 """A result's ``decoding`` when each folder used the threshold and weights it fitted on dev."""
@@ -46,6 +43,12 @@ def held_out_predictions(folder: Path, lines: list[dict], decoding: dict | None 
     (``loaded``), its PTC test ids, the articles, their rows and dataset, token probabilities,
     word-piece offsets and decoded spans (the folder's threshold and technique weights, or
     ``decoding``'s ``threshold`` and ``technique_weights``)."""
+    from models.model_folder import load_model
+    from training.data import to_dataset
+    from training.evaluation import piece_offsets, predicted_spans
+    from training.loop import predict, use_bf16
+    from training.train import encode
+
     loaded = load_model(folder, merge=True)
     test_ids = set(json.loads((folder / "splits.json").read_text())["test:ptc"])
     articles = sorted({i.split(":")[1] for i in test_ids})
@@ -63,6 +66,8 @@ def held_out_predictions(folder: Path, lines: list[dict], decoding: dict | None 
 
 
 def score_folder(folder: Path, lines: list[dict], decoding: dict | None = None) -> dict:
+    from training.span_metrics import span_breakdown, span_prf
+
     held = held_out_predictions(folder, lines, decoding)
     rows, spans, test_ids = held.rows, held.spans, held.test_ids
     result = {"model": str(folder), "articles": len(held.articles), "decoding": decoding or OWN_DECODING}
@@ -91,11 +96,11 @@ def technique_weights(text: str) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("models", nargs="+", type=Path)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="+", type=PTC_MODEL)
     ap.add_argument("--data-root", default="")
-    ap.add_argument("--result", default="ptc_whole_articles.json", help="file name under benchmarks/results/")
-    ap.add_argument("--threshold", type=float, help="in-span probability cut for every folder (with --technique-weights)")
+    ap.add_argument("--result", type=result_name, default="ptc_whole_articles.json", help="file name under benchmarks/results/")
+    ap.add_argument("--threshold", type=fraction, help="in-span probability cut for every folder (with --technique-weights)")
     ap.add_argument("--technique-weights", type=technique_weights, metavar="NAME=W,...",
                     help="technique weights for every folder, e.g. name_calling=2,exaggeration=1.5 ('' for none)")
     args = ap.parse_args()
@@ -103,7 +108,10 @@ def main() -> None:
         ap.error("--threshold and --technique-weights go together (one fixed decoding for every folder)")
     decoding = ({"threshold": args.threshold, "technique_weights": args.technique_weights}
                 if args.threshold is not None else None)
-    lines = load_ptc(resolve_data_root(args.data_root))
+    root = resolve_data_root(args.data_root)
+    from training.data_ptc import load_ptc  # the heavy imports, after the arguments are checked
+
+    lines = load_ptc(root)
     results = []
     for folder in args.models:
         r = score_folder(folder, lines, decoding)
@@ -123,4 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

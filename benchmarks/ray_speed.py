@@ -18,16 +18,17 @@ A local-engine baseline (same process, one torch thread) is run too unless
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from argparse import Namespace
 from pathlib import Path
+
+from script_args import (
+    ScriptParser, as_typed, at_least, existing_file, fail, model_folder, output_file, require_modules, run)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ray_speed.json"
@@ -41,22 +42,36 @@ def babe_sentences() -> list[str]:
         return [row["text"].strip() for row in csv.DictReader(f, delimiter=";") if row.get("text", "").strip()]
 
 
+def corpus_row(line: str, corpus: str, number: int) -> dict:
+    """One line of ``--corpus``: a JSON object with a text; anything else is one line naming it."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        row = None
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        fail(f"--corpus {corpus}, line {number}: not a JSON object with a \"text\" string; pass a JSONL file "
+             "of {\"id\": ..., \"text\": ...} rows")
+    return row
+
+
 def build_corpus(dest: Path, *, sentences: int, per_article: int, corpus: str | None) -> tuple[int, int]:
     """Write ``dest`` (JSONL); returns (articles, input sentences)."""
     if corpus:
         rows, n = [], 0
         with open(corpus, encoding="utf-8") as f:
-            for line in f:
+            for number, line in enumerate(f, 1):
                 if line.strip():
-                    row = json.loads(line)
+                    row = corpus_row(line, corpus, number)
                     rows.append({"id": str(row.get("id", len(rows))), "text": row["text"]})
                     n += max(1, row["text"].count(". "))  # rough; the scored count is reported separately
                     if n >= sentences:
                         break
+        if not rows:
+            fail(f"--corpus {corpus} holds no rows; pass a JSONL file of {{\"id\": ..., \"text\": ...}} rows")
     else:
         pool = babe_sentences()
         if not pool:
-            sys.exit("ray_speed: no sentences in BABE's final_labels_SG2.csv")
+            fail("no sentences in BABE's final_labels_SG2.csv; fetch the file again into the data root")
         picked = [pool[i % len(pool)] for i in range(sentences)]
         rows = [{"id": f"babe{k // per_article}", "text": " ".join(picked[k:k + per_article])}
                 for k in range(0, len(picked), per_article)]
@@ -112,20 +127,25 @@ def default_model() -> str:
 
     path = default_model_path()
     if not (path / "model.safetensors").is_file():
-        sys.exit(f"ray_speed: the shipped default model ({path}) has no model.safetensors; pass --model FOLDER")
+        fail(f"the shipped default model ({path}) has no model.safetensors; pass --model FOLDER")
     return str(path)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", help="model folder (default: the shipped default model, if present)")
-    p.add_argument("--corpus", help="a JSONL with a text column instead of BABE")
-    p.add_argument("--sentences", type=int, default=2000, help="sentences in the corpus (default 2000)")
-    p.add_argument("--per-article", type=int, default=8, help="BABE sentences per pseudo-article (default 8)")
-    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run (default 1 2)")
+    p = ScriptParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", type=model_folder(), help="model folder (default: the shipped default model, if present)")
+    p.add_argument("--corpus", type=as_typed(existing_file), help="a JSONL with a text column instead of BABE")
+    p.add_argument("--sentences", type=at_least(1), default=2000, help="sentences in the corpus (default 2000)")
+    p.add_argument("--per-article", type=at_least(1), default=8, help="BABE sentences per pseudo-article (default 8)")
+    p.add_argument("--workers", type=at_least(1), nargs="+", default=[1, 2], help="worker counts to run (default 1 2)")
     p.add_argument("--no-local", action="store_true", help="skip the local-engine baseline")
-    p.add_argument("--out", default=str(RESULTS), help=f"results JSON (default {RESULTS.relative_to(ROOT)})")
+    p.add_argument("--out", type=output_file, default=RESULTS, help=f"results JSON (default {RESULTS.relative_to(ROOT)})")
     a = p.parse_args()
+    require_modules("ray", install="install the Ray engine's extra: pip install -e '.[ray]'")
+    if not a.corpus:  # BABE's sentences: the data root is checked before anything starts
+        from training.data_root import resolve_data_root
+
+        resolve_data_root()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     model = str(Path(a.model).resolve()) if a.model else default_model()
@@ -160,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

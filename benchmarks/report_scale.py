@@ -14,7 +14,6 @@ is read from the child's resource usage. Results go to
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -26,6 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from script_args import (
+    ScriptParser, as_typed, at_least, existing_file, fail, make_folder, model_folder, output_file,
+    output_folder, run)
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLETS = {"Daily Blare": 0.6, "Evening Ledger": 0.3, "Morning Record": 0.15, "Wire Service": 0.05,
@@ -59,9 +62,18 @@ def source_rows(path: Path | None):
         return list(synthetic_articles())
     rows = []
     with open(path, encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             if line.strip():
-                rows.append(json.loads(line))
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                    fail(f"--source {path}, line {number}: not a JSON object with a \"text\" string; pass a JSONL "
+                         "corpus of {\"text\": ..., \"outlet\": ...} rows")
+                rows.append(row)
+    if not rows:
+        fail(f"--source {path} holds no articles; pass a JSONL corpus of {{\"text\": ..., \"outlet\": ...}} rows")
     return rows
 
 
@@ -93,19 +105,19 @@ def run_report(corpus: Path, output: Path, model: str | None, bootstrap: int) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--articles", type=int, default=10_000)
-    ap.add_argument("--source", type=Path, help="JSONL corpus to repeat (default: built-in synthetic articles)")
-    ap.add_argument("--model", help="model folder (default: the shipped default model)")
-    ap.add_argument("--bootstrap", type=int, default=1000)
-    ap.add_argument("--workdir", type=Path, help="where the corpus, report and cache go (default: a temp folder)")
-    ap.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results" / "report_scale.json")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=at_least(1), default=10_000)
+    ap.add_argument("--source", type=existing_file, help="JSONL corpus to repeat (default: built-in synthetic articles)")
+    ap.add_argument("--model", type=as_typed(model_folder()), help="model folder (default: the shipped default model)")
+    ap.add_argument("--bootstrap", type=at_least(0), default=1000)
+    ap.add_argument("--workdir", type=output_folder, help="where the corpus, report and cache go (default: a temp folder)")
+    ap.add_argument("--results", type=output_file, default=REPO / "benchmarks" / "results" / "report_scale.json")
     args = ap.parse_args(argv)
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="slant-report-scale-"))
-    work.mkdir(parents=True, exist_ok=True)
-    corpus, output = work / "corpus.jsonl", work / "report.html"
     rows = source_rows(args.source)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="slant-report-scale-"))
+    make_folder(work)
+    corpus, output = work / "corpus.jsonl", work / "report.html"
     build_corpus(rows, args.articles, corpus)
     for stale in work.glob("slant-cache.sqlite*"):
         stale.unlink()
@@ -128,4 +140,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -29,9 +29,10 @@ import sys
 import time
 
 from inference.process_memory import status_kb
-from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
+from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, run as run_script
 
 
 def rss_mb() -> int:
@@ -86,6 +87,8 @@ def run_long(sentences: int, budget: int) -> dict:
 
 
 def run(setting: str, articles: int, targets: bool) -> dict:
+    from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
+
     env = dict(os.environ)
     if setting == "library_default":
         env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = env["LRU_CACHE_CAPACITY"] = LIBRARY_DEFAULT_CACHE_ENTRIES
@@ -100,13 +103,14 @@ def run(setting: str, articles: int, targets: bool) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--articles", type=int, default=500)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=at_least(1), default=500)
     ap.add_argument("--targets", action="store_true", help="with targets and stance (default: --no-targets)")
-    ap.add_argument("--long", type=int, default=0, help="one document of this many sentences instead")
+    ap.add_argument("--long", type=at_least(0), default=0, help="one document of this many sentences instead")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--budget", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    resolve_data_root("")  # the workers read BABE and PTC from it: checked before any starts
     if args.worker:
         long_worker(args.long, args.budget) if args.long else worker(args.articles, args.targets)
         return
@@ -132,4 +136,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -27,21 +27,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from inference.process_memory import children_peak_kb
-from inference.scorer import Scorer
 from models import default_model_path
-from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
-from training.data import load_source
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, as_typed, at_least, model_folder, result_name, run, stance_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def news_sentences(n: int) -> list[str]:
+    from training.data import load_source  # here: importing this module stays cheap for the scripts that share it
+
     root = resolve_data_root("")
     texts = list(load_source("babe", root)["text"]) + list(load_source("ptc", root)["text"])
     rng = np.random.default_rng(0)
@@ -100,6 +99,8 @@ def pipeline_in_fresh_process(folder: Path, n: int, batch_size: int) -> tuple[np
     """``pipeline_scores`` in a child process with oneDNN's caches at the libraries' defaults:
     the scorer caps them (``models.precision.bound_onednn_caches``) for the whole process, and
     the pipeline, which meets a new shape with almost every batch-1 call, must run as it comes."""
+    from models.precision import LIBRARY_DEFAULT_CACHE_ENTRIES
+
     env = {**os.environ, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": LIBRARY_DEFAULT_CACHE_ENTRIES,
            "LRU_CACHE_CAPACITY": LIBRARY_DEFAULT_CACHE_ENTRIES}
     cmd = [sys.executable, __file__, "--pipeline-worker", str(batch_size), "--n", str(n), "--model", str(folder),
@@ -136,15 +137,30 @@ def cold_start(model: Path | None, *extra: str) -> dict:
             "ner_child_peak_rss_mb": round(child_kb / 1024, 1)}
 
 
+def stance_model(text: str) -> str:
+    """``--stance-model``: "default" (the shipped one) or a stance model folder, kept as typed for ``slant score``."""
+    return text if text == "default" else as_typed(stance_folder())(text)
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", type=Path, default=None)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--stance-model", default="default", help="stance model for the targets run (default: the shipped one)")
-    ap.add_argument("--repeats", type=int, default=3, help="timings per route; the fastest is kept (cold start: the median)")
-    ap.add_argument("--result", default="score_speed.json", help="file name under benchmarks/results/")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=model_folder(), default=None)
+    ap.add_argument("--n", type=at_least(1), default=2000)
+    ap.add_argument("--stance-model", type=stance_model, default="default",
+                    help="stance model for the targets run (default: the shipped one)")
+    ap.add_argument("--repeats", type=at_least(1), default=3, help="timings per route; the fastest is kept (cold start: the median)")
+    ap.add_argument("--result", type=result_name, default="score_speed.json", help="file name under benchmarks/results/")
     ap.add_argument("--pipeline-worker", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    resolve_data_root("")  # news_sentences reads BABE and PTC from it
+    # the heavy imports, after the arguments are checked; all of them before the cold starts, as when
+    # they sat at the top of this file (a child's peak RSS can count the parent's pages)
+    import torch
+
+    import models.precision  # noqa: F401
+    import training.data  # noqa: F401
+    from inference.scorer import Scorer
+
     global REPEATS
     REPEATS = max(1, args.repeats)
     if args.pipeline_worker is not None:  # the child of pipeline_in_fresh_process
@@ -213,4 +229,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -11,30 +11,31 @@ Writes ``benchmarks/results/span_sweep.json``.
 """
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 from models import default_model_path
-from models.model_folder import load_model
 from training.calibration import apply_temperature
 from training.config import load_config
-from training.evaluation import piece_offsets, predicted_spans
-from training.loop import predict, use_bf16
-from training.span_metrics import span_prf
-from training.train import encode, make_eval_data
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, model_folder, run
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 GATES = (0.0, 0.3, 0.5, 0.7)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", type=Path, default=default_model_path())
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=model_folder("config.yaml"), default=default_model_path(),
+                    help="a model folder with the config.yaml of its training run (default: the shipped model)")
     args = ap.parse_args()
+    config = load_config(args.model / "config.yaml")
+    from models.model_folder import load_model  # the heavy imports, after the arguments are checked
+    from training.evaluation import piece_offsets, predicted_spans
+    from training.loop import predict, use_bf16
+    from training.span_metrics import span_prf
+    from training.train import encode, make_eval_data
+
     loaded = load_model(args.model, merge=True)
-    data = make_eval_data(load_config(args.model / "config.yaml"))
+    data = make_eval_data(config)
     res = {"model": str(args.model), "saved_span_threshold": loaded.meta.get("span_threshold"), "sources": {}}
     for name, test in data.tests.items():
         sub = test.select([i for i, h in enumerate(test["has_spans"]) if h])
@@ -60,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -9,24 +9,34 @@ temperature) are averaged and scored again. Prints F1m per model and for the ave
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
-import torch
-from sklearn.metrics import f1_score
 
-from models.model_folder import load_model
-from models.precision import use_bf16
 from training.config import load_config
-from training.loop import predict
-from training.train import encode, make_eval_data
+from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, fail, run, stance_folder
+
+STANCE_FOLDER = stance_folder("config.yaml")
+"""The argparse type for these scripts' folders: a stance model with the training config its splits are rebuilt from."""
+
+
+def check_data(folders: list[Path]) -> None:
+    """The data root the first folder's config names (or ``$SLANT_DATA_ROOT``), checked before torch loads."""
+    resolve_data_root(load_config(folders[0] / "config.yaml").data.root)
 
 
 def stance_probs(folder: Path) -> tuple[dict, dict]:
     """Per split: the model's calibrated stance probabilities and the gold labels."""
+    import torch
+
+    from models.model_folder import load_model
+    from models.precision import use_bf16
+    from training.loop import predict
+    from training.train import encode, make_eval_data
+
     loaded = load_model(folder, merge=True)
     run = make_eval_data(load_config(folder / "config.yaml"))
     splits = {"dev": run.stance_dev, **run.stance_tests}
@@ -40,14 +50,17 @@ def stance_probs(folder: Path) -> tuple[dict, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("folders", nargs="+", type=Path, help="stance model folders trained with the same data.seed")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folders", nargs="+", type=STANCE_FOLDER, help="stance model folders trained with the same data.seed")
     args = ap.parse_args()
+    check_data(args.folders)
+    from sklearn.metrics import f1_score  # the heavy imports, after the arguments are checked
+
     per_model, all_probs, gold = {}, [], None
     for folder in args.folders:
         probs, labels = stance_probs(folder)
         if gold is not None and any(not np.array_equal(gold[k], labels[k]) for k in gold):
-            raise SystemExit(f"{folder}: its splits differ from the first folder's; train with the same seed and data")
+            fail(f"{folder}: its splits differ from the first folder's; train with the same seed and data")
         gold = labels
         all_probs.append(probs)
         per_model[str(folder)] = {k: f1_score(gold[k], p.argmax(1), average="macro") for k, p in probs.items()}
@@ -59,4 +72,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -12,20 +12,20 @@ fit its class mix rather than the test sets'. Writes ``benchmarks/results/stance
 """
 from __future__ import annotations
 
-import argparse
 import itertools
-from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from save_result import save_result  # benchmarks/save_result.py
-from stance_ensemble import stance_probs  # benchmarks/stance_ensemble.py
+from script_args import ScriptParser, run
+from stance_ensemble import STANCE_FOLDER, check_data, stance_probs  # benchmarks/stance_ensemble.py
 
 GRID = np.round(np.arange(-1.0, 1.0001, 0.05), 2)
 
 
 def macro_f1(gold: np.ndarray, log_probs: np.ndarray, offsets: np.ndarray) -> float:
+    from sklearn.metrics import f1_score  # here: bad arguments answer before sklearn's 3 s import
+
     return float(f1_score(gold, (log_probs + offsets).argmax(1), average="macro"))
 
 
@@ -42,9 +42,10 @@ def fit_offsets(gold: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("folder", type=Path, help="a stance model folder (e.g. models/default_stance)")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", type=STANCE_FOLDER, help="a stance model folder (e.g. models/default_stance)")
     args = ap.parse_args()
+    check_data([args.folder])
     probs, gold = stance_probs(args.folder)
     logs = {k: np.log(np.clip(p, 1e-9, 1.0)) for k, p in probs.items()}
     offsets = fit_offsets(gold["dev"], logs["dev"])
@@ -57,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -11,7 +11,6 @@ the last judgement).
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import random
 import time
@@ -22,12 +21,13 @@ from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, run
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--articles", type=int, default=120)
-    ap.add_argument("--sample", type=int, default=60)
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=at_least(1), default=120)
+    ap.add_argument("--sample", type=at_least(0), default=60)
     args = ap.parse_args()
     articles = list(mbic_articles(resolve_data_root(None)))
     random.Random(13).shuffle(articles)
@@ -62,4 +62,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -11,14 +11,13 @@ is given on all targets and on named ones. Also times the NER step.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 from inference.targets import find_mentions, normalise
-from training.data import load_source
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, run
 
 
 PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "i", "we", "you", "it"}
@@ -32,8 +31,10 @@ def is_name(mention: str) -> bool:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help prints, not runs
+    ScriptParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help prints, not runs
     root = resolve_data_root("")
+    from training.data import load_source  # the heavy import, after the data root is checked
+
     res = {}
     for part in ("devtest_rw", "devtest_mt"):
         ds = load_source("newsmtsc", root, part=part)
@@ -63,4 +64,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -15,16 +15,30 @@ import argparse
 import json
 import statistics
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 
-from inference.scorer import Scorer
-from training.data import load_source
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, existing_folder, model_folder, result_name, run
+
+if TYPE_CHECKING:
+    from inference.scorer import Scorer
+
+
+def run_folder(text: str) -> Path:
+    """A ``benchmarks/cv.py`` fold's run folder: its ``splits.json`` and its saved model in ``best/``."""
+    run_dir = existing_folder(text, "run folder")
+    if not (run_dir / "splits.json").is_file():
+        raise argparse.ArgumentTypeError(f"run folder {text} has no splits.json; pass a fold's run folder "
+                                         "(runs/cv_NAME/foldK), not its best/ or the cv.py --out folder")
+    if not (run_dir / "best").is_dir():
+        raise argparse.ArgumentTypeError(f"run folder {text} has no best/ (its training has not finished); "
+                                         "pass the run folder of a finished fold")
+    model_folder()(str(run_dir / "best"))
+    return run_dir
 
 
 def features(scorer: Scorer, texts: list[str]) -> np.ndarray:
@@ -35,6 +49,11 @@ def features(scorer: Scorer, texts: list[str]) -> np.ndarray:
 
 
 def fold_check(run: Path, by_id: dict) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+
+    from inference.scorer import Scorer
+
     splits = json.loads((run / "splits.json").read_text())
     threshold = json.loads((run / "best" / "meta.json").read_text())["threshold"]
     scorer = Scorer.load(run / "best", precision="fp32")
@@ -48,14 +67,17 @@ def fold_check(run: Path, by_id: dict) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("runs", nargs="+", type=Path)
-    ap.add_argument("--result", default="threshold_check.json")
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", type=run_folder, help="run folders of benchmarks/cv.py folds (runs/cv_NAME/foldK)")
+    ap.add_argument("--result", type=result_name, default="threshold_check.json", help="file name under benchmarks/results/")
     args = ap.parse_args()
-    by_id = {r["id"]: r for r in load_source("babe", resolve_data_root(None))}
+    root = resolve_data_root(None)
+    from training.data import load_source  # the heavy imports, after the arguments are checked
+
+    by_id = {r["id"]: r for r in load_source("babe", root)}
     rows = []
-    for run in args.runs:
-        rows.append(fold_check(run, by_id))
+    for run_dir in args.runs:
+        rows.append(fold_check(run_dir, by_id))
         print(rows[-1], flush=True)
     summary = {k: {"mean": statistics.mean(r[k] for r in rows),
                    "better_than_fitted": sum(r[k] > r["fitted_threshold"] for r in rows)}
@@ -66,4 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

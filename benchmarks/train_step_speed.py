@@ -21,21 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
-import torch
-from torch import nn
-
-from models.encoders import load_tokenizer
-from models.fast_dropout import FastDropout
-from models.framing_model import FramingModel
-from save_result import save_result  # benchmarks/save_result.py
-from training import train as T
 from training.config import load_config, parse_dotted_flags
-from training.features import collate
-from training.loop import COLUMNS, epoch_batches, make_optimizer, train_step
-from training.schema import column
+
+from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, result_name, run
+
+VARIANT_PART = re.compile(r"config|fast_dropout|lora_dropout_0|frozen_\d+")
+"""The variants ``set_variant`` knows (the module docstring says what each does)."""
 
 
 def cpu_name() -> str:
@@ -46,8 +42,30 @@ def cpu_name() -> str:
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
 
 
+def variant_list(text: str) -> list[str]:
+    """``--variants``: comma-separated variants, each one or more of VARIANT_PART joined by ``+``."""
+    variants = text.split(",")
+    for name in variants:
+        bad = [p for p in name.split("+") if not VARIANT_PART.fullmatch(p)]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown variant '{bad[0]}' in '{text}'; use config, fast_dropout, "
+                                             "lora_dropout_0 or frozen_N, joined by + and separated by commas")
+    if len(set(variants)) < len(variants):
+        raise argparse.ArgumentTypeError(f"'{text}' names a variant twice; name each once")
+    return variants
+
+
 def batches_of(cfg, n: int):
     """The model and optimiser ``slant train`` would build, and the first ``n`` batches of its first epoch."""
+    import torch
+
+    from models.encoders import load_tokenizer
+    from models.framing_model import FramingModel
+    from training import train as T
+    from training.features import collate
+    from training.loop import COLUMNS, epoch_batches, make_optimizer
+    from training.schema import column
+
     torch.manual_seed(cfg.train.seed)
     data = T.make_data(cfg)
     arch = T.architecture(cfg, typed_spans=T.has_typed_spans(data.train, data.untyped_sources))
@@ -65,6 +83,10 @@ def batches_of(cfg, n: int):
 def set_variant(model, name: str, lora_dropout: float) -> None:
     """Switch the network to a variant in place (see the module docstring); ``+`` joins variants.
     ``lora_dropout``: the config's, restored when a variant leaves LoRA's dropout on."""
+    from torch import nn
+
+    from models.fast_dropout import FastDropout
+
     parts = name.split("+")
     lora_input = {id(m) for n, m in model.named_modules() if "lora_dropout" in n}
     frozen = next((int(p.split("_")[1]) for p in parts if p.startswith("frozen_")), 0)
@@ -79,17 +101,21 @@ def set_variant(model, name: str, lora_dropout: float) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("config")
-    ap.add_argument("--variants", default="config,fast_dropout")
-    ap.add_argument("--blocks", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=7, help="training steps per block")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--name", default="", help="result file suffix (default: the config's name)")
+    ap.add_argument("--variants", type=variant_list, default="config,fast_dropout")
+    ap.add_argument("--blocks", type=at_least(1), default=8)
+    ap.add_argument("--steps", type=at_least(1), default=7, help="training steps per block")
+    ap.add_argument("--threads", type=at_least(1), default=2)
+    ap.add_argument("--name", type=result_name, help="result file suffix (default: the config's name)")
     args, overrides = ap.parse_known_args()
-    torch.set_num_threads(args.threads)
     cfg = load_config(args.config, parse_dotted_flags(overrides))
-    variants = args.variants.split(",")
+    import torch  # the heavy imports, after the config and the arguments are checked
+
+    from training.loop import train_step
+
+    torch.set_num_threads(args.threads)
+    variants = args.variants
     warm = 4
     model, optimizer, batches = batches_of(cfg, warm + args.blocks * args.steps)
     for batch in batches[:warm]:
@@ -119,4 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

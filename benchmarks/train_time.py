@@ -14,15 +14,24 @@ import sys
 import time
 from pathlib import Path
 
+from training.config import load_config, parse_dotted_flags
+
 from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, output_folder, run
 
 
-def main() -> None:
-    if len(sys.argv) < 4 or sys.argv[2] != "--out":
-        sys.exit("usage: python benchmarks/train_time.py CONFIG --out RUN_DIR [dotted overrides]")
-    config, out, extra = sys.argv[1], Path(sys.argv[3]), sys.argv[4:]
+def main() -> int | None:
+    ap = ScriptParser(description=__doc__.split("\n\n")[0],
+                      usage="python benchmarks/train_time.py CONFIG --out RUN_DIR [dotted overrides, e.g. --train.bf16 off]")
+    ap.add_argument("config", help="the training config (YAML)")
+    ap.add_argument("--out", required=True, type=output_folder, help="the run folder slant train writes")
+    args, extra = ap.parse_known_args()
+    load_config(args.config, parse_dotted_flags(extra))  # checked as slant train checks them, before it starts
+    config, out = args.config, args.out
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "inference.cli", "train", config, "--out", str(out), *extra], check=True)
+    done = subprocess.run([sys.executable, "-m", "inference.cli", "train", config, "--out", str(out), *extra])
+    if done.returncode:  # slant train has said why on stderr (one line for anything the user can fix)
+        return done.returncode
     wall = time.perf_counter() - start
     meta = json.loads((out / "best" / "meta.json").read_text())
     source = next(iter(meta["metrics"]["test"]))
@@ -40,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

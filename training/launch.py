@@ -53,7 +53,7 @@ def check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
         saved = out / "config.yaml"
         if not (out / "last").is_dir() or not saved.is_file():
             raise SlantError(f"--resume: no checkpoint in {out}/last; start without --resume (or point --out at the interrupted run)")
-        if _saved_kind(out / "best") == "model":
+        if saved_kind(out / "best") == "model":
             raise SlantError(f"--resume: the run in {out} is finished ({out / 'best'} is its model); nothing to "
                              "resume — choose a new --out to train again")
         if load_config(saved).to_dict() != cfg.to_dict():
@@ -70,9 +70,11 @@ def check_run_folder(cfg: Config, out: Path, resume: bool) -> None:
                          "path") from None
 
 
-def _saved_kind(folder: Path) -> str | None:
+def saved_kind(folder: Path) -> str | None:
     """``meta.json``'s kind in a run's ``best/``: "checkpoint" while training, "model" once the
-    run has been evaluated and saved (a Ctrl-C during that last evaluation leaves a checkpoint)."""
+    run has been evaluated and saved (a Ctrl-C during that last evaluation leaves a checkpoint);
+    None where there is no readable ``meta.json``. The one test of whether a run is finished:
+    ``--resume`` refuses a finished run by it, and ``benchmarks/cv.py`` reuses a fold by it."""
     import json
 
     try:
