@@ -11,7 +11,7 @@ XML-to-text step, and read the sentinels' positions off the result.
 The text itself is always trafilatura's plain extraction, unchanged: the marked
 rendering is used only when, sentinels removed, it is exactly that text. When
 it is not (another trafilatura version renders differently), or the page has
-no ``<blockquote>``/``<q>``, or anything in this optional pass fails, the page
+no ``<blockquote>``, or anything in this optional pass fails, the page
 simply has no quotation ranges, as before.
 """
 from __future__ import annotations
@@ -27,14 +27,32 @@ NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//*
 EXTRACT_OPTIONS = {"include_comments": False, "include_tables": False, "prune_xpath": NEVER_ARTICLE}
 
 _OPEN, _CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: printable (trafilatura drops private-use characters), rare in news
-_HAS_QUOTE = re.compile(r"<(?:blockquote|q)\b", re.I)
+_HAS_QUOTE = re.compile(r"<blockquote\b", re.I)
+
+
+_INLINE_Q = re.compile(r"<q\b[^>]*>|</q\s*>", re.I)
+_INLINE_Q_BYTES = re.compile(_INLINE_Q.pattern.encode(), re.I)
+
+
+def inline_quotes_as_marks(html: str | bytes) -> str | bytes:
+    """``<q>…</q>`` as “…”, which is how a browser shows it. trafilatura turns an inline ``<q>`` into a
+    block of its own, breaking its sentence over three lines without the marks that tell
+    :mod:`inference.quotes` it is someone's words ("He called the plan\na betrayal\nof families").
+    The marks go in as character references, so a page's bytes keep whatever charset they are in."""
+    def mark(tag: str) -> str:
+        return "&#8221;" if tag.startswith("</") else "&#8220;"
+
+    if isinstance(html, bytes):
+        return _INLINE_Q_BYTES.sub(lambda m: mark(m.group().decode("latin-1")).encode(), html)
+    return _INLINE_Q.sub(lambda m: mark(m.group()), html)
 
 
 def extract_article(html: str | bytes) -> tuple[str | None, list[tuple[int, int]]]:
     """``(text, quotations)``: trafilatura's article text (None when it finds none) and the
-    ``(start, end)`` character ranges of ``text`` that the page marks as quotations."""
+    ``(start, end)`` character ranges of ``text`` that the page marks as block quotations."""
     import trafilatura
 
+    html = inline_quotes_as_marks(html)
     text = trafilatura.extract(html, **EXTRACT_OPTIONS)
     if not text or not text.strip():
         return text, []

@@ -67,3 +67,14 @@ def test_report_folders_carry_the_quotations_of_html_articles(tmp_path):
     arts = {a.id: a for a in open_corpus(tmp_path)}
     a = arts["outlet/a.html"]
     assert [a.text[s:e] for s, e in a.quotations] == ["\n".join(QUOTED)] and arts["outlet/b.txt"].quotations == []
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_an_inline_q_is_shown_with_quotation_marks_inside_its_sentence(as_bytes):
+    """trafilatura made a <q> a line of its own ("He called the plan\\na betrayal\\nof ..."), so the
+    sentence was cut in three and the quotation lost its marks; a browser shows “…”."""
+    page = (f"<html><body><article><p>{BODY}</p><p>He called the plan <q cite='x'>a betrayal</q> of working "
+            f"families and said he would vote against it next week.</p><p>{AFTER}</p></article></body></html>")
+    text, ranges = extract_article(page.encode("cp1252") if as_bytes else page)
+    assert "He called the plan “a betrayal” of working families and said he would vote against it next week." in text
+    assert ranges == []

@@ -3,6 +3,8 @@
 Each case is one a practitioner's file produced and pysbd alone got wrong; offsets must index the
 original text in every one of them.
 """
+import pytest
+
 from inference.segment import paragraph_spans, segment
 
 
@@ -88,3 +90,23 @@ def test_one_paragraph_per_line_is_not_taken_for_wrapping():
     assert len(paragraph_spans(text)) == 8
     lists = "Key points of the bill that passed\n- The U.S. raised rates this year\n" * 4
     assert len(paragraph_spans(lists)) == 8
+
+
+@pytest.mark.parametrize("par", [
+    "(CNN) Douglas Haig, an Arizona man, was arrested Friday on a charge of selling ammunition.",
+    "“Dirty Bomber” Jose Padilla was a student of Shafayat Mohamed’s at Darul Uloom.",
+    "Now Farage has decided that if he can’t beat them, he’ll join them.’",
+    "“I told him, ‘You can’t retire until I die,’” Boone said.",
+    "Senate passes budget bill",
+])
+def test_a_paragraph_with_no_inner_sentence_end_is_one_sentence(par):
+    """pysbd split each of these (after "(CNN)", a quoted nickname, inside "can’t", before an
+    attribution); a paragraph with no sentence punctuation before its end is not asked."""
+    assert [s.text for s in segment(par)] == [par]
+
+
+def test_paragraphs_with_inner_sentence_ends_or_inline_lists_still_go_through_pysbd():
+    assert [s.text for s in segment("The vote failed. Critics cheered")] == ["The vote failed.", "Critics cheered"]
+    items = "1) decisions close to the student 2) choice of all kinds 3) transparency is essential"
+    assert [s.text for s in segment(items)] == ["1) decisions close to the student", "2) choice of all kinds",
+                                                "3) transparency is essential"]
