@@ -1,5 +1,6 @@
 """Training on the tiny random BERT: save/load, overfitting, resume, bad input."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -360,3 +361,20 @@ def test_a_runs_saved_figures_are_those_slant_evaluate_reproduces(tmp_path, synt
         assert again["metrics"]["test"][name]["macro_f1"] == block["macro_f1"]
         assert again["metrics"]["test"][name]["ece"] == pytest.approx(block["ece"], abs=1e-9)
         assert again["metrics"]["test"][name]["spans"] == block["spans"]
+
+
+def test_the_model_card_lists_span_techniques_only_where_the_source_has_gold_for_them():
+    """The shipped card showed BABE name-calling and exaggeration F1 0.000: BABE's biased words name
+    no technique, so those rows measured nothing and read as a failure."""
+    import json
+
+    from training.config import load_config
+    from training.model_card import model_card
+
+    folder = Path(__file__).resolve().parents[1] / "models" / "default"
+    card = model_card(json.loads((folder / "meta.json").read_text()), load_config(folder / "config.yaml"))
+    rows = [line for line in card.splitlines() if line.startswith("| babe |") or line.startswith("| ptc |")]
+    assert [r.split(" | ")[1] for r in rows if r.startswith("| babe |")][-1] == "any (technique ignored)"
+    assert not any("| babe | name_calling" in r or "| babe | exaggeration" in r for r in rows)
+    assert any(r.startswith("| ptc | name_calling") for r in rows)
+    assert card == (folder / "README.md").read_text()  # the shipped card is this code's
