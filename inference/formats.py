@@ -10,10 +10,10 @@ import html
 import json
 from typing import TextIO
 
-from inference.highlight import COLOURS, html_sentence, markdown_sentence
+from inference.highlight import COLOURS, STANCE_TAGS, TECHNIQUE_TAGS, html_sentence, markdown_sentence, markdown_text
 from inference.records import ArticleScore
 from inference.summary import ArticleSummary
-from inference.terminal import target_line
+from inference.terminal import framing_line, score_text, target_line
 
 FORMATS = ("json", "jsonl", "csv", "md", "html")
 CSV_FIELDS = ("doc", "index", "paragraph", "start", "end", "text", "score", "label", "voice", "spans", "targets")
@@ -62,22 +62,37 @@ class CsvWriter:
         pass
 
 
+def legend(article: ArticleScore) -> str:
+    """What the tags mean, as text: '‹LL› loaded_language, …; targets ‹neg› negative, …'."""
+    text = ", ".join(f"‹{c}› {t}" for t, c in TECHNIQUE_TAGS.items())
+    if article.targets_available:
+        text += "; each target is followed by the stance toward it: " + ", ".join(
+            f"‹{c}› {s}" for s, c in STANCE_TAGS.items()) + ", ‹“neg› a source's stance (reported speech)"
+    return text
+
+
 class MarkdownWriter:
     def __init__(self, out: TextIO):
         self.out = out
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
+        """Names, phrases and entities go through ``markdown_text``: a file "[x](javascript:…).txt"
+        or an entity "*Kim*" is shown as written, not made a link or italics."""
         o = self.out
-        o.write(f"## {html.escape(article.doc)}\n\n")
-        o.write(f"Framing rate (author voice) {summary.framing_rate_author:.0%} of {summary.author_sentences} sentences; "
-                f"in quotes {summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score (all sentences) {summary.mean_score:.2f}.\n\n")
+        o.write(f"## {markdown_text(article.doc)}\n\n")
+        line = framing_line(summary, article.threshold)
+        o.write(markdown_text(line[:1].upper() + line[1:]) + ".\n\n")
         if summary.top_phrases:
-            o.write("Top loaded phrases: " + ", ".join(f"{html.escape(p)} ({n})" for p, n in summary.top_phrases) + "\n\n")
+            o.write("Top framed phrases (author voice): " + ", ".join(f"{markdown_text(p)} ({n})" for p, n in summary.top_phrases) + "\n\n")
         if summary.main_targets:
-            o.write("Main targets (author's stance): " + "; ".join(target_line(t) for t in summary.main_targets) + "\n\n")
+            o.write("Main targets (author's stance): " + "; ".join(markdown_text(target_line(t)) for t in summary.main_targets) + "\n\n")
+        if not article.spans_available:
+            o.write("*This model has no span head: loaded words are not highlighted.*\n\n")
+        o.write(f"Framed words are in **bold**, each followed by its technique's tag; {markdown_text(legend(article))}.\n\n")
         o.write("| # | score | label | voice | sentence |\n|---|---|---|---|---|\n")
         for s in article.sentences:
-            o.write(f"| {s.index} | {s.score:.2f} | {s.label} | {s.voice} | {markdown_sentence(s)} |\n")
+            o.write(f"| {s.index} | {score_text(s.score, s.label, article.threshold)} | {s.label} | {s.voice} | "
+                    f"{markdown_sentence(s, tags=True)} |\n")
         o.write("\n")
 
     def close(self) -> None:
@@ -87,21 +102,28 @@ class MarkdownWriter:
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.5;color:#222}
 .s{padding:.2rem .4rem;border-left:4px solid transparent;margin:.15rem 0}.s.framing{border-color:#e76f51;background:#fff5f2}
 .sc{font-variant-numeric:tabular-nums;color:#666;font-size:.85em;margin-right:.5rem}.q{font-style:italic}
-.legend mark{padding:0 .3rem;margin-right:.5rem}.st.negative{color:#b5312a}.st.positive{color:#2a7f3f}"""
+.legend mark{padding:0 .3rem;margin-right:.5rem}.st.negative{color:#b5312a}.st.positive{color:#2a7f3f}
+.tg{color:#555;font-size:.7em;vertical-align:super}mark{print-color-adjust:exact;-webkit-print-color-adjust:exact}"""
 
 
 class HtmlWriter:
+    """One page for the whole run: the header and legend once, a <section> per article, the footer
+    at ``close``. A sentence's score, label and voice are written out, and framed words and targets
+    tagged (``html_sentence(tags=True)``): backgrounds are not printed and colour is not seen by all."""
+
     def __init__(self, out: TextIO):
         self.out = out
-        legend = "".join(f'<mark style="background:{c}">{t}</mark>' for t, c in COLOURS.items())
+        legend = "".join(f'<mark style="background:{c}">{t} ‹{TECHNIQUE_TAGS[t]}›</mark>' for t, c in COLOURS.items())
+        stances = " ".join(f'<span class="st {s}">‹{c}› {s}</span>' for s, c in STANCE_TAGS.items())
         out.write(f"<!doctype html><html><head><meta charset='utf-8'><title>Slant</title><style>{_CSS}</style></head>"
-                  f"<body><h1>Slant: framing by sentence</h1><p class='legend'>{legend}</p>\n")
+                  f"<body><h1>Slant: framing by sentence</h1><p class='legend'>{legend}</p>"
+                  f"<p class='legend'>Targets, by the stance toward them: {stances}; ‹“neg› a source's stance "
+                  "(reported speech). “ marks a quoted sentence (a source's voice).</p>\n")
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         o = self.out
-        o.write(f"<section><h2>{html.escape(article.doc)}</h2><p>Framing rate (author voice) "
-                f"<b>{summary.framing_rate_author:.0%}</b> of {summary.author_sentences} sentences; in quotes "
-                f"{summary.framing_rate_quote:.0%} of {summary.quote_sentences}; mean score (all sentences) {summary.mean_score:.2f}.</p>\n")
+        line = framing_line(summary, article.threshold)
+        o.write(f"<section><h2>{html.escape(article.doc)}</h2><p>{html.escape(line[:1].upper() + line[1:])}.</p>\n")
         if summary.main_targets:
             o.write("<p>Main targets (author's stance): " + "; ".join(
                 f'<span class="st {t["author_stance"] or ""}">{html.escape(target_line(t))}</span>'
@@ -111,7 +133,8 @@ class HtmlWriter:
         for s in article.sentences:
             cls = "s framing" if s.label == "framing" else "s"
             q = " q" if s.voice == "quote" else ""
-            o.write(f'<div class="{cls}{q}"><span class="sc">{s.score:.2f}</span>{html_sentence(s)}</div>\n')
+            o.write(f'<div class="{cls}{q}"><span class="sc">{score_text(s.score, s.label, article.threshold)} '
+                    f'{s.label}{" “" if s.voice == "quote" else ""}</span><bdi>{html_sentence(s, tags=True)}</bdi></div>\n')
         o.write("</section>\n")
 
     def close(self) -> None:

@@ -1,7 +1,10 @@
-"""Framed words marked inside a sentence's text, for the HTML and Markdown views.
+"""Framed words marked inside a sentence's text, for the HTML, Markdown and terminal views.
 
 Text is always escaped before markup is added, so an article holding
-``<script>`` renders inert.
+``<script>`` renders inert. With ``tags=True`` (the ``slant score`` views) each framed
+span is followed by its technique's tag (‹LL›) and each target mention by the stance
+toward it (‹neg›, ‹“pos› when a source's): colour alone is lost in print, to colour-blind
+readers, under ``NO_COLOR`` and in a pipe, and the targets had no mark at all.
 """
 from __future__ import annotations
 
@@ -10,6 +13,30 @@ import html
 from inference.records import SentenceScore
 
 COLOURS = {"loaded_language": "#f4a261", "name_calling": "#e76f51", "exaggeration": "#e9c46a", "lexicon": "#a8dadc"}
+TECHNIQUE_TAGS = {"loaded_language": "LL", "name_calling": "NC", "exaggeration": "EX", "lexicon": "LX"}
+STANCE_TAGS = {"negative": "neg", "neutral": "neu", "positive": "pos"}
+
+
+def span_tag(technique: str) -> str:
+    return f"‹{TECHNIQUE_TAGS.get(technique, technique)}›"
+
+
+def target_tag(stance: str, voice: str) -> str:
+    """‹neg›, or ‹“neg› for a source's stance: in an author's sentence, a mention inside reported
+    speech carries the speaker's stance, not the author's."""
+    return f"‹{'“' if voice == 'quote' else ''}{STANCE_TAGS.get(stance, stance)}›"
+
+
+def tags_at(sent: SentenceScore) -> dict[int, list]:
+    """Offset in the sentence's text -> the spans and targets that end there (spans first)."""
+    at: dict[int, list] = {}
+    for x in sorted(sent.spans, key=lambda sp: sp.start) + sorted(sent.targets, key=lambda t: t.start):
+        at.setdefault(min(max(x.end - sent.start, 0), len(sent.text)), []).append(x)
+    return at
+
+
+def tag_text(x) -> str:
+    return span_tag(x.technique) if hasattr(x, "technique") else target_tag(x.stance, x.voice)
 
 
 def _pieces(sent: SentenceScore):
@@ -23,15 +50,35 @@ def _pieces(sent: SentenceScore):
     yield sent.text[pos - sent.start:], None
 
 
-def html_sentence(sent: SentenceScore) -> str:
-    out = []
+def _tagged(sent: SentenceScore, tags: bool):
+    """``_pieces`` cut again where a tag goes: (text, span or None, what ends after it)."""
+    at = tags_at(sent) if tags else {}
+    pos = 0
     for text, sp in _pieces(sent):
+        cuts = [c - pos for c in sorted(at) if pos < c <= pos + len(text)]
+        a = 0
+        for c in cuts:
+            yield text[a:c], sp, at[pos + c]
+            a = c
+        if a < len(text) or not cuts:
+            yield text[a:], sp, []
+        pos += len(text)
+
+
+def html_sentence(sent: SentenceScore, tags: bool = False) -> str:
+    out = []
+    for text, sp, ends in _tagged(sent, tags):
         if sp is None:
             out.append(html.escape(text))
         else:
             colour = COLOURS.get(sp.technique, "#ddd")
             out.append(f'<mark style="background:{colour}" title="{html.escape(sp.technique)} {sp.score:.2f}">'
                        f"{html.escape(text)}</mark>")
+        for x in ends:
+            title = (f"{x.technique} {x.score:.2f}" if hasattr(x, "technique") else
+                     f"{x.entity}: {x.stance} {x.score:.2f} ({'a source' if x.voice == 'quote' else 'the author'})")
+            cls = "tg" if hasattr(x, "technique") else f"tg st {x.stance}"
+            out.append(f'<small class="{html.escape(cls)}" title="{html.escape(title)}">{html.escape(tag_text(x))}</small>')
     return "".join(out)
 
 
@@ -45,5 +92,6 @@ def markdown_text(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def markdown_sentence(sent: SentenceScore) -> str:
-    return "".join(markdown_text(t) if sp is None else f"**{markdown_text(t)}**" for t, sp in _pieces(sent))
+def markdown_sentence(sent: SentenceScore, tags: bool = False) -> str:
+    return "".join((markdown_text(t) if sp is None else f"**{markdown_text(t)}**")
+                   + "".join(markdown_text(tag_text(x)) for x in ends) for t, sp, ends in _tagged(sent, tags))

@@ -17,6 +17,8 @@ class ArticleSummary:
     sentences: int
     author_sentences: int
     quote_sentences: int
+    author_framed: int             # author-voice sentences labelled framing: the views print the count with
+    quote_framed: int              # the rate, as 1 of 300 rounds to "0%" and 299 of 300 to "100%"
     framing_rate_author: float     # share of author-voice sentences labelled framing
     framing_rate_quote: float      # share of quoted sentences labelled framing
     mean_score: float              # mean framing probability over all sentences
@@ -44,6 +46,8 @@ def summarize(article: ArticleScore, top: int = 5) -> ArticleSummary:
         sentences=len(sents),
         author_sentences=len(author),
         quote_sentences=len(quote),
+        author_framed=sum(s.label == "framing" for s in author),
+        quote_framed=sum(s.label == "framing" for s in quote),
         framing_rate_author=_rate([s.label == "framing" for s in author]),
         framing_rate_quote=_rate([s.label == "framing" for s in quote]),
         mean_score=round(sum(s.score for s in sents) / len(sents), 4) if sents else 0.0,

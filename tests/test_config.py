@@ -120,3 +120,86 @@ def test_print_config_refuses_a_bad_value(tmp_path, capsys):
     assert main(["train", str(cfg), "--print-config", "--train.threads", "-2"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "slant: error: config: train.threads must be 0 (torch's default) or more, got -2"
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("train:\n  lr: 1.0e-4\n  lr: 3.0e-4\n", "key 'lr' is given twice (lines 2 and 3)"),  # YAML kept the last
+    ("train:\n  lr: 1.0e-4\nmodel:\n  adapter: lora\ntrain:\n  epochs: 1\n",
+     "section 'train' is given twice (lines 1 and 5)"),  # the first section's keys were dropped silently
+    ("", "empty; start from a shipped one"),  # trained the code defaults, a recipe no config uses
+    ("# model:\n#   adapter: lora\n", "empty; start from a shipped one"),
+    ("train:\n", "section 'train' is empty"),
+    ("train: null\n", "section 'train' is empty"),
+    ("train:\n\tlr: 1\n", "at line 2: a tab; indent with spaces"),
+    ("lr: 1\n", "'lr' is a key of train: put it under 'train:'"),
+    ("train.lr: 1\n", "write 'train:' and under it '  lr: ...'"),
+    ("train:\n  epochs: !!int x\n", "not valid YAML"),  # a ValueError traceback
+    ("train:\n  lr: .inf\n", "train.lr (config"),  # passed "> 0" and trained on
+    ("train:\n  epochs: .inf\n", "train.epochs (config"),  # an OverflowError traceback
+    ("model:\n  base: null\n", "model.base must name an encoder"),  # "" passed, failed after the data loaded
+    ("data:\n  eval_source: null\n", "data.eval_source must name a source"),
+])
+def test_yaml_edge_cases_fail_with_one_clear_line(tmp_path, yaml_text, message):
+    path = tmp_path / "edge.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(SlantError) as err:
+        load_config(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("trian.lr=1", "did you mean 'train.lr'?"),  # suggested the section alone
+    ("train.LR=1", "did you mean 'train.lr'?"),  # listed every key of train
+    ("model.epoch=2", "did you mean 'train.epochs'?"),  # listed model's keys
+    ("data.eval-source=babe", "did you mean 'data.eval_source'?"),
+    ("train.lr.x=1", "a key has two parts"),  # suggested 'train'
+    ("train.epochs=1e400", "train.epochs (override) must be an integer"),  # OverflowError traceback
+    ("train.epochs=nan", "train.epochs (override) must be an integer"),  # ValueError traceback
+    ("train.grad_clip=inf", "train.grad_clip (override) must be a number"),  # accepted
+    ("train.lr=[1", "train.lr (override) must be a number, got '[1'"),  # yaml ParserError traceback
+    ("data.train=babe,ptcc", "'ptcc' is not a source (did you mean 'ptc'?)"),  # refused only after babe loaded
+    ("data.eval_source=babe.txt", "data.eval_source: 'babe.txt' is not a source"),
+    ("data.ptc_other_techniques=unlabeled", "must be one of neutral, unlabelled, framing, got 'unlabeled'"),
+    ("data.babe_extra_words=sg2", "takes sg1 and/or mbic, got ['sg2']"),
+])
+def test_near_misses_and_bad_flag_values_name_the_fix(flag, message):
+    with pytest.raises(SlantError) as err:
+        load_config(None, [flag])
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_flag_without_its_section_names_the_key():
+    with pytest.raises(SlantError, match=r"unknown option '--lr'; did you mean --train.lr\?"):
+        parse_dotted_flags(["--lr", "3e-5"])
+    with pytest.raises(SlantError, match=r"did you mean --train.batch_size\?"):
+        parse_dotted_flags(["--batch-size", "8"])
+    with pytest.raises(SlantError, match=r"did you mean --train.lr=3\?"):
+        parse_dotted_flags(["train.lr=3"])
+
+
+def test_every_kind_of_field_takes_the_spelling_the_readme_shows():
+    flags = ["--model.token_head", "false", "--model.opinion_head", "1", "--train.lr", "3e-4", "--train.max_steps",
+             "200", "--data.split", "outlet", "--data.train", "babe,ptc", "--model.lora_targets=[query, value]",
+             "--data.untyped_span_sources", "[]", "--data.test_outlets", "null", "--data.root", "",
+             "--train.bf16", "off", "--data.root", "'quoted dir"]
+    cfg = load_config(None, parse_dotted_flags(flags))
+    assert (cfg.model.token_head, cfg.model.opinion_head, cfg.train.lr, cfg.train.max_steps) == (False, True, 3e-4, 200)
+    assert (cfg.data.split, cfg.data.train, cfg.model.lora_targets) == ("outlet", ["babe", "ptc"], ["query", "value"])
+    assert (cfg.data.untyped_span_sources, cfg.data.test_outlets, cfg.train.bf16) == ([], [], "off")
+    assert cfg.data.root == "'quoted dir"  # not YAML: taken as it stands (was a yaml.ScannerError traceback)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_print_config_output_fed_back_resolves_the_same(path, tmp_path, capsys):
+    from inference.cli import main
+
+    flags = ["--data.root", "/data/a b: c", "--train.bf16", "on", "--data.test_outlets", "Fox News,null",
+             "--model.base", "1e-3", "--train.seed", "7"]
+    assert main(["train", str(path), "--print-config", *flags]) == 0
+    saved = tmp_path / "resolved.yaml"
+    saved.write_text(capsys.readouterr().out)
+    assert main(["train", str(saved), "--print-config"]) == 0
+    assert capsys.readouterr().out == saved.read_text()
+    assert load_config(saved).to_dict() == load_config(path, parse_dotted_flags(flags)).to_dict()

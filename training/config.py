@@ -2,21 +2,24 @@
 
 Grouped by concern like litgpt / HF ``run_classification.py``. Unknown keys and
 values of the wrong type are rejected with one line naming the key and the fix,
-so a typo never silently trains the wrong model. The resolved config is saved
-with every run and every model folder (``config.yaml``).
+so a typo never silently trains the wrong model (reading and checking the user's text:
+``training/config_parse.py``; the fields and the rules between them: here). Every field
+carries a docstring, its one place of documentation (``tests/test_config_docs.py`` checks).
+The resolved config is saved with every run and every model folder (``config.yaml``).
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import os
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from models.errors import SlantError
+from training.config_parse import assign, override_value, read_yaml, sections, split_override
+from training.config_parse import parse_dotted_flags as _parse_dotted_flags
 from training.schema import row_source
 
 
@@ -27,11 +30,16 @@ class ModelConfig:
     adapter: str = "none"
     """"none" fine-tunes every weight; "lora" trains a LoRA adapter (small to ship)."""
     lora_r: int = 16
+    """LoRA's rank (with adapter "lora"; 1 or more, 8-16 usual): a larger rank adapts more and ships more."""
     lora_alpha: int = 32
+    """LoRA's update is scaled by lora_alpha / lora_r (> 0; 2 * lora_r is usual)."""
     lora_dropout: float = 0.1
+    """Dropout on the adapter's input, in [0, 1) (off cost BABE 0.010: benchmarks/README.md)."""
     lora_targets: list[str] = field(
         default_factory=lambda: ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
     )
+    """Modules that get an adapter, matched by name or dotted suffix; these are BERT's (MiniLM).
+    MPNet calls its attention projections attn.q/k/v/o (configs/quality_lora.yaml)."""
     lora_frozen_layers: int = 0
     """The encoder's first N layers get no adapter and stay as pretrained (0: every layer is
     adapted). Nothing below them trains, so the backward pass stops above them: a default
@@ -50,7 +58,9 @@ class ModelConfig:
     """The stance head also reads the mean of the word pieces within this many positions of the
     target's marker (0: off; local context focus, for sentences that judge several people)."""
     max_length: int = 128
+    """Word pieces per sentence, [CLS] and [SEP] included (8-512); longer sentences are cut."""
     dropout: float = 0.1
+    """Dropout before each head, in [0, 1) (the encoder keeps its own)."""
     layers: int = 0
     """Keep only the base encoder's first N layers (0: all). Fewer layers score faster in
     proportion, at an accuracy cost measured in the README (layer dropping, Sajjad et al.)."""
@@ -61,16 +71,23 @@ class DataConfig:
     root: str = ""
     """Data root holding the dataset folders; empty: $SLANT_DATA_ROOT, then ../shared/data."""
     train: list[str] = field(default_factory=lambda: ["babe"])
-    """Sources: babe, ptc, lim2020, hube2019, or a path to a .csv/.jsonl in the generic format."""
+    """Sources: babe, ptc, lim2020, hube2019, newsmtsc (stance; needs model.stance_head), or a path
+    to a .csv/.jsonl in the generic format (README, "Data"). YAML [a, b]; a flag: a,b."""
     eval_source: str = "babe"
     """Source whose held-out split gives dev/test metrics (other sources only add training data)."""
     split: str = "random"
     """"random" (stratified), "outlet" (whole outlets held out), "kfold", or "outlet_kfold"
     (fold ``data.fold`` of ``data.folds`` over whole outlets)."""
     test_size: float = 0.2
+    """In (0, 1): split=random holds out one fold of round(1 / test_size) (0.2: fold 0 of 5, the
+    same rows as kfold's fold 0); split=outlet picks outlets holding about this share. kfold splits
+    hold out 1 / data.folds instead."""
     dev_size: float = 0.1
+    """In (0, 1): dev is one fold of round(1 / dev_size) of the rows the test split leaves."""
     folds: int = 5
+    """Folds of split=kfold and outlet_kfold (2 or more)."""
     fold: int = 0
+    """The fold those splits test on, 0 to data.folds - 1 (benchmarks/cv.py sets it per fold)."""
     test_outlets: list[str] = field(default_factory=list)
     """For split=outlet; empty picks outlets holding ~test_size of the rows."""
     ptc_negatives: float = 0.5
@@ -114,29 +131,43 @@ class DataConfig:
 @dataclass
 class TrainConfig:
     seed: int = 13
+    """Draws the splits, the rows kept and their order, and the initialisation (and the dropout
+    masks unless train.dropout_seed); 0 to 4294967294."""
     epochs: int = 3
+    """Passes over the training rows (0 is allowed with train.max_steps > 0)."""
     max_steps: int = 0
     """>0 stops after this many optimiser steps (overrides epochs)."""
     batch_size: int = 32
+    """Rows per optimiser step (with train.processes > 1 shared among the processes)."""
     lr: float = 5e-5
+    """Peak AdamW rate of the encoder's trained weights (the adapter with LoRA): it warms up
+    linearly over train.warmup_ratio of the steps, then falls linearly to 0."""
     head_lr: float = 0.0
     """0: same as lr. Heads start from scratch and often like a larger rate."""
     weight_decay: float = 0.01
+    """AdamW weight decay (0: off; biases and LayerNorm weights never decay)."""
     warmup_ratio: float = 0.1
+    """Share of all steps spent warming the rate up, in [0, 1)."""
     layer_decay: float = 1.0
     """Layer-wise lr decay: layer i of L gets lr * decay**(L - i). 1.0 disables it."""
     lora_b_lr_ratio: float = 1.0
     """LoRA+ (Hayou et al. 2024): LoRA's B matrices learn at this multiple of their layer's lr
     (A keeps it). B starts at zero and A at random, so equal rates under-train B; 1.0: plain LoRA."""
     grad_clip: float = 1.0
+    """Clip the gradient norm to this (0: off)."""
     soft_label_weight: float = 0.0
     """Mix the annotators' vote share into the sentence target (BABE: 5 experts per sentence);
     0 trains on the majority label alone, 1 on the share alone."""
     token_loss_weight: float = 0.5
+    """The token (span) head's loss weight beside the sentence head's 1 (configs/default.yaml: 2.0,
+    measured in README "Data"); 0 or more, as are the two below."""
     opinion_loss_weight: float = 0.3
+    """The opinion head's loss weight (with model.opinion_head)."""
     stance_loss_weight: float = 1.0
+    """The stance head's loss weight (with model.stance_head)."""
     bf16: str = "auto"
-    """"auto" uses bf16 autocast on CPUs with AMX/AVX512-BF16, "on", "off"."""
+    """"auto" uses bf16 autocast where the CPU has AMX/AVX512-BF16 and a quick matmul check finds
+    bf16 faster than fp32 (``models/precision.py``), "on", "off"."""
     threshold: float = 0.0
     """Sentence decision threshold on the calibrated probability: 0 fits it on dev (maximising
     dev macro-F1); a value in (0, 1) fixes it, such as 0.5, the calibrated midpoint, which does
@@ -187,72 +218,23 @@ class Config:
 _CHOICES = {
     ("model", "adapter"): ("none", "lora"),
     ("data", "split"): ("random", "outlet", "kfold", "outlet_kfold"),
+    ("data", "ptc_other_techniques"): ("neutral", "unlabelled", "framing"),
     ("train", "bf16"): ("auto", "on", "off"),
 }
 
-
-def _coerce(value, hint, where: str):
-    """Check/convert one value against its dataclass type hint."""
-    origin = typing.get_origin(hint)
-    if origin is list:
-        (inner,) = typing.get_args(hint)
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list):
-            raise SlantError(f"config: {where} must be a list, got {value!r}; write e.g. [a, b] in YAML or a,b on the command line")
-        return [_coerce(v, inner, where) for v in value]
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
-            return value.lower() in ("true", "yes", "1")
-        raise SlantError(f"config: {where} must be true or false, got {value!r}")
-    if hint is int:
-        if isinstance(value, bool):
-            raise SlantError(f"config: {where} must be an integer, got {value!r}")
-        try:
-            f = float(value)
-        except (TypeError, ValueError):
-            raise SlantError(f"config: {where} must be an integer, got {value!r}") from None
-        if f != int(f):
-            raise SlantError(f"config: {where} must be an integer, got {value!r}")
-        return int(f)
-    if hint is float:
-        if isinstance(value, bool):
-            raise SlantError(f"config: {where} must be a number, got {value!r}")
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise SlantError(f"config: {where} must be a number, got {value!r}") from None
-    if hint is str:
-        if isinstance(value, bool):  # YAML 1.1 reads on/off as booleans
-            return "on" if value else "off"
-        if isinstance(value, (dict, list)):
-            raise SlantError(f"config: {where} must be a string, got {value!r}")
-        return "" if value is None else str(value)
-    return value
+SOURCES = ("babe", "ptc", "hube2019", "lim2020", "newsmtsc")
+"""The named sources ``training.data.load_source`` reads (a test keeps the two equal); named
+here so a misspelt one is refused with the config, not after the other sources have loaded."""
 
 
-def _set(cfg: Config, dotted: str, value, origin: str) -> None:
-    parts = dotted.split(".")
-    groups = {f.name: f for f in dataclasses.fields(Config)}
-    if len(parts) != 2 or parts[0] not in groups:
-        guess = difflib.get_close_matches(parts[0], list(groups), n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else f"; groups are {', '.join(groups)}"
-        raise SlantError(f"{origin}: unknown config key '{dotted}'{hint}")
-    group = getattr(cfg, parts[0])
-    hints = typing.get_type_hints(type(group))
-    if parts[1] not in hints:
-        elsewhere = [g for g, kind in typing.get_type_hints(Config).items() if parts[1] in typing.get_type_hints(kind)]
-        guess = [f"{elsewhere[0]}.{parts[1]}"] if elsewhere else [
-            f"{parts[0]}.{g}" for g in difflib.get_close_matches(parts[1], list(hints), n=1)]
-        hint = f" (did you mean '{guess[0]}'?)" if guess else f"; keys of {parts[0]} are {', '.join(hints)}"
-        raise SlantError(f"{origin}: unknown config key '{dotted}'{hint}")
-    coerced = _coerce(value, hints[parts[1]], f"{dotted} ({origin})")
-    choices = _CHOICES.get((parts[0], parts[1]))
-    if choices and coerced not in choices:
-        raise SlantError(f"{origin}: {dotted} must be one of {', '.join(choices)}, got {coerced!r}")
-    setattr(group, parts[1], coerced)
+def _bad_sources(names: list[str]) -> str:
+    """'' when every name is a named source or a .csv/.jsonl file, else what is wrong with the first."""
+    for name in names:
+        if name not in SOURCES and not name.endswith((".csv", ".jsonl")):
+            guess = difflib.get_close_matches(name.lower(), SOURCES, n=1)
+            return (f"'{name}' is not a source{f' (did you mean {guess[0]!r}?)' if guess else ''}; "
+                    f"use {', '.join(SOURCES)} or a .csv/.jsonl path")
+    return ""
 
 
 def _validate(cfg: Config) -> None:
@@ -301,10 +283,12 @@ def _validate(cfg: Config) -> None:
         (d.max_rows_per_source >= 0, f"data.max_rows_per_source must be 0 (keep all) or more, got {d.max_rows_per_source}"),
         (0 <= d.ptc_negatives <= 1 and 0 <= d.ptc_sentence_negatives <= 1,
          "data.ptc_negatives and data.ptc_sentence_negatives must be in [0, 1]"),
-        (d.ptc_other_techniques in ("neutral", "unlabelled", "framing"),
-         "data.ptc_other_techniques must be neutral, unlabelled or framing"),
         (d.folds >= 2 and 0 <= d.fold < d.folds, "data.fold must be in [0, data.folds) and data.folds >= 2"),
         (bool(d.train), "data.train must name at least one source"),
+        (not _bad_sources(d.train), f"data.train: {_bad_sources(d.train)}"),
+        (d.eval_source != "", "data.eval_source must name a source (babe, or a .csv/.jsonl file in data.train)"),
+        (not _bad_sources([d.eval_source]), f"data.eval_source: {_bad_sources([d.eval_source])}"),
+        (m.base.strip() != "", "model.base must name an encoder (e.g. all-MiniLM-L6-v2) or a folder"),
         (8 <= m.max_length <= 512, "model.max_length must be in [8, 512]"),
         (0 <= m.dropout < 1, f"model.dropout must be in [0, 1), got {m.dropout}"),
         (m.lora_r >= 1, f"model.lora_r must be 1 or more (the adapter's rank; 8-16 is usual), got {m.lora_r}"),
@@ -319,7 +303,7 @@ def _validate(cfg: Config) -> None:
         sources_check("span_sources", d.span_sources),
         sources_check("sentence_sources", d.sentence_sources),
         sources_check("untyped_span_sources", d.untyped_span_sources),
-        (set(d.babe_extra_words) <= {"sg1", "mbic"}, "data.babe_extra_words takes sg1 and/or mbic"),
+        (set(d.babe_extra_words) <= {"sg1", "mbic"}, f"data.babe_extra_words takes sg1 and/or mbic, got {d.babe_extra_words}"),
         (not d.stance_extra or m.stance_head, "data.stance_extra needs model.stance_head: true"),
         (not m.stance_query or m.stance_head, "model.stance_query needs model.stance_head: true"),
         (m.stance_local >= 0, "model.stance_local must be 0 (off) or a positive number of word pieces"),
@@ -339,46 +323,16 @@ def load_config(path: str | os.PathLike | None = None, overrides: list[str] | di
         p = Path(path)
         if not p.is_file():
             raise SlantError(f"config {p}: no such file; pass a YAML file such as configs/default.yaml")
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            where = f" at line {line + 1}" if line is not None else ""
-            raise SlantError(f"config {p}: not valid YAML{where}; fix the syntax (indentation, colons)") from None
-        if not isinstance(raw, dict):
-            raise SlantError(f"config {p}: expected a mapping of groups (model, data, train), got {type(raw).__name__}")
-        for group, values in raw.items():
-            if not isinstance(values, dict):
-                raise SlantError(f"config {p}: '{group}' must be a mapping of keys, e.g. '{group}:\\n  key: value'")
-            for key, value in values.items():
-                _set(cfg, f"{group}.{key}", value, f"config {p}")
-    items = overrides.items() if isinstance(overrides, dict) else [_split_override(o) for o in overrides or []]
+        for key, value in read_yaml(p, sections(cfg)):
+            assign(cfg, key, value, f"config {p}", _CHOICES)
+    items = overrides.items() if isinstance(overrides, dict) else [split_override(o) for o in overrides or []]
     for key, value in items:
-        _set(cfg, key, yaml.safe_load(value) if isinstance(value, str) else value, "override")
+        text = value if isinstance(value, str) else None
+        assign(cfg, key, value if text is None else override_value(text), "override", _CHOICES, text)
     _validate(cfg)
     return cfg
 
 
-def _split_override(item: str) -> tuple[str, str]:
-    if "=" not in item:
-        raise SlantError(f"override '{item}': expected key=value, e.g. train.lr=3e-5")
-    key, value = item.split("=", 1)
-    return key.strip().lstrip("-"), value
-
-
 def parse_dotted_flags(argv: list[str]) -> list[str]:
     """Turn ``--train.lr 3e-5`` / ``--train.lr=3e-5`` into ``train.lr=3e-5`` items."""
-    out, i = [], 0
-    while i < len(argv):
-        arg = argv[i]
-        if not arg.startswith("--") or "." not in arg.split("=", 1)[0]:
-            raise SlantError(f"unknown option '{arg}'; config overrides look like --train.lr 3e-5")
-        if "=" in arg:
-            out.append(arg[2:])
-            i += 1
-        elif i + 1 < len(argv):
-            out.append(f"{arg[2:]}={argv[i + 1]}")
-            i += 2
-        else:
-            raise SlantError(f"option '{arg}' needs a value, e.g. {arg} 3")
-    return out
+    return _parse_dotted_flags(argv, sections(Config()))
