@@ -239,9 +239,10 @@ class Scorer:
                                       polarity=round(float(p[pos] - p[neg]), 4), voice=voice))
 
     def _record(self, doc, i, seg: Segment, prob: float, spans: list[dict], voice: str, offset: int) -> SentenceScore:
+        score = round(float(prob), 6)  # the label follows the score as written: 0.4999996 is "0.5", framing
         return SentenceScore(
             doc=doc, index=i, paragraph=seg.paragraph, start=seg.start + offset, end=seg.end + offset, text=seg.text,
-            score=round(float(prob), 6), label="framing" if prob >= self.threshold else "neutral", voice=voice,
+            score=score, label="framing" if score >= self.threshold else "neutral", voice=voice,
             spans=[Span(start=seg.start + offset + s["start"], end=seg.start + offset + s["end"],
                         text=seg.text[s["start"]:s["end"]], score=round(s["score"], 4), technique=s["technique"])
                    for s in spans],

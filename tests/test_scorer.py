@@ -187,3 +187,15 @@ def test_use_network_runs_the_given_network_through_the_same_decoding(tiny_model
     assert calls  # the handed-in network ran, and through the same calibration: softmax(swapped / T)[1] = 1 - p
     assert after == pytest.approx([1 - p for p in before], abs=1e-5)
     assert scorer.network() is not scorer.loaded.model
+
+
+def test_the_label_agrees_with_the_score_as_written(tiny_model):
+    """The score is written to six decimals; the label came from the unrounded probability, so
+    0.4999996 was written as 0.5 and labelled 'neutral' at threshold 0.5."""
+    from inference.segment import segment
+
+    [seg] = segment("The court met.")
+    scorer = Scorer.load(tiny_model, threshold=0.5)
+    rec = scorer._record("d", 0, seg, 0.4999996, [], "author", 0)
+    assert rec.score == 0.5 and rec.label == "framing"
+    assert scorer._record("d", 0, seg, 0.4999994, [], "author", 0).label == "neutral"
