@@ -44,10 +44,13 @@ if TYPE_CHECKING:  # torch is slow to import; the CLI loads the scorer only once
 __all__ = ["CACHE_NAME", "FORMAT", "ScoreCache", "ScoringRun", "cache_path_for", "model_key", "text_key"]
 
 CACHE_NAME = "slant-cache.sqlite"
-#: Version of the packed row; bump it whenever a field is added, so older rows are rescored, not misread.
+#: Version of the packed row; bump it whenever a field is added or scoring changes what a row holds
+#: (the same model and text scored by this code would differ), so older rows are rescored, not mixed in.
 #: 1: sentences and spans; 2: stance targets and ``targets_available``; 3: a target's voice is its own
-#: (reported speech is the speaker's), no longer always the sentence's.
-FORMAT = 3
+#: (reported speech is the speaker's), no longer always the sentence's; 4: segmentation repairs and
+#: hard-wrapped paragraphs, block-quoted and attributed sentences as quotes, names the recogniser cut
+#: in pieces joined.
+FORMAT = 4
 _SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     model TEXT NOT NULL, text_sha256 TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (model, text_sha256))"""

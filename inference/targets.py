@@ -179,7 +179,10 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
     """Add the mentions the recogniser missed of names it found elsewhere in the article (in
     place): every found name, hyphens and spaces alike, and the first and last words of every
     multi-word person (the words ``group_mentions`` joins to that person), matched
-    case-sensitively as whole words where no mention already is. A one-word name that also
+    case-sensitively as whole words where no mention already is, or where the recogniser found
+    only pieces of a longer name it found whole elsewhere (spaCy's small model reads "Cambridge
+    Analytica" as the place "Cambridge" and the person "Analytica" in some sentences: the pieces
+    become one mention of the name). A one-word name that also
     occurs in lower case in the article ("Price" beside "price") is not looked up, nor is a
     match that runs on into another capitalised word ("Washington Post"). Each sentence is one
     pass over its words, looking word n-grams up in a table of the names."""
@@ -217,7 +220,11 @@ def propagate_mentions(sentences: list[str], mentions: list[list[Mention]]) -> l
                 k += 1
                 continue
             n, start, end, name = hit
-            if not any(m.start < end and start < m.end for m in row):
+            inside = [m for m in row if m.start < end and start < m.end]
+            if not inside or (n > 1 and all(start <= m.start and m.end <= end for m in inside)
+                              and end - start > max(m.end - m.start for m in inside)):
+                for m in inside:  # the recogniser cut the name in pieces here ("Cambridge" + "Analytica")
+                    row.remove(m)
                 row.append(Mention(i, start, end, sentence[start:end], names[name]))
             k += n
         row.sort(key=lambda m: m.start)

@@ -114,3 +114,17 @@ def test_find_mentions_caps_and_filters_with_spacy():
     found = find_mentions([f"{names} met Joe Biden in Paris.", "nothing here at all.", ""])
     assert len(found) == 3 and len(found[0]) == MAX_TARGETS_PER_SENTENCE
     assert found[1] == [] and found[2] == []
+
+
+def test_a_name_the_recogniser_cut_in_pieces_is_one_mention_where_it_was_found_whole_elsewhere():
+    from inference.targets import Mention
+
+    sentences = ["Cambridge Analytica harvested the data.", "Cambridge Analytica denied it.",
+                 "Critics said Cambridge Analytica lied.", "He studied at Cambridge."]
+    found = [[Mention(0, 0, 19, "Cambridge Analytica", "ORG")], [Mention(1, 0, 19, "Cambridge Analytica", "ORG")],
+             [Mention(2, 13, 22, "Cambridge", "GPE"), Mention(2, 23, 32, "Analytica", "PERSON")],
+             [Mention(3, 14, 23, "Cambridge", "GPE")]]
+    rows = targets_as_if_found(sentences, found)
+    got = [[(m.text, m.entity, m.type) for m in row] for row in rows]
+    assert got[2] == [("Cambridge Analytica", "Cambridge Analytica", "ORG")]
+    assert got[3] == [("Cambridge", "Cambridge", "GPE")]  # the university town stays itself
