@@ -28,7 +28,7 @@ from argparse import Namespace
 from pathlib import Path
 
 from script_args import (
-    ScriptParser, as_typed, at_least, existing_file, fail, model_folder, output_file, require_modules, run)
+    ScriptParser, as_typed, at_least, existing_file, fail, model_folder, output_file, require_modules, run, text_rows)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "ray_speed.json"
@@ -42,30 +42,15 @@ def babe_sentences() -> list[str]:
         return [row["text"].strip() for row in csv.DictReader(f, delimiter=";") if row.get("text", "").strip()]
 
 
-def corpus_row(line: str, corpus: str, number: int) -> dict:
-    """One line of ``--corpus``: a JSON object with a text; anything else is one line naming it."""
-    try:
-        row = json.loads(line)
-    except ValueError:
-        row = None
-    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-        fail(f"--corpus {corpus}, line {number}: not a JSON object with a \"text\" string; pass a JSONL file "
-             "of {\"id\": ..., \"text\": ...} rows")
-    return row
-
-
 def build_corpus(dest: Path, *, sentences: int, per_article: int, corpus: str | None) -> tuple[int, int]:
     """Write ``dest`` (JSONL); returns (articles, input sentences)."""
     if corpus:
         rows, n = [], 0
-        with open(corpus, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if line.strip():
-                    row = corpus_row(line, corpus, number)
-                    rows.append({"id": str(row.get("id", len(rows))), "text": row["text"]})
-                    n += max(1, row["text"].count(". "))  # rough; the scored count is reported separately
-                    if n >= sentences:
-                        break
+        for row in text_rows(corpus, "--corpus"):
+            rows.append({"id": str(row.get("id", len(rows))), "text": row["text"]})
+            n += max(1, row["text"].count(". "))  # rough; the scored count is reported separately
+            if n >= sentences:
+                break
         if not rows:
             fail(f"--corpus {corpus} holds no rows; pass a JSONL file of {{\"id\": ..., \"text\": ...}} rows")
     else:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from script_args import (
     ScriptParser, as_typed, at_least, existing_file, fail, make_folder, model_folder, output_file,
-    output_folder, run)
+    output_folder, run, text_rows)
 
 REPO = Path(__file__).resolve().parent.parent
 OUTLETS = {"Daily Blare": 0.6, "Evening Ledger": 0.3, "Morning Record": 0.15, "Wire Service": 0.05,
@@ -60,18 +60,7 @@ def synthetic_articles(seed: int = 0, n: int = 200):
 def source_rows(path: Path | None):
     if path is None:
         return list(synthetic_articles())
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    row = None
-                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                    fail(f"--source {path}, line {number}: not a JSON object with a \"text\" string; pass a JSONL "
-                         "corpus of {\"text\": ..., \"outlet\": ...} rows")
-                rows.append(row)
+    rows = list(text_rows(path, "--source", '{"text": ..., "outlet": ...}'))
     if not rows:
         fail(f"--source {path} holds no articles; pass a JSONL corpus of {{\"text\": ..., \"outlet\": ...}} rows")
     return rows

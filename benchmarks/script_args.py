@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -209,3 +210,20 @@ def make_folder(path: Path) -> Path:
     except OSError as e:
         fail(f"cannot create the folder {path} ({e.strerror or e}); choose a writable path")
     return path
+
+
+def text_rows(path: Path | str, flag: str, columns: str = '{"id": ..., "text": ...}'):
+    """The JSON objects with a "text" string of a JSONL file given as ``flag``, one by one (blank
+    lines skipped); any other line stops the script with one line naming the file and line."""
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                row = None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                fail(f"{flag} {path}, line {number}: not a JSON object with a \"text\" string; pass a JSONL "
+                     f"file of {columns} rows")
+            yield row
