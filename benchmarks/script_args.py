@@ -172,23 +172,22 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return whole
 
 
-def positive_number(text: str) -> float:
+def _number(text: str, want: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give e.g. 0.5") from None
-    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give {want}") from None
+
+
+def positive_number(text: str) -> float:
+    if not (value := _number(text, "e.g. 0.5")) > 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
 
 
 def fraction(text: str) -> float:
     """A probability cut: a number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give one from 0 to 1, e.g. 0.5") from None
-    if not 0 <= value <= 1:
+    if not 0 <= (value := _number(text, "one from 0 to 1, e.g. 0.5")) <= 1:
         raise argparse.ArgumentTypeError(f"{text} is outside [0, 1]; give a probability, e.g. 0.5")
     return value
 
