@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from inference import ner_process
-from models.errors import ModelUnavailable, SlantError
+from models.errors import ModelUnavailable
 
 TYPES = ("PERSON", "ORG", "GPE")
 """spaCy labels kept: people, organisations, countries/cities/states. Others (NORP
