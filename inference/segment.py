@@ -96,6 +96,12 @@ _EMBED_ATTRIBUTION = re.compile(
     r"^[—–-]{1,2}\s*\S.{0,120}?\(@\w{1,50}\)\s*"
     r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"
 )
+# The same attribution closing the tweet's own line (the text, its link, then "— Name (@handle) Date"),
+# as pages flattened to text often give it; an em or en dash only, mid-line.
+_EMBED_ATTRIBUTION_END = re.compile(
+    r"\s[—–]{1,2}\s*[^—–\s][^—–]{0,119}?\(@\w{1,50}\)\s*"
+    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"
+)
 _EMBED_LINK_END = re.compile(
     r"(?:pic\.twitter\.com/\w+|https?://t\.co/\w+|https?://(?:www\.)?"
     r"(?:twitter|x|instagram)\.com/\S+)\s*$",
@@ -108,7 +114,8 @@ def is_embed_line(text: str) -> bool:
     """True for social-media embed text the scorer should skip or mark.
 
     Matches the attribution line of an embedded tweet (``— Steve Rosenberg
-    (@BBCSteveR) September 5, 2023``), tweet text ending in a
+    (@BBCSteveR) September 5, 2023``), tweet text that ends in that attribution
+    or in a
     ``pic.twitter.com``/``t.co`` link, and Instagram "A post shared by" credits.
     Tweet text that has no link is only recognisable from the attribution
     line after it; use :func:`embed_flags` for that.
@@ -116,6 +123,7 @@ def is_embed_line(text: str) -> bool:
     text = text.strip()
     return bool(
         _EMBED_ATTRIBUTION.match(text)
+        or _EMBED_ATTRIBUTION_END.search(text)
         or _EMBED_LINK_END.search(text)
         or _INSTAGRAM_CREDIT.match(text)
     )

@@ -110,3 +110,15 @@ def test_paragraphs_with_inner_sentence_ends_or_inline_lists_still_go_through_py
     items = "1) decisions close to the student 2) choice of all kinds 3) transparency is essential"
     assert [s.text for s in segment(items)] == ["1) decisions close to the student", "2) choice of all kinds",
                                                 "3) transparency is essential"]
+
+
+def test_a_tweet_whose_attribution_closes_its_own_line_is_one_embed():
+    """Pages flattened to text give a tweet as one line: its text, its link, "— Name (@handle) Date";
+    it was cut into sentences in the author's voice (MBIC's Wimbledon article)."""
+    from inference.segment import embed_flags
+
+    text = ("Wimbledon has been cancelled. The 134th Championships will be staged from 28 June 2021."
+            "https://t.co/c0QV2ymGAt — Wimbledon (@Wimbledon) April 1, 2020\nThe club said more later.")
+    segs = segment(text)
+    assert [s.text for s in segs] == [text.split("\n")[0], "The club said more later."]
+    assert embed_flags(segs) == [True, False]
