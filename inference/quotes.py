@@ -37,7 +37,8 @@ SPEECH_VERBS = (
     "observe observed charge charged complain complained shout shouted yell "
     "yelled whisper whispered demand demanded counter countered retort retorted "
     "lament lamented boast boasted thunder thundered muse mused describe "
-    "described assert asserted reiterate reiterated"
+    "described assert asserted reiterate reiterated interrupt interrupts interrupted "
+    "interject interjected scoff scoffed snap snapped"
 ).split()
 _SPEECH = re.compile(
     r"\b(?:" + "|".join(SPEECH_VERBS) + r"|according\s+to|in\s+a\s+statement)\b",

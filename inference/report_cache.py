@@ -48,8 +48,8 @@ CACHE_NAME = "slant-cache.sqlite"
 #: (the same model and text scored by this code would differ), so older rows are rescored, not mixed in.
 #: 1: sentences and spans; 2: stance targets and ``targets_available``; 3: a target's voice is its own
 #: (reported speech is the speaker's), no longer always the sentence's; 4: segmentation repairs and
-#: hard-wrapped paragraphs, block-quoted and attributed sentences as quotes, names the recogniser cut
-#: in pieces joined.
+#: hard-wrapped paragraphs, block-quoted and attributed sentences and embedded posts as quotes, names
+#: the recogniser cut in pieces joined.
 FORMAT = 4
 _SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     model TEXT NOT NULL, text_sha256 TEXT NOT NULL, record BLOB NOT NULL,

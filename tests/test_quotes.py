@@ -129,3 +129,13 @@ def test_quotation_wrapped_across_lines_is_matched():
     assert [v for v in voices(text, segs)] == ["author", "quote", "author"]
     assert [text[a:b] for a, b in quoted_ranges(text)] == [
         "We\nwill repeal this bill as soon as we have the votes to do it."]
+
+
+def test_a_short_quotation_with_a_verb_of_interruption_is_speech():
+    """'"We're all dead," Biden interrupted.' was the author's sentence (MBIC; the quotation is
+    under LONG_QUOTE_WORDS and "interrupted" was no speech verb)."""
+    from inference.quotes import voices
+    from inference.segment import segment
+
+    text = "The debate grew heated. “We’re all dead,” Biden interrupted. “Not so,” she snapped."
+    assert voices(text, segment(text)) == ["author", "quote", "quote"]
