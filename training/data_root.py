@@ -17,12 +17,13 @@ def resolve_data_root(configured: str = "") -> Path:
     raw = configured or os.environ.get(ENV_VAR, "")
     if not raw:
         raise SlantError(
-            f"no data root: set {ENV_VAR}=/path/to/data or pass --data.root DIR "
-            "(the README lists the datasets and where to get them)"
+            f"no data root: set {ENV_VAR}=/path/to/data (slant train and evaluate also take --data.root DIR); "
+            "the README lists the datasets and where to get them"
         )
     root = Path(raw).expanduser()
     if not root.is_dir():
-        raise SlantError(f"data root {root}: no such directory; point --data.root or {ENV_VAR} at the folder holding babe/, semeval2020_task11_ptc/ …")
+        raise SlantError(f"data root {root}: no such directory; point {ENV_VAR} (or slant's --data.root) at the folder "
+                         "holding babe/, semeval2020_task11_ptc/ …")
     return root
 
 
