@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from inference.text_bytes import document_format
+
 #: Bytes looked at to tell text from binary.
 SNIFF_BYTES = 8192
 _BINARY_HINT = "pass a .txt, .html, .jsonl or .csv file"
@@ -68,7 +70,11 @@ class ReadOptions:
         return meta
 
 
-def binary_problem(path: str) -> ReadProblem:
+def binary_problem(path: str, head: bytes = b"") -> ReadProblem:
+    """The one line for a file that is not text; a known document format (``head``, its first
+    bytes) is named with what to do instead."""
+    if known := document_format(head):
+        return ReadProblem(path, f"{path}: {known[0]}, not text; {known[1]}", True)
     return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
 
 

@@ -132,8 +132,8 @@ def _corpus_datasource_class():
                 items = _parquet_items(f, shown, opts)
             else:
                 raw = io.BufferedReader(f)
-                if looks_binary(raw.peek(SNIFF_BYTES)[:SNIFF_BYTES]):
-                    items = iter([binary_problem(shown)])
+                if looks_binary(head := raw.peek(SNIFF_BYTES)[:SNIFF_BYTES]):
+                    items = iter([binary_problem(shown, head)])
                 elif path.lower().endswith(".csv"):
                     items = read_csv(shown, raw, opts)
                 else:

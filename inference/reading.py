@@ -79,6 +79,9 @@ def iter_documents(
                 yield from _read_file(str(p), opts)
         elif path.exists():
             yield from _read_file(name, opts)
+        elif re.match(r"(?i)https?://", name):  # Slant reads files; it never goes on the network
+            yield ReadProblem(name, f"{name}: a web address, not a file; Slant does not fetch pages — save the "
+                              "page (.html) or its text (.txt) and pass that file", True)
         else:
             yield ReadProblem(name, f"{name}: no such file or directory; check the path "
                               "(or pass - to read from stdin)", True)
@@ -127,13 +130,13 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
             if ext in _HTML_EXTS:
                 data = raw.read()
                 if looks_binary(data[:SNIFF_BYTES]):
-                    yield binary_problem(path)
+                    yield binary_problem(path, data[:SNIFF_BYTES])
                 else:
                     yield from _html_doc(path, data, opts)
             elif ext in _CORPUS_EXTS:
                 head = raw.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(raw, "peek") else b""
                 if looks_binary(head):
-                    yield binary_problem(path)
+                    yield binary_problem(path, head)
                 elif ext == ".jsonl":
                     yield from read_jsonl(path, raw, opts)
                 else:
@@ -151,7 +154,7 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[
     """Read a text stream whole, or in chunks once it passes HUGE_BYTES."""
     first = raw.read(_READ_BYTES)
     if looks_binary(first[:SNIFF_BYTES]):
-        yield binary_problem(path)
+        yield binary_problem(path, first[:SNIFF_BYTES])
         return
     dec = Decoder(first)
     if dec.ignored_bom:

@@ -14,10 +14,33 @@ from __future__ import annotations
 import codecs
 
 
+#: Document formats that are not text, by their first bytes: what the file is, and what to do.
+#: A PDF's first kilobytes can be plain ASCII, so the byte statistics below would call it text.
+DOCUMENT_FORMATS = (
+    (b"%PDF-", "a PDF document", "extract its text first (e.g. pdftotext FILE.pdf FILE.txt) and pass the .txt"),
+    (b"PK\x03\x04", "a zip archive (as a .docx, .odt or .epub file is)",
+     "save the article as plain text (.txt) or HTML from the program that made it"),
+    (b"{\\rtf", "an RTF document", "save it as plain text (.txt) from the program that made it"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document (.doc)",
+     "save it as plain text (.txt) from the program that made it"),
+)
+
+
+def document_format(head: bytes) -> tuple[str, str] | None:
+    """``(what it is, what to do)`` when ``head`` opens a known non-text document, else None."""
+    for magic, name, fix in DOCUMENT_FORMATS:
+        if head.lstrip()[:len(magic)] == magic:
+            return name, fix
+    return None
+
+
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes or many control characters in the first bytes: not text."""
+    """A known document format (PDF, Office, RTF), NUL bytes or many control characters in the
+    first bytes: not text."""
     if not head:
         return False
+    if document_format(head):
+        return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     if b"\x00" in head:

@@ -294,3 +294,23 @@ def test_huge_old_mac_file_is_cut_at_line_breaks(monkeypatch):
         docs = list(reading._chunk_stream("old.txt", [para * 20], reading.ReadOptions("text", None, False)))
         assert len(docs) > 2 and all(d.text.endswith(nl) for d in docs)
         assert "".join(d.text for d in docs) == para * 20
+
+
+def test_documents_that_are_not_text_and_web_addresses_are_named_with_the_fix(tmp_path):
+    """A PDF whose first kilobytes are ASCII was scored as text ("%PDF-1.4", "1 0 obj" as
+    sentences); a .docx, an RTF and an old .doc got the generic binary message; a URL was 'no such
+    file'."""
+    from inference.reading import iter_documents
+
+    files = {"a.pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+             "b.docx": b"PK\x03\x04\x14\x00\x06\x00word/document.xml",
+             "c.txt": b"{\\rtf1\\ansi\\deff0 {\\fonttbl}} Hello",
+             "d.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    items = list(iter_documents([str(tmp_path / n) for n in files] + ["https://example.com/news/story"]))
+    messages = [i.message for i in items]
+    assert all(isinstance(i, ReadProblem) and i.fatal for i in items), messages
+    assert "a PDF document, not text; extract its text first" in messages[0]
+    assert "a zip archive" in messages[1] and "an RTF document" in messages[2] and "(.doc)" in messages[3]
+    assert "a web address, not a file; Slant does not fetch pages" in messages[4]
