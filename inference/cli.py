@@ -79,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="write the metrics JSON here (default MODEL/evaluation.json)")
     e.set_defaults(func=_evaluate)
 
-    s = sub.add_parser("score", help="score articles: files, folders, '-' for stdin, JSONL/CSV corpora")
-    s.add_argument("inputs", nargs="+", help=".txt/.html files, folders, .jsonl/.csv corpora or - for stdin")
+    s = sub.add_parser("score", help="score articles: files, folders, '-' for stdin, JSONL/CSV/JSON corpora")
+    s.add_argument("inputs", nargs="+", help=".txt/.html files, folders, .jsonl/.csv/.json corpora or - for stdin")
     s.add_argument("--model", help="model folder (default: the shipped default model)")
     s.add_argument("--format", choices=("terminal", "json", "jsonl", "csv", "md", "html"), default=None,
                    help="output format (default: terminal view on a terminal, jsonl when piped)")

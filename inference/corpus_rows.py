@@ -1,4 +1,4 @@
-"""Corpus files (JSONL, CSV) read row by row: each row with text becomes a :class:`Document`.
+"""Corpus files (JSONL, CSV, JSON) read row by row: each row with text becomes a :class:`Document`.
 
 Rows are decoded line by line (UTF-8, with a per-line cp1252 fallback), so memory stays
 bounded on large corpora; a malformed row is a warning and is skipped, a missing column
@@ -133,3 +133,44 @@ def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
         yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
                           "there or export the file again", True)
     yield from lines.drain()
+
+
+#: A .json corpus is parsed whole (JSON has no rows to stream); past this, JSONL is the format.
+JSON_MAX_BYTES = 256 * 2**20
+
+
+def read_json(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
+    """A ``.json`` corpus: a list of objects with a text field (or one such object), the shape
+    scrapers and notebooks write. Why here: read as plain text it was scored as JSON syntax
+    ('{"text": "hello"}' as a sentence). Objects are numbered from 1 in messages and default ids."""
+    data = raw.read(JSON_MAX_BYTES + 1)
+    if len(data) > JSON_MAX_BYTES:
+        yield ReadProblem(path, f"{path}: over {JSON_MAX_BYTES // 2**20} MB of JSON, which is parsed whole; "
+                          "write it as JSONL (one object per line), which is read row by row", True)
+        return
+    if not data.strip():
+        yield empty_problem(path)
+        return
+    try:
+        value = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        yield ReadProblem(path, f"{path}: not UTF-8; JSON must be UTF-8 — re-save the file as UTF-8", True)
+        return
+    except json.JSONDecodeError as e:
+        yield ReadProblem(path, f"{path}: not valid JSON ({e.msg} at line {e.lineno}); a .json corpus holds one "
+                          f"list of objects with a '{opts.text_col}' field (or write JSONL, one object per line)", True)
+        return
+    rows = [value] if isinstance(value, dict) else value
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        got = "a list holding other values" if isinstance(rows, list) else type(value).__name__
+        yield ReadProblem(path, f"{path}: expected a list of JSON objects with a '{opts.text_col}' field (or one "
+                          f"such object), got {got}", True)
+        return
+    if not rows:
+        yield empty_problem(path)
+        return
+    if problem := missing_column(path, opts, rows[0].keys()):
+        yield problem
+        return
+    for number, row in enumerate(rows, 1):
+        yield row_doc(path, number, row, opts)

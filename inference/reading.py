@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-from inference.corpus_rows import read_csv, read_jsonl
+from inference.corpus_rows import read_csv, read_json, read_jsonl
 from inference.documents import (SNIFF_BYTES, Document, Item, ReadOptions, ReadProblem, binary_problem,
                                  cp1252_warning, empty_problem, ignored_bom_warning)
 from inference.language import looks_english
@@ -133,6 +133,8 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
                     yield binary_problem(path, data[:SNIFF_BYTES])
                 else:
                     yield from _html_doc(path, data, opts)
+            elif ext == ".json":  # passed by name only: a folder's .json files are often not articles
+                yield from read_json(path, raw, opts)
             elif ext in _CORPUS_EXTS:
                 head = raw.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(raw, "peek") else b""
                 if looks_binary(head):

@@ -314,3 +314,25 @@ def test_documents_that_are_not_text_and_web_addresses_are_named_with_the_fix(tm
     assert "a PDF document, not text; extract its text first" in messages[0]
     assert "a zip archive" in messages[1] and "an RTF document" in messages[2] and "(.doc)" in messages[3]
     assert "a web address, not a file; Slant does not fetch pages" in messages[4]
+
+
+def test_a_json_corpus_is_read_as_rows_not_scored_as_json_syntax(tmp_path):
+    """'{"text": "hello"}' in a .json file was scored as one sentence of JSON syntax."""
+    import json
+
+    good = tmp_path / "a.json"
+    good.write_text(json.dumps([{"id": "x1", "text": "The council met.", "outlet": "A"},
+                                {"text": "They are thugs."}]))
+    docs, problems = _read(good)
+    assert [(d.doc_id, d.text) for d in docs] == [("x1", "The council met."), (f"{good}:2", "They are thugs.")]
+    assert docs[0].meta["outlet"] == "A" and not problems
+    one = tmp_path / "one.json"
+    one.write_text('{"text": "Hello there."}')
+    assert [d.text for d in _read(one)[0]] == ["Hello there."]
+    for name, content, message in [("bad.json", '[{"text": "a"},', "not valid JSON"),
+                                    ("strings.json", '["a", "b"]', "expected a list of JSON objects"),
+                                    ("nocol.json", '[{"body": "a"}]', "no column 'text'"),
+                                    ("empty.json", "  ", "file is empty")]:
+        (tmp_path / name).write_text(content)
+        docs, problems = _read(tmp_path / name)
+        assert not docs and len(problems) == 1 and problems[0].fatal and message in problems[0].message, problems
