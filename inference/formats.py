@@ -72,6 +72,8 @@ def legend(article: ArticleScore) -> str:
 
 
 class MarkdownWriter:
+    for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
+
     def __init__(self, out: TextIO):
         self.out = out
 
@@ -107,6 +109,7 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto
 
 
 class HtmlWriter:
+    for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
     """One page for the whole run: the header and legend once, a <section> per article, the footer
     at ``close``. A sentence's score, label and voice are written out, and framed words and targets
     tagged (``html_sentence(tags=True)``): backgrounds are not printed and colour is not seen by all."""

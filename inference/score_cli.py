@@ -5,6 +5,8 @@ input failed (the others are still written), 0 otherwise.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import re
 import sys
 from contextlib import contextmanager, nullcontext
@@ -183,5 +185,11 @@ def _score_item(scorer: Scorer, item: Document | ReadProblem, writer, numbering:
         _say("error", str(e))
         return 1
     numbering.apply(item, article)
-    writer.write(article, summarize(article))
+    summary = summarize(article)
+    if item.offset > 0 and getattr(writer, "for_reading", False):
+        # a file over HUGE_BYTES is scored in ~1 MB chunks, each with its own heading and summary in
+        # the views a person reads; say so, rather than show the file again as if it began anew
+        article = dataclasses.replace(article, doc=f"{article.doc} (continued from character {item.offset:,}; "
+                                                   "the summary below is of this part)")
+    writer.write(article, summary)
     return 0

@@ -38,6 +38,8 @@ def safe(text: str, newlines: bool = True) -> str:
 
 
 class TerminalWriter:
+    for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
+
     def __init__(self, console: Console | None = None):
         self.console = console or Console(highlight=False)
 

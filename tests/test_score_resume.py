@@ -164,3 +164,18 @@ def test_a_streamed_file_numbers_on_across_chunks_and_a_resume(tiny_model, tmp_p
         assert _score(tiny_model, big, part, "--no-targets") == 130
     assert _score(tiny_model, big, part, "--no-targets", "--resume") == 0
     assert part.read_bytes() == whole.read_bytes()
+
+
+def test_a_streamed_file_s_later_chunks_are_headed_as_continued_in_the_views(tiny_model, tmp_path, capsys, small_chunks):
+    """In md/html/terminal each chunk of a file over HUGE_BYTES got the file's heading and a summary
+    as if the article began anew; the JSONL's doc ids stay the file's."""
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(f"The council met on day {i}. They are thugs." for i in range(60)) + "\n")
+    md = tmp_path / "out.md"
+    assert _score(tiny_model, big, md, "--no-targets") == 0
+    headings = [line for line in md.read_text().splitlines() if line.startswith("## ")]
+    assert len(headings) > 1 and "continued" not in headings[0]
+    assert all("(continued from character " in h and "summary below is of this part" in h for h in headings[1:])
+    jl = tmp_path / "out.jsonl"
+    assert _score(tiny_model, big, jl, "--no-targets") == 0
+    assert {json.loads(line)["doc"] for line in jl.read_text().splitlines()} == {str(big)}
