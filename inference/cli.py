@@ -91,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", type=float, help="framing threshold (default: the model folder's)")
     s.add_argument("--precision", choices=("auto", "bf16", "fp32", "int8"), default="auto",
                    help="auto: bf16 where the CPU has AVX512-BF16/AMX and a quick matmul check finds it faster, else fp32")
-    s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV corpus (default: text)")
-    s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV corpus (default: id, else line number)")
+    s.add_argument("--text-col", default=None, help="text column of a JSONL/CSV/JSON corpus (default: text)")
+    s.add_argument("--id-col", default=None, help="id column of a JSONL/CSV/JSON corpus (default: id, else line number)")
     s.add_argument("--per-line", action="store_true", help="treat each input line as one sentence (no segmentation)")
     s.add_argument("--stance-model", help="stance model folder for targets, or 'default' for the shipped one "
                                           "(default: the model's own stance head; the default model pairs with "
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_score)
 
     r = sub.add_parser("report", help="compare how groups (outlets) frame the news in an HTML/MD/JSON/CSV report")
-    r.add_argument("corpus", help="JSONL/CSV corpus with a text column, or a folder with one sub-folder per outlet")
+    r.add_argument("corpus", help="JSONL/CSV/JSON corpus with a text column, or a folder with one sub-folder per outlet")
     r.add_argument("--by", default="outlet", help="group column (default: outlet)")
     r.add_argument("--story", help="story/topic column for same-story comparisons")
     r.add_argument("-o", "--output", required=True, help="report file (report.html, report.md, …)")
@@ -114,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", help="model folder (default: the shipped default model)")
     r.add_argument("--stance-model", help="stance model folder for the stance table, or 'default' (default: the "
                                           "model's own stance head; the default model pairs with the shipped one)")
-    r.add_argument("--text-col", default="text", help="text column of a JSONL/CSV corpus (default: text)")
-    r.add_argument("--id-col", default="id", help="id column of a JSONL/CSV corpus (default: id)")
+    r.add_argument("--text-col", default="text", help="text column of a JSONL/CSV/JSON corpus (default: text)")
+    r.add_argument("--id-col", default="id", help="id column of a JSONL/CSV/JSON corpus (default: id)")
     r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip",
                    help="a malformed corpus row: skip it with a warning (default) or stop with an error")
     r.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")

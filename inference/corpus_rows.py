@@ -14,6 +14,7 @@ from typing import IO, Iterable, Iterator
 
 from inference.documents import Document, Item, ReadOptions, ReadProblem, cp1252_warning, empty_problem
 from inference.text_bytes import decode_legacy
+from models.errors import SlantError
 
 
 class Lines:
@@ -139,35 +140,41 @@ def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
 JSON_MAX_BYTES = 256 * 2**20
 
 
-def read_json(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
-    """A ``.json`` corpus: a list of objects with a text field (or one such object), the shape
-    scrapers and notebooks write. Why here: read as plain text it was scored as JSON syntax
-    ('{"text": "hello"}' as a sentence). Objects are numbered from 1 in messages and default ids."""
+def json_rows(path: str, raw: IO[bytes], text_col: str) -> list[dict]:
+    """The objects of a ``.json`` corpus: a list of objects with a text field, or one such object
+    (the shape scrapers and notebooks write), parsed whole. A file that is not that raises one
+    ``SlantError`` line; shared by ``slant score`` and ``slant report``."""
     data = raw.read(JSON_MAX_BYTES + 1)
     if len(data) > JSON_MAX_BYTES:
-        yield ReadProblem(path, f"{path}: over {JSON_MAX_BYTES // 2**20} MB of JSON, which is parsed whole; "
-                          "write it as JSONL (one object per line), which is read row by row", True)
-        return
+        raise SlantError(f"{path}: over {JSON_MAX_BYTES // 2**20} MB of JSON, which is parsed whole; "
+                         "write it as JSONL (one object per line), which is read row by row")
     if not data.strip():
-        yield empty_problem(path)
-        return
+        raise SlantError(empty_problem(path).message)
     try:
         value = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        yield ReadProblem(path, f"{path}: not UTF-8; JSON must be UTF-8 — re-save the file as UTF-8", True)
-        return
+        raise SlantError(f"{path}: not UTF-8; JSON must be UTF-8 — re-save the file as UTF-8") from None
     except json.JSONDecodeError as e:
-        yield ReadProblem(path, f"{path}: not valid JSON ({e.msg} at line {e.lineno}); a .json corpus holds one "
-                          f"list of objects with a '{opts.text_col}' field (or write JSONL, one object per line)", True)
-        return
+        raise SlantError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); a .json corpus holds one list "
+                         f"of objects with a '{text_col}' field (or write JSONL, one object per line)") from None
     rows = [value] if isinstance(value, dict) else value
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         got = "a list holding other values" if isinstance(rows, list) else type(value).__name__
-        yield ReadProblem(path, f"{path}: expected a list of JSON objects with a '{opts.text_col}' field (or one "
-                          f"such object), got {got}", True)
-        return
+        raise SlantError(f"{path}: expected a list of JSON objects with a '{text_col}' field (or one such "
+                         f"object), got {got}")
     if not rows:
-        yield empty_problem(path)
+        raise SlantError(empty_problem(path).message)
+    return rows
+
+
+def read_json(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
+    """``slant score``'s reading of a ``.json`` corpus (:func:`json_rows`): each object a Document,
+    numbered from 1 in messages and default ids. Why: read as plain text it was scored as JSON
+    syntax ('{"text": "hello"}' as a sentence)."""
+    try:
+        rows = json_rows(path, raw, opts.text_col)
+    except SlantError as e:
+        yield ReadProblem(path, str(e), True)
         return
     if problem := missing_column(path, opts, rows[0].keys()):
         yield problem

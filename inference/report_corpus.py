@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.corpus_rows import Lines
+from inference.corpus_rows import Lines, json_rows
 from inference.reading import ReadProblem, folder_files, iter_documents
 from models.errors import SlantError
 
@@ -75,22 +75,26 @@ class Corpus:
         self.id_col_given = id_col is not None
         self.on_bad_row, self.warn = on_bad_row, warn
         self.skipped = 0
+        self._json_cache: list[dict] | None = None
         if not self.path.exists():
-            raise SlantError(f"{path}: no such file or folder; pass a .jsonl/.csv corpus or a folder of outlet sub-folders")
+            raise SlantError(f"{path}: no such file or folder; pass a .jsonl/.csv/.json corpus or a folder of outlet sub-folders")
         if self.path.is_dir():
             self.kind = "folder"
             if story:
-                raise SlantError(f"{path}: --story needs a JSONL/CSV corpus with a story column; a folder "
+                raise SlantError(f"{path}: --story needs a JSONL/CSV/JSON corpus with a story column; a folder "
                                  "corpus only knows each article's outlet (its sub-folder)")
-        elif self.path.suffix.lower() in (".jsonl", ".csv"):
+        elif self.path.suffix.lower() in (".jsonl", ".csv", ".json"):
             self.kind = self.path.suffix.lower().lstrip(".")
         else:
-            raise SlantError(f"{path}: not a .jsonl or .csv corpus; convert it, or pass a folder with one "
+            raise SlantError(f"{path}: not a .jsonl, .csv or .json corpus; convert it, or pass a folder with one "
                              "sub-folder of .txt/.html files per outlet")
 
     def check(self) -> None:
-        """Fail now, before the model loads, if a named column is missing (reads one row at most)."""
-        if self.kind == "csv":
+        """Fail now, before the model loads, if a named column is missing (reads one row at most;
+        a .json corpus is parsed whole, once)."""
+        if self.kind == "json":
+            self._check_columns(self._json()[0].keys())
+        elif self.kind == "csv":
             with open(self.path, "rb") as f:
                 header = next(csv.reader(self._lines(f, warn=False)), None)
             if header:
@@ -111,6 +115,8 @@ class Corpus:
         """Rows or files to expect (a cheap pre-pass; blank lines not counted)."""
         if self.kind == "folder":
             return sum(1 for p in self._folder_files())
+        if self.kind == "json":
+            return len(self._json())
         if self.kind == "jsonl":
             with open(self.path, "rb") as f:
                 return sum(1 for line in f if line.strip())
@@ -141,7 +147,8 @@ class Corpus:
         self.warn(message)
 
     def _table(self) -> Iterator[Article]:
-        rows = self._jsonl_rows() if self.kind == "jsonl" else self._csv_rows()
+        rows = (self._jsonl_rows() if self.kind == "jsonl" else enumerate(self._json(), 1) if self.kind == "json"
+                else self._csv_rows())
         checked = False
         for line, row in rows:
             if not checked:
@@ -193,6 +200,13 @@ class Corpus:
                 if warn:
                     self.warn(problem.message)
             yield line
+
+    def _json(self) -> list[dict]:
+        """A .json corpus's objects (``corpus_rows.json_rows``), parsed once per Corpus."""
+        if self._json_cache is None:
+            with open(self.path, "rb") as f:
+                self._json_cache = json_rows(str(self.path), f, self.text_col)
+        return self._json_cache
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict]]:
         with open(self.path, "rb") as f:

@@ -245,7 +245,7 @@ def test_corpus_reader_problems_without_a_model(tmp_path):
         list(open_corpus(only_bad, warn=warnings.append))
     assert [w.split(": ", 1)[1][:20] for w in warnings] == ["expected a JSON obje", "not valid JSON (Expe"]
     (tmp_path / "x.txt").write_text("text")
-    with pytest.raises(SlantError, match="not a .jsonl or .csv corpus"):
+    with pytest.raises(SlantError, match="not a .jsonl, .csv or .json corpus"):
         open_corpus(tmp_path / "x.txt")
     with pytest.raises(SlantError, match="no such file"):
         open_corpus(tmp_path / "missing.jsonl")
@@ -260,3 +260,21 @@ def test_headings_use_plurals_and_markdown_keeps_quotes():
     assert [plural(n) for n in ("story", "topic", "leaning", "day", "press")] == \
         ["stories", "topics", "leanings", "days", "presses"]  # "shared storys" before
     assert _md("'high-tech lynching' <b> | x") == "'high-tech lynching' &lt;b&gt; \\| x"  # quotes read &#x27; before
+
+
+def test_a_json_corpus_reports_like_its_jsonl(tmp_path):
+    """`slant score` reads a .json list of objects; `slant report` refused it."""
+    rows = [{"id": "a1", "text": "The council met.", "outlet": "x", "topic": "t"},
+            {"id": "a2", "text": "They are thugs.", "outlet": "y", "topic": "t"}]
+    (tmp_path / "c.json").write_text(json.dumps(rows))
+    corpus = open_corpus(tmp_path / "c.json", story="topic")
+    corpus.check()
+    assert corpus.count() == 2
+    assert [(a.id, a.group, a.story, a.where) for a in corpus] == [("a1", "x", "t", f"{tmp_path / 'c.json'}:1"),
+                                                                  ("a2", "y", "t", f"{tmp_path / 'c.json'}:2")]
+    (tmp_path / "bad.json").write_text('{"rows": [1, 2]}')
+    with pytest.raises(SlantError, match="no column 'text'"):
+        open_corpus(tmp_path / "bad.json").check()
+    (tmp_path / "worse.json").write_text('[1, 2]')
+    with pytest.raises(SlantError, match="expected a list of JSON objects"):
+        open_corpus(tmp_path / "worse.json").check()
