@@ -109,10 +109,11 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto
 
 
 class HtmlWriter:
-    for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
     """One page for the whole run: the header and legend once, a <section> per article, the footer
     at ``close``. A sentence's score, label and voice are written out, and framed words and targets
     tagged (``html_sentence(tags=True)``): backgrounds are not printed and colour is not seen by all."""
+
+    for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
 
     def __init__(self, out: TextIO):
         self.out = out

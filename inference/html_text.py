@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+import trafilatura
+
 __all__ = ["extract_article", "EXTRACT_OPTIONS"]
 
 NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//*[@role='contentinfo']"]
@@ -50,8 +52,6 @@ def inline_quotes_as_marks(html: str | bytes) -> str | bytes:
 def extract_article(html: str | bytes) -> tuple[str | None, list[tuple[int, int]]]:
     """``(text, quotations)``: trafilatura's article text (None when it finds none) and the
     ``(start, end)`` character ranges of ``text`` that the page marks as block quotations."""
-    import trafilatura
-
     html = inline_quotes_as_marks(html)
     text = trafilatura.extract(html, **EXTRACT_OPTIONS)
     if not text or not text.strip():
@@ -68,7 +68,6 @@ def quotation_ranges(html: str | bytes, text: str) -> list[tuple[int, int]]:
     probe = html.decode("latin-1") if isinstance(html, bytes) else html
     if not _HAS_QUOTE.search(probe) or _OPEN in text or _CLOSE in text:
         return []
-    import trafilatura
     from lxml import etree
     from trafilatura.utils import normalize_unicode
     from trafilatura.xml import xmltotxt

@@ -261,7 +261,7 @@ def _html_doc(path: str, html: bytes | str, opts: ReadOptions, doc_id: str | Non
     """Main article text via trafilatura (it detects the charset of bytes itself); imported
     here, because only HTML needs it and its import costs 0.12 s of every cold start."""
     try:
-        import trafilatura  # noqa: F401  (checked here: its import is what fails in a broken install)
+        import trafilatura  # noqa: F401  (checked at each page: its import is what fails in a broken install)
 
         from inference.html_text import extract_article
     except ImportError as e:  # a broken install (lxml without lxml_html_clean) fails this file, not the run

@@ -6,7 +6,6 @@ input failed (the others are still written), 0 otherwise.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 import sys
 from contextlib import contextmanager, nullcontext

@@ -92,16 +92,11 @@ _TIME_ZONE = re.compile(r"(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC
 _QUOTE_AFTER_QUOTE = re.compile(r"[.!?][\"”]\s+(?=[\"“][A-Z])")
 
 # Embeds. Twitter/X attribution line: "— Name (@handle) September 5, 2023".
-_EMBED_ATTRIBUTION = re.compile(
-    r"^[—–-]{1,2}\s*\S.{0,120}?\(@\w{1,50}\)\s*"
-    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"
-)
+_EMBED_DATE = r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"  # "September 5, 2023" / "5 September 2023"
+_EMBED_ATTRIBUTION = re.compile(r"^[—–-]{1,2}\s*\S.{0,120}?\(@\w{1,50}\)\s*" + _EMBED_DATE)
 # The same attribution closing the tweet's own line (the text, its link, then "— Name (@handle) Date"),
 # as pages flattened to text often give it; an em or en dash only, mid-line.
-_EMBED_ATTRIBUTION_END = re.compile(
-    r"\s[—–]{1,2}\s*[^—–\s][^—–]{0,119}?\(@\w{1,50}\)\s*"
-    r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"
-)
+_EMBED_ATTRIBUTION_END = re.compile(r"\s[—–]{1,2}\s*[^—–\s][^—–]{0,119}?\(@\w{1,50}\)\s*" + _EMBED_DATE)
 _EMBED_LINK_END = re.compile(
     r"(?:pic\.twitter\.com/\w+|https?://t\.co/\w+|https?://(?:www\.)?"
     r"(?:twitter|x|instagram)\.com/\S+)\s*$",

@@ -20,8 +20,7 @@ from safetensors.torch import load_file
 from models.errors import SlantError
 from models.fast_bert import FastBert
 from models.framing_model import FramingModel
-from models.model_folder import (ENCODER_CONFIG, META_FIELDS, WEIGHTS, LoadedModel, check_fields, check_folder,
-                                 read_architecture)
+from models.model_folder import ENCODER_CONFIG, META_FIELDS, WEIGHTS, LoadedModel, read_config, read_json_file
 
 
 class FastTokenizer:
@@ -41,15 +40,6 @@ class FastTokenizer:
     def __call__(self, texts: list[str], add_special_tokens: bool = False, return_offsets_mapping: bool = True) -> dict:
         encs = self.tok.encode_batch(texts, add_special_tokens=add_special_tokens)
         return {"input_ids": [e.ids for e in encs], "offset_mapping": [e.offsets for e in encs]}
-
-
-def _read_json(folder: Path, name: str, fields: dict | None = None) -> dict:
-    """The JSON object in ``name``, its ``fields`` checked (see ``check_fields``)."""
-    try:
-        data = json.loads((folder / name).read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
-        raise SlantError(f"model folder {folder}: {name} is corrupt; re-copy the folder or retrain") from None
-    return check_fields(folder, name, data, fields or {})
 
 
 def _load_weights(path: Path, folder: Path) -> dict:
@@ -73,15 +63,14 @@ def _is_bert(enc_cfg: dict, base_dir: Path | None) -> bool:
 
 def load_for_scoring(folder: str | Path) -> LoadedModel:
     folder = Path(folder)
-    check_folder(folder)
-    arch = read_architecture(folder, _read_json(folder, "config.json"))
-    meta = _read_json(folder, "meta.json", META_FIELDS)
+    arch = read_config(folder)
+    meta = read_json_file(folder, "meta.json", META_FIELDS)
     base_dir = None
     if arch.adapter == "lora":
         from models.encoders import resolve_base
 
         base_dir = resolve_base(arch.base)
-    enc_cfg = _read_json(folder, ENCODER_CONFIG) if (folder / ENCODER_CONFIG).is_file() else None
+    enc_cfg = read_json_file(folder, ENCODER_CONFIG) if (folder / ENCODER_CONFIG).is_file() else None
     if enc_cfg is None or (arch.adapter == "lora" and base_dir is None) or not _is_bert(enc_cfg, base_dir):
         from models.model_folder import load_model
 

@@ -82,16 +82,23 @@ def check_fields(folder: Path, name: str, data, fields: dict) -> dict:
     return data
 
 
-def read_config(folder: Path) -> Architecture:
-    """The architecture a whole model folder's ``config.json`` describes, checked. Shared by
-    ``load_model`` and the scorer's up-front check of a ``--stance-model`` folder, which needs to
-    know whether there is a stance head long before it loads the weights."""
-    check_folder(folder)
+def read_json_file(folder: Path, name: str, fields: dict | None = None) -> dict:
+    """The JSON object in the folder's ``name``, its ``fields`` checked (see ``check_fields``); one
+    model error when it cannot be read or parsed. Shared by ``load_model`` and ``fast_load``."""
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SlantError(f"model folder {folder}: config.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
-    return read_architecture(folder, config)
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as e:
+        raise SlantError(f"model folder {folder}: {name} is corrupt ({e.__class__.__name__}); re-copy the folder "
+                         "or retrain") from None
+    return check_fields(folder, name, data, fields or {})
+
+
+def read_config(folder: Path) -> Architecture:
+    """The architecture a whole model folder's ``config.json`` describes, checked. Shared by both
+    loaders and the scorer's up-front check of a ``--stance-model`` folder, which needs to know
+    whether there is a stance head long before it loads the weights."""
+    check_folder(folder)
+    return read_architecture(folder, read_json_file(folder, "config.json"))
 
 
 def read_architecture(folder: Path, config) -> Architecture:
@@ -222,11 +229,7 @@ def check_folder(folder: Path) -> None:
 def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
     folder = Path(folder)
     arch = read_config(folder)
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SlantError(f"model folder {folder}: meta.json is corrupt ({e.__class__.__name__}); retrain or re-copy the folder") from None
-    check_fields(folder, "meta.json", meta, META_FIELDS)
+    meta = read_json_file(folder, "meta.json", META_FIELDS)
     try:
         state = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as e:
