@@ -49,8 +49,9 @@ CACHE_NAME = "slant-cache.sqlite"
 #: 1: sentences and spans; 2: stance targets and ``targets_available``; 3: a target's voice is its own
 #: (reported speech is the speaker's), no longer always the sentence's; 4: segmentation repairs and
 #: hard-wrapped paragraphs, block-quoted and attributed sentences and embedded posts as quotes, names
-#: the recogniser cut in pieces joined.
-FORMAT = 4
+#: the recogniser cut in pieces joined; 5: a sentence ends at an initialism before a pronoun or
+#: determiner ("Washington, D.C. He said").
+FORMAT = 5
 _SCHEMA = """CREATE TABLE IF NOT EXISTS scores (
     model TEXT NOT NULL, text_sha256 TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (model, text_sha256))"""

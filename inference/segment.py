@@ -18,7 +18,8 @@ it we add what news text needs and pysbd does not know about:
   "3:45 p.m." and "ET"; a sentence that starts with the tail of a quotation
   ('"Stop!" he said.', '"Why?" Sen. Smith asked.') or with its closing mark
   alone; and a split pysbd misses between two quotations ('called it
-  "unacceptable." "We will respond," he said.');
+  "unacceptable." "We will respond," he said.') or after an initialism
+  ("in Washington, D.C. He said");
 * a sentence never starts or ends with invisible characters (zero-width
   space, soft hyphen, BOM), and text with no letter or digit is no sentence
   of its own: a "* * *" or "---" divider is skipped, a lone "👍" or "..."
@@ -90,6 +91,13 @@ _ENDS_WITH_CLOCK = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
 _TIME_ZONE = re.compile(r"(?:ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|IST|JST|AEST|AEDT)\b")
 # pysbd does not split between two quotations: 'it "unacceptable." "We will respond," he said.'
 _QUOTE_AFTER_QUOTE = re.compile(r"[.!?][\"”]\s+(?=[\"“][A-Z])")
+# Nor after an initialism that ends a sentence: "in Washington, D.C. He said", "Sunland Park, N.M.
+# That work stopped". Only before a pronoun or determiner, which no name or title runs on into
+# ("the U.S. Army", "George H.W. Bush" stay whole).
+_INITIALISM_THEN_START = re.compile(
+    r"(?:^|(?<=[\s(\"“‘']))(?:[A-Z]\.){2,}\s+"
+    r"(?=(?:He|She|It|They|We|I|You|That|This|These|Those|There|The|But)\s)"
+)
 
 # Embeds. Twitter/X attribution line: "— Name (@handle) September 5, 2023".
 _EMBED_DATE = r"(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})\s*$"  # "September 5, 2023" / "5 September 2023"
@@ -165,7 +173,7 @@ def segment(text: str) -> list[Segment]:
             # pysbd reads a line break inside a wrapped paragraph as a sentence end; a space
             # in its place keeps every offset (one character for one).
             flat = _BREAK_CHAR.sub(" ", body)
-            spans = _repair(flat, _split_between_quotes(flat, _sentence_spans(flat)))
+            spans = _repair(flat, _split_missed(flat, _sentence_spans(flat)))
         for s, e in spans:
             s, e = _strip(body, s, e)
             if s < e:
@@ -326,13 +334,17 @@ def _pysbd_spans(par: str) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:]))
 
 
-def _split_between_quotes(par: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Also split where one quotation ends a sentence and the next opens another."""
+def _split_missed(par: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Also split where pysbd does not: one quotation ends a sentence and the next opens
+    another, or an initialism ends one ("Washington, D.C. He said")."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        for m in _QUOTE_AFTER_QUOTE.finditer(par, s, e):
-            out.append((s, m.end()))
-            s = m.end()
+        cuts = sorted(m.end() for pattern in (_QUOTE_AFTER_QUOTE, _INITIALISM_THEN_START)
+                      for m in pattern.finditer(par, s, e))
+        for cut in cuts:
+            if s < cut < e:
+                out.append((s, cut))
+                s = cut
         out.append((s, e))
     return out
 

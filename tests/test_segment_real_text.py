@@ -40,6 +40,15 @@ def test_two_quotations_in_a_row_are_two_sentences():
                             "“It ended.”", "“Yes.”"]
 
 
+def test_an_initialism_that_ends_a_sentence_ends_it_before_a_pronoun_or_determiner():
+    assert _texts('He lives in Washington, D.C. He said: "We won." It was in Sunland Park, N.M. That work '
+                  'stopped.') == ["He lives in Washington, D.C.", 'He said: "We won."',
+                                  "It was in Sunland Park, N.M.", "That work stopped."]
+    # a name or title runs on after the initialism: no split
+    assert _texts("The U.S. Army and George H.W. Bush met the F.B.I. director. Then they left.") == [
+        "The U.S. Army and George H.W. Bush met the F.B.I. director.", "Then they left."]
+
+
 def test_invisible_characters_are_never_a_sentence_or_its_edge():
     text = "Zero\u200bwidth here.\u200b Next one.\n\u200b\n\ufeff\u00ad\nLast.\u2060"
     segs = segment(text)
