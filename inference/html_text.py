@@ -3,22 +3,28 @@
 Why the second part: trafilatura's plain text drops the markup, so a
 ``<blockquote>`` (a source's statement quoted at length, a pull quote, an
 embedded post) arrives as an ordinary paragraph without quotation marks, and
-the scorer would charge its words to the author's voice. trafilatura's XML
-output keeps it as ``<quote>``; we put a sentinel character at each quotation's
-first and last character in that tree, render it with trafilatura's own
-XML-to-text step, and read the sentinels' positions off the result.
+the scorer would charge its words to the author's voice. trafilatura's extracted
+tree keeps it as ``<quote>``; we put a sentinel character at each quotation's
+first and last character in a copy of that tree, render it with trafilatura's
+own XML-to-text step, and read the sentinels' positions off the result. One
+extraction serves the text and the quotations.
 
-The text itself is always trafilatura's plain extraction, unchanged: the marked
-rendering is used only when, sentinels removed, it is exactly that text. When
+The text itself is always trafilatura's plain extraction, unchanged (rendered
+from the tree as ``trafilatura.extract`` renders it): the marked rendering is
+used only when, sentinels removed, it is exactly that text. When
 it is not (another trafilatura version renders differently), or the page has
 no ``<blockquote>``, or anything in this optional pass fails, the page
 simply has no quotation ranges, as before.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 import trafilatura
+import trafilatura.xml
+from trafilatura.utils import normalize_unicode
+from trafilatura.xml import xmltotxt
 
 __all__ = ["extract_article", "EXTRACT_OPTIONS"]
 
@@ -29,7 +35,6 @@ NEVER_ARTICLE = ["//nav", "//footer", "//aside", "//*[@role='navigation']", "//*
 EXTRACT_OPTIONS = {"include_comments": False, "include_tables": False, "prune_xpath": NEVER_ARTICLE}
 
 _OPEN, _CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: printable (trafilatura drops private-use characters), rare in news
-_HAS_QUOTE = re.compile(r"<blockquote\b", re.I)
 
 
 _INLINE_Q = re.compile(r"<q\b[^>]*>|</q\s*>", re.I)
@@ -51,38 +56,33 @@ def inline_quotes_as_marks(html: str | bytes) -> str | bytes:
 
 def extract_article(html: str | bytes) -> tuple[str | None, list[tuple[int, int]]]:
     """``(text, quotations)``: trafilatura's article text (None when it finds none) and the
-    ``(start, end)`` character ranges of ``text`` that the page marks as block quotations."""
+    ``(start, end)`` character ranges of ``text`` that the page marks as block quotations.
+
+    One extraction serves both: the text is rendered from the extracted tree exactly as
+    ``trafilatura.extract`` renders it, and the quotations are read off the same tree."""
     html = inline_quotes_as_marks(html)
-    text = trafilatura.extract(html, **EXTRACT_OPTIONS)
-    if not text or not text.strip():
+    document = trafilatura.bare_extraction(html, output_format="txt", **EXTRACT_OPTIONS)
+    if document is None or document.body is None:
+        return None, []
+    text = normalize_unicode(xmltotxt(document.body, False))
+    if not text.strip():
         return text, []
     try:
-        return text, quotation_ranges(html, text)
+        return text, quotation_ranges(document.body, text)
     except Exception:  # an optional refinement: never lose the article over it
         return text, []
 
 
-def quotation_ranges(html: str | bytes, text: str) -> list[tuple[int, int]]:
-    """Ranges of ``text`` (the page's plain extraction) inside ``<quote>`` elements of trafilatura's
-    XML for the same page; [] when the page has none or the two renderings do not agree."""
-    probe = html.decode("latin-1") if isinstance(html, bytes) else html
-    if not _HAS_QUOTE.search(probe) or _OPEN in text or _CLOSE in text:
+def quotation_ranges(body, text: str) -> list[tuple[int, int]]:
+    """Ranges of ``text`` (the plain rendering of trafilatura's extracted tree ``body``) inside its
+    ``<quote>`` elements; [] when there are none or the marked rendering does not agree."""
+    if _OPEN in text or _CLOSE in text or body.find(".//quote") is None:
         return []
-    from lxml import etree
-    from trafilatura.utils import normalize_unicode
-    from trafilatura.xml import xmltotxt
-
-    xml = trafilatura.extract(html, output_format="xml", **EXTRACT_OPTIONS)
-    if not xml or "<quote" not in xml:
-        return []
-    main = etree.fromstring(xml.encode("utf-8")).find("main")
-    if main is None:
-        return []
-    _drop_layout_whitespace(main)
-    for quote in main.iter("quote"):
+    body = copy.deepcopy(body)
+    for quote in body.iter("quote"):
         if not any(q.tag == "quote" for q in quote.iterancestors()):
             _mark(quote)
-    marked = normalize_unicode(xmltotxt(main, False))
+    marked = normalize_unicode(trafilatura.xml.xmltotxt(body, False))
     if marked.replace(_OPEN, "").replace(_CLOSE, "") != text:
         return []
     ranges, start, removed = [], None, 0
@@ -96,16 +96,6 @@ def quotation_ranges(html: str | bytes, text: str) -> list[tuple[int, int]]:
             start = None
             removed += 1
     return ranges
-
-
-def _drop_layout_whitespace(root) -> None:
-    """The XML output is pretty-printed: whitespace-only text holding a line break is layout, not
-    content (a space between two inline elements stays)."""
-    for el in root.iter():
-        if el.text is not None and not el.text.strip() and "\n" in el.text:
-            el.text = None
-        if el.tail is not None and not el.tail.strip() and "\n" in el.tail:
-            el.tail = None
 
 
 def _slots(el, top=True):

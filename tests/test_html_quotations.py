@@ -78,3 +78,21 @@ def test_an_inline_q_is_shown_with_quotation_marks_inside_its_sentence(as_bytes)
     text, ranges = extract_article(page.encode("cp1252") if as_bytes else page)
     assert "He called the plan “a betrayal” of working families and said he would vote against it next week." in text
     assert ranges == []
+
+
+def test_a_page_with_quotations_is_extracted_once(monkeypatch):
+    """The text and the quotation ranges come from one extraction (it had run twice: once for the
+    text, once for the XML), and the text is still what trafilatura.extract gives."""
+    import trafilatura
+    import trafilatura.core
+
+    from inference.html_text import EXTRACT_OPTIONS
+
+    expected = trafilatura.extract(PAGE, **EXTRACT_OPTIONS)
+    calls = []
+    real = trafilatura.core.bare_extraction
+    monkeypatch.setattr(trafilatura.core, "bare_extraction", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(trafilatura, "bare_extraction", trafilatura.core.bare_extraction)
+    text, ranges = extract_article(PAGE)
+    assert text == expected and [text[a:b] for a, b in ranges] == ["\n".join(QUOTED)]
+    assert len(calls) == 1
