@@ -18,7 +18,9 @@ def _train(args, extra: list[str]) -> int:
 
     overrides = parse_dotted_flags(extra)
     if args.print_config:  # checks the YAML and flags, loads no data and no model
-        sys.stdout.write(load_config(args.config, overrides).to_yaml())
+        from training.config_docs import commented_yaml
+
+        sys.stdout.write(commented_yaml(load_config(args.config, overrides)))
         return 0
     from training.launch import main_train
 
@@ -65,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="fine-tune a framing model from a YAML config",
-                       description="Train a model. Dotted flags override the YAML, e.g. --train.lr 3e-5 --train.max_steps 100.")
+                       description="Train a model. Dotted flags override the YAML, e.g. --train.lr 3e-5 --train.max_steps 100. "
+                                   "Every key, what it does and the values it takes: slant train CONFIG --print-config.")
     t.add_argument("config", help="YAML config, e.g. configs/default.yaml")
     t.add_argument("--out", help="run folder (default runs/<config name>)")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run in --out from its last checkpoint")

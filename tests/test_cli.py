@@ -161,6 +161,9 @@ def test_print_config_shows_the_resolved_config_and_trains_nothing(tmp_path, cap
     assert code == 0, err
     cfg = yaml.safe_load(out)
     assert cfg["train"]["lr"] == 3e-4 and cfg["model"]["base"] == "all-MiniLM-L6-v2" and "data" in cfg
+    lines = out.splitlines()  # each key's documentation is a comment above it
+    assert lines[lines.index("  base: all-MiniLM-L6-v2") - 1].startswith("  # Base encoder name")
+    assert sum(line.lstrip().startswith("# ") for line in lines) > 60
     assert not (tmp_path / "r").exists()
     code, _, err = run(capsys, "train", default, "--print-config", "--train.lrr", "3")
     assert code == 2 and "did you mean 'train.lr'" in err

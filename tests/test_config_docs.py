@@ -2,7 +2,6 @@
 README's "Training" section, the header comments of configs/*.yaml and the field comments of
 training/config.py. Each of these once drifted from the code (a stale figure, a default that
 had moved, a key no longer there), and nothing failed."""
-import ast
 import dataclasses
 import re
 import shlex
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from training.config import Config, load_config, parse_dotted_flags
+from training.config_docs import field_docs
 
 ROOT = Path(__file__).parents[1]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
@@ -29,18 +29,6 @@ def header(path: Path) -> str:
 
 def fields() -> dict[str, dataclasses.Field]:
     return {f"{g.name}.{f.name}": f for g in dataclasses.fields(Config) for f in dataclasses.fields(g.default_factory())}
-
-
-def field_docs() -> dict[str, str]:
-    """``section.key`` -> the string under the field in training/config.py."""
-    tree = ast.parse((ROOT / "training" / "config.py").read_text(encoding="utf-8"))
-    section = {"ModelConfig": "model", "DataConfig": "data", "TrainConfig": "train"}
-    docs = {}
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in section):
-        for stmt, nxt in zip(cls.body, cls.body[1:]):
-            if isinstance(stmt, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
-                docs[f"{section[cls.name]}.{stmt.target.id}"] = nxt.value.value
-    return docs
 
 
 def test_every_field_has_a_comment_saying_what_it_does():
