@@ -11,7 +11,7 @@ window score, never silently truncated.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +47,14 @@ PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 
 class Scorer:
-    """``precision``: "auto" (bf16 where it measures faster on this CPU, else fp32), "bf16", "fp32", or
+    """Scores text for framing: make one with ``Scorer.load()``, then ``score(text)`` returns an
+    ``ArticleScore`` and ``score_sentences(list)`` a list of ``SentenceScore`` (``inference.records``).
+    Errors a caller can fix (empty text, a missing or corrupt model folder, a missing NER package)
+    raise ``models.errors.SlantError``; an argument of the wrong type raises ``TypeError``.
+    ``threshold`` overrides the model folder's decision threshold; ``spans=False`` skips the
+    framed words and ``targets=False`` the targets and their stance.
+
+    ``precision``: "auto" (bf16 where it measures faster on this CPU, else fp32), "bf16", "fp32", or
     "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py).
 
     ``token_budget``: padded word pieces per forward pass. Why 1,024 and not more: each batch's
@@ -84,7 +91,12 @@ class Scorer:
     def load(cls, path: str | Path | None = None, *, stance_model: str | Path | None = None, **kwargs) -> "Scorer":
         """``path=None`` loads the default model shipped inside the ``models`` package, paired
         with the shipped stance model. Targets' stance comes from the framing model's own stance
-        head if it has one, else ``stance_model`` (a folder, or "default" for the shipped one)."""
+        head if it has one, else ``stance_model`` (a folder, or "default" for the shipped one):
+        another ``path`` without a stance head and without ``stance_model`` gives no targets.
+        ``kwargs`` go to the constructor (``threshold``, ``precision``, ``spans``, ``targets``, …).
+
+        Returns the ``Scorer``. Raises ``SlantError`` for a model folder that is missing,
+        incomplete or corrupt (or a stance-only model as ``path``). Reads local files only."""
         from models import default_model_path, default_stance_path
 
         bound_onednn_caches()
@@ -110,6 +122,7 @@ class Scorer:
 
     @property
     def spans_available(self) -> bool:
+        """Whether the model has a span head (framed words); ``spans=False`` skips it."""
         return bool(self.loaded.arch.tags)
 
     @property
@@ -135,6 +148,7 @@ class Scorer:
         return self._target_models
 
     def stance_loaded(self) -> LoadedModel:
+        """The stance model, loaded on first use; ``ModelUnavailable`` (a ``SlantError``) if it cannot load."""
         if not isinstance(self._stance, LoadedModel):
             try:
                 stance = load_for_scoring(self._stance)
@@ -169,8 +183,14 @@ class Scorer:
         one document (``doc``): target mentions are grouped, and names looked up again, across all of
         it, as in an article; sentences from unrelated articles belong in separate calls. Offsets
         count from each sentence's start, or from ``starts[i]`` (+ ``offset``) in the text they
-        were cut from (``slant score --per-line``)."""
-        if isinstance(sentences, (str, bytes)) or not all(isinstance(s, str) for s in sentences):
+        were cut from (``slant score --per-line``).
+
+        Returns one ``SentenceScore`` per string, in order (``[]`` for an empty list). Raises
+        ``TypeError`` for a str or non-str items, ``SlantError`` for a blank sentence."""
+        if isinstance(sentences, (str, bytes)) or not isinstance(sentences, Iterable):
+            raise TypeError("score_sentences takes a list of str (one per sentence); for one text use score(text)")
+        sentences = list(sentences)  # once: a generator would be used up by the type check below
+        if not all(isinstance(s, str) for s in sentences):
             raise TypeError("score_sentences takes a list of str (one per sentence); for one text use score(text)")
         empty = next((i for i, s in enumerate(sentences) if not s.strip()), None)
         if empty is not None:  # as score("") is: a blank "sentence" got a score of its own
@@ -191,7 +211,11 @@ class Scorer:
 
         ``quotations``: ``(start, end)`` ranges of ``text`` that its source marks as quotations
         without quotation marks (an HTML page's ``<blockquote>``, as the reader finds them): a
-        sentence wholly inside one is in a source's voice, and so are the targets named there."""
+        sentence wholly inside one is in a source's voice, and so are the targets named there.
+
+        Returns an ``ArticleScore``: ``.sentences`` is a list of ``SentenceScore`` (no sentence
+        for text without a word, such as a divider). Raises ``TypeError`` for a non-str ``text``
+        (bytes: decode them first), ``SlantError`` for empty or whitespace-only text."""
         if not isinstance(text, str):
             raise TypeError(f"score takes the article as str, not {type(text).__name__}"
                             + ("; decode the bytes first" if isinstance(text, bytes) else ""))
@@ -327,13 +351,13 @@ class Scorer:
 
 
 def _merge_spans(existing: list[dict], new: list[dict]) -> list[dict]:
-    """Windows overlap; keep one span per character range (the higher score)."""
+    """Windows overlap; keep one span per character range (the higher score). A span from one
+    window may overlap several from another ("radical thugs" against "radical" and "thugs"): it
+    replaces all of them if it beats each, else it is dropped, so no two spans ever overlap."""
     out = list(existing)
     for sp in new:
-        clash = next((o for o in out if sp["start"] < o["end"] and o["start"] < sp["end"]), None)
-        if clash is None:
-            out.append(sp)
-        elif sp["score"] > clash["score"]:
-            out[out.index(clash)] = sp
+        clashes = [o for o in out if sp["start"] < o["end"] and o["start"] < sp["end"]]
+        if all(sp["score"] > o["score"] for o in clashes):
+            out = [o for o in out if not any(o is c for c in clashes)] + [sp]
     return sorted(out, key=lambda s: s["start"])
 
