@@ -20,11 +20,14 @@ from pathlib import Path
 
 from models.errors import SlantError
 from training.schema import BABE_SPAN_TECHNIQUE, TECHNIQUES
+from training.splits import norm_text
 
 _LABEL_WORDS = {"1": 1, "0": 0, "framing": 1, "neutral": 0, "biased": 1, "non-biased": 0, "true": 1, "false": 0}
 
 
 def _label(value, where: str) -> int:
+    if value is None or str(value).strip() == "":  # a short CSV row, an empty cell or JSON null
+        raise SlantError(f"{where}: no label; every row needs label 0/1 (or neutral/framing)")
     key = str(value).strip().lower()
     if key.endswith(".0"):
         key = key[:-2]
@@ -71,10 +74,25 @@ def _spans(value, text: str, where: str, shift: int = 0) -> tuple[list[dict], bo
     return out, True
 
 
+def _given(value) -> bool:
+    """A cell holds a value: an id or group of 0 counts, an empty or blank cell does not."""
+    return value is not None and str(value).strip() != ""
+
+
 def _scored_record(r: dict) -> bool:
     """A record written by ``slant score --format jsonl``: spans are in document offsets."""
     return all(isinstance(r.get(k), int) and not isinstance(r.get(k), bool) for k in ("index", "start", "end")) \
         and "doc" in r
+
+
+def _delimiter(header: str) -> str:
+    """The CSV delimiter: the first of , ; tab | whose split of the header line names text and label
+    (BABE's own files and many European spreadsheets use ';'), else ','."""
+    for d in (",", ";", "\t", "|"):
+        keys = [k.strip().lower() for k in next(csv.reader([header], delimiter=d), [])]
+        if "text" in keys and "label" in keys:
+            return d
+    return ","
 
 
 def _iter_raw(path: Path):
@@ -93,11 +111,25 @@ def _iter_raw(path: Path):
     elif path.suffix.lower() == ".csv":
         csv.field_size_limit(sys.maxsize)
         with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
+            delimiter = _delimiter(f.readline())
+            f.seek(0)  # the utf-8-sig decoder skips a BOM again
+            reader = csv.DictReader(f, delimiter=delimiter)
+            names = reader.fieldnames or []
+            # "Text", " label": spreadsheets capitalise and pad headers; the same column twice is refused
+            keys = [n.strip().lower() for n in names]
+            twice = sorted({k for k in keys if keys.count(k) > 1})
+            if twice:
+                raise SlantError(f"{path}: column '{twice[0]}' appears twice in the header; rename or drop one")
+            reader.fieldnames = keys
             for col in ("text", "label"):
-                if col not in (reader.fieldnames or []):
-                    raise SlantError(f"{path}: no '{col}' column (has {reader.fieldnames}); the generic format needs text and label")
+                if col not in keys:
+                    raise SlantError(f"{path}: no '{col}' column (has {names}); the generic format needs text and label")
             for row in reader:
+                if None in row:  # more fields than the header: an unquoted comma cut the text short
+                    raise SlantError(f"{path}:{reader.line_num}: {len(keys) + len(row[None])} fields but the header "
+                                     f"has {len(keys)}; put a text holding the delimiter in double quotes")
+                if all(v in (None, "") or not v.strip() for v in row.values()):
+                    continue  # a spreadsheet's empty trailing rows (",,"), like a blank line
                 yield reader.line_num, row
     else:
         raise SlantError(f"{path}: unsupported data file; use .csv or .jsonl with text and label columns")
@@ -105,11 +137,20 @@ def _iter_raw(path: Path):
 
 def load_generic(path: Path) -> list[dict]:
     if not path.is_file():
-        raise SlantError(f"{path}: no such data file; give a .csv or .jsonl path or a source name (babe, ptc, hube2019, lim2020)")
+        # a run's config.yaml keeps the path as given: relative to the folder training ran in
+        here = "" if path.is_absolute() else f" in {Path.cwd()} (a relative path counts from the current folder: " \
+                                              "run from the folder training ran in, or give the full path)"
+        raise SlantError(f"{path}: no such data file{here}; give a .csv or .jsonl path or a source name "
+                         "(babe, ptc, hube2019, lim2020)")
     try:
-        rows = []
+        rows, first_group = [], {}
         for n, r in _iter_raw(path):
             where = f"{path}:{n}"
+            if not isinstance(r.get("text"), (str, type(None))):  # str() would train on "['a', 'b']" or "12"
+                raise SlantError(f"{where}: text is {type(r['text']).__name__} {r['text']!r:.40}, not a string; "
+                                 "write the sentence as a JSON string")
+            if "text" not in r:  # a JSONL record keyed otherwise ("sentence"): not an empty text
+                raise SlantError(f"{where}: no text field (has {', '.join(map(str, r))}); name the sentence's field text")
             raw = str(r.get("text") or "")
             text = raw.strip()
             if not text:
@@ -121,11 +162,15 @@ def load_generic(path: Path) -> list[dict]:
             # scored record the sentence's own offset in its document
             shift = len(raw) - len(raw.lstrip()) + (r["start"] if scored else 0)
             spans, has = _spans(r.get("spans"), text, where, shift)
-            rid = str(r.get("id") or (f"{r['doc']}#{r['index']}" if scored else f"{path.name}:{n}"))
-            group = r.get("group") or (f"doc:{r['doc']}" if scored else rid)
+            rid = str(r["id"]).strip() if _given(r.get("id")) else \
+                (f"{r['doc']}#{r['index']}" if scored else f"{path.name}:{n}")
+            group = str(r["group"]).strip() if _given(r.get("group")) else (f"doc:{r['doc']}" if scored else "")
+            # a sentence written twice stays on one side of the splits (else a test row is trained on)
+            group = first_group.setdefault(norm_text(text), group or rid) if not group else group
             rows.append({"id": rid, "text": text, "label": _label(r["label"], where), "spans": spans,
-                         "has_spans": has, "outlet": str(r.get("outlet") or ""), "topic": str(r.get("topic") or ""),
-                         "group": str(group), "source": path.stem, "opinion": -1})
+                         "has_spans": has, "outlet": str(r.get("outlet") or "").strip(),
+                         "topic": str(r.get("topic") or "").strip(), "group": group, "source": path.stem,
+                         "opinion": -1})
     except UnicodeDecodeError:
         raise SlantError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
     if not rows:

@@ -49,6 +49,25 @@ def _check_writable(target: Path) -> None:
         target.unlink()
 
 
+def _check_user_files(folder: Path, cfg) -> None:
+    """A user's file is saved in config.yaml as training was given it: a relative path counts from
+    the folder training ran in, so evaluating from elsewhere cannot find it."""
+    for name in dict.fromkeys([cfg.data.eval_source, *cfg.data.train]):
+        if name.endswith((".csv", ".jsonl")) and not Path(name).is_file():
+            raise SlantError(f"{folder} was trained on {name}, not found from {Path.cwd()}; run slant evaluate from the "
+                             f"folder training ran in, or give the file's path (--data.train and --data.eval_source, "
+                             f"e.g. --data.eval_source /path/to/{Path(name).name}), or pass --data FILE")
+
+
+def _saved_test(saved: dict, name: str) -> list:
+    """The saved test ids of source ``name``; a user's file given by another path (``--data.eval_source
+    /full/path/mine.csv`` for the ``mine.csv`` training was given) is matched by its file name."""
+    if f"test:{name}" in saved or not name.endswith((".csv", ".jsonl")):
+        return saved.get(f"test:{name}", [])
+    same = [k for k in saved if k.startswith("test:") and Path(k[5:]).name == Path(name).name]
+    return saved[same[0]] if len(same) == 1 else []
+
+
 def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None = None, overrides=None) -> dict:
     from training.train import make_eval_data
 
@@ -78,11 +97,12 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
         if not cfg_path.is_file() or not (folder / "splits.json").is_file():
             raise SlantError(f"{folder}: no config.yaml/splits.json, so its test split is unknown; pass --data FILE.jsonl to evaluate on your own labelled data")
         cfg = load_config(cfg_path, overrides or [])
+        _check_user_files(folder, cfg)
         _note(f"evaluating {folder}: rebuilding its splits from the data")
         run = make_eval_data(cfg)
         saved = json.loads((folder / "splits.json").read_text())
         for name, test in {**run.tests, **run.stance_tests}.items():
-            if sorted(test["id"]) != sorted(saved.get(f"test:{name}", [])):
+            if sorted(test["id"]) != sorted(_saved_test(saved, name)):
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json: the data under the data root, or this Slant version's split rules, changed since the model was trained — point --data.root at the original files, or retrain")
         _note(f"predicting {sum(len(t) for t in run.tests.values()) + sum(len(t) for t in run.stance_tests.values()):,} "
               "test and the dev rows (for calibration), then the baselines; minutes on a CPU")

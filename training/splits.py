@@ -87,7 +87,23 @@ def split_dataset(ds: Dataset, *, how: str, seed: int, test_size: float, dev_siz
     if empty:  # an empty part fails only after training, when it is evaluated
         raise SlantError(f"data.split={how} leaves the {' and '.join(empty)} split of {_name(ds)} empty "
                          f"({len(ds)} rows); add rows or use --data.split random")
+    both = {0, 1} <= set(labels.tolist())
+    for name in ("test", "dev") if both and how in _one_label_fix else ():
+        # held-out outlets of one label: a macro-F1 over a class with no rows, and a dev set that
+        # cannot fit a threshold, reported as the run's figures (random and kfold are stratified;
+        # only the eval source is split by outlet, so an extra source of few framing rows still trains)
+        have = set(column(parts[name], "label")) & {0, 1}
+        if len(have) == 1:
+            outlets = sorted(set(column(parts["test"], "outlet")))
+            raise SlantError(f"data.split={how}: the {name} split of {_name(ds)} (test outlets: {', '.join(outlets[:5])}"
+                             f"{' …' if len(outlets) > 5 else ''}) holds only {'framing (1)' if have == {1} else 'neutral (0)'}"
+                             f" rows, so its figures mean nothing; {_one_label_fix[how]}, "
+                             f"or use --data.split random")
     return parts
+
+
+_one_label_fix = {"outlet": "name data.test_outlets holding both labels",
+                  "outlet_kfold": "change data.folds (or train.seed) so each fold mixes outlets of both labels"}
 
 
 def require_both_labels(ds: Dataset) -> None:
