@@ -18,6 +18,7 @@ from rich.console import Console
 
 from inference.report_cache import ScoreCache, ScoringRun, cache_path_for, model_key
 from inference.report_collect import Collector
+from inference.language import looks_english
 from inference.reading import refuse_output_over_input
 from inference.report_corpus import open_corpus
 from inference.report_html import render_html
@@ -64,7 +65,9 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
         raise SlantError(f"--stance-targets {stance_top}: must be 1 or more; 10 is a good default")
     by, story = getattr(args, "by", None) or "outlet", getattr(args, "story", None)
     corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
-                         id_col=getattr(args, "id_col", None),
+                         # the parser's default 'id' may be absent (ids are then line numbers); only another
+                         # name must exist (cli.py's default of "id" made every corpus without ids an error)
+                         id_col=None if getattr(args, "id_col", None) in (None, "id") else args.id_col,
                          on_bad_row=getattr(args, "on_bad_row", None) or "skip",
                          warn=lambda m: say("warning", m), exclude=output)
     corpus.check()
@@ -83,9 +86,13 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     run = ScoringRun(corpus, scorer, cache, total=corpus.count(), progress=progress, console=console,
                      warn=lambda m: say("warning", m))
     started = time.perf_counter()
+    foreign: dict[str, list[int]] = {}   # group -> [articles not looking English, articles]
     try:
         for article, scores in run:
             collector.add(article, scores)
+            counts = foreign.setdefault(article.group, [0, 0])
+            counts[0] += not looks_english(article.text[:20_000])
+            counts[1] += 1
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted after {run.done} articles; their scores are cached in {cache.path} — run the "
                          "same command again to resume") from None
@@ -95,6 +102,10 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
         raise SlantError(f"{args.corpus}: no article could be scored ({corpus.skipped} rows skipped); see the "
                          "warnings above")
     _note_small_groups(collector, by, say)
+    for group, (n, total) in sorted(foreign.items()):
+        if n:  # one line per group, not per article: slant score warns per input
+            say("warning", f"{by} {group!r}: {n} of {total} articles do not look like English; the model was "
+                           "trained on English news, so their scores may mean little")
     meta = {"corpus": str(args.corpus), "model": scorer.model_id, "by": by, "story": story,
             "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "scored": run.scored, "from_cache": run.cached, "failed": run.failed, "skipped_rows": corpus.skipped,
@@ -111,8 +122,10 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
             tmp.unlink(missing_ok=True)
         raise SlantError(f"-o {output}: cannot write the report ({e.strerror or e}); free some space or choose a "
                          f"writable path — the scores are cached in {cache.path}, so a rerun does not score again") from None
+    left_out = [f"{n:,} {what}" for n, what in ((corpus.skipped, "rows skipped"), (run.failed, "articles failed")) if n]
     console.print(f"slant: wrote {output}: {len(collector.articles):,} articles in {len(report.groups)} groups "
-                  f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})", markup=False,
+                  f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})"
+                  + (f"; {', '.join(left_out)} (see the warnings above)" if left_out else ""), markup=False,
                   highlight=False, soft_wrap=True)
     return 0
 

@@ -13,7 +13,9 @@ same reason (UTF-8, else cp1252 with one warning, never silent U+FFFD).
 """
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -21,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference.corpus_rows import Lines, json_rows
+from inference.documents import SNIFF_BYTES, binary_problem
 from inference.reading import ReadProblem, folder_files, iter_documents
+from inference.text_bytes import looks_binary
 from models.errors import SlantError
 
 __all__ = ["Article", "Corpus", "open_corpus"]
@@ -76,6 +80,7 @@ class Corpus:
         self.on_bad_row, self.warn = on_bad_row, warn
         self.skipped = 0
         self._json_cache: list[dict] | None = None
+        self._delimiter: str | None = None
         if not self.path.exists():
             raise SlantError(f"{path}: no such file or folder; pass a .jsonl/.csv/.json corpus or a folder of outlet sub-folders")
         if self.path.is_dir():
@@ -85,21 +90,40 @@ class Corpus:
                                  "corpus only knows each article's outlet (its sub-folder)")
         elif self.path.suffix.lower() in (".jsonl", ".csv", ".json"):
             self.kind = self.path.suffix.lower().lstrip(".")
+            self._refuse_binary()
         else:
             raise SlantError(f"{path}: not a .jsonl, .csv or .json corpus; convert it, or pass a folder with one "
                              "sub-folder of .txt/.html files per outlet")
 
+    def _refuse_binary(self) -> None:
+        """A workbook saved as .csv, a gzipped .jsonl or a UTF-16 export is named, as ``slant score`` names
+        it; read line by line as cp1252 it gave a column list of control characters."""
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(SNIFF_BYTES)
+        except OSError as e:
+            raise SlantError(f"{self.path}: cannot read ({e.strerror or e}); check that the file is readable") from None
+        if looks_binary(head):
+            raise SlantError(binary_problem(str(self.path), head).message)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise SlantError(f"{self.path}: UTF-16 text (a spreadsheet's 'Unicode text' export); save it as UTF-8 "
+                             "(CSV UTF-8, or JSONL) and pass that file")
+
     def check(self) -> None:
-        """Fail now, before the model loads, if a named column is missing (reads one row at most;
-        a .json corpus is parsed whole, once)."""
-        if self.kind == "json":
-            self._check_columns(self._json()[0].keys())
+        """Fail now, before the model loads, if a named column is missing: from no row of a JSONL or
+        .json corpus (a row may leave a key out; JSONL is read until every named column was seen, which is
+        usually the first row) or from a CSV's header."""
+        if self.kind == "json":  # parsed whole anyway: a column is missing when no object has it
+            self._check_columns(dict.fromkeys(k for row in self._json() for k in row))
         elif self.kind == "csv":
             with open(self.path, "rb") as f:
-                header = next(csv.reader(self._lines(f, warn=False)), None)
+                header = next(csv.reader(self._lines(f, warn=False), delimiter=self.delimiter()), None)
             if header:
                 self._check_columns(header)
         elif self.kind == "jsonl":
+            # a JSONL row may leave a key out (an empty cell): a column is missing only when no row has it,
+            # so read on past rows that lack one (usually the first row has them all and this stops there)
+            keys: dict[str, None] = {}
             with open(self.path, "rb") as f:
                 for line in self._lines(f, warn=False):
                     try:
@@ -107,8 +131,22 @@ class Corpus:
                     except json.JSONDecodeError:
                         continue
                     if isinstance(row, dict):
-                        self._check_columns(row.keys())
-                        return
+                        keys.update(dict.fromkeys(row))
+                        if all(col in keys for col in self._named_columns()):
+                            return
+            if keys:
+                self._check_columns(keys)
+
+    def delimiter(self) -> str:
+        """A CSV's field separator: ',' unless the header splits into more columns on ';', a tab or '|'
+        (spreadsheets in many locales save ';'-separated .csv files; read with ',' their header was one
+        column, and the error sent the user to --text-col)."""
+        if self._delimiter is None:
+            with open(self.path, "rb") as f:
+                first = next(iter(self._lines(f, warn=False)), "")
+            widths = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (",", ";", "\t", "|")}
+            self._delimiter = max(widths, key=lambda d: (widths[d], d == ","))
+        return self._delimiter
 
     # ---- counting, for the progress bar ------------------------------------------------
     def count(self) -> int | None:
@@ -122,7 +160,7 @@ class Corpus:
                 return sum(1 for line in f if line.strip())
         try:
             with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
-                return max(0, sum(1 for _ in csv.reader(f)) - 1)
+                return max(0, sum(1 for _ in csv.reader(f, delimiter=self.delimiter())) - 1)
         except csv.Error:
             return None
 
@@ -130,6 +168,7 @@ class Corpus:
     def __iter__(self) -> Iterator[Article]:
         self.skipped = 0
         seen: dict[str, str] = {}
+        texts: dict[bytes, str] = {}  # (group, text) digest -> where: the same article saved twice
         rows = self._folder() if self.kind == "folder" else self._table()
         for art in rows:
             if art.id in seen:
@@ -137,6 +176,12 @@ class Corpus:
                          f"give every article its own id in column '{self.id_col}'")
                 continue
             seen[art.id] = art.where
+            key = hashlib.blake2b(f"{art.group}\0{art.text}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            if key in texts:
+                self.warn(f"{art.where}: the same text as {texts[key]}, in the same {self.by} {art.group!r}; "
+                          "counted twice — remove one if they are the same article")
+            else:
+                texts[key] = art.where
             yield art
 
     def bad(self, message: str) -> None:
@@ -152,7 +197,10 @@ class Corpus:
         checked = False
         for line, row in rows:
             if not checked:
-                self._check_columns(row.keys())
+                if self.kind == "csv":
+                    self._check_columns(row.keys())
+                elif any(col not in row for col in self._named_columns()):
+                    self.check()  # raises only when no row has the column; else this row is a bad row below
                 checked = True
             art = self._article(line, row)
             if art is not None:
@@ -172,6 +220,10 @@ class Corpus:
         for col, flag, what in named:
             if col and col not in cols:
                 raise SlantError(f"{self.path}: no column '{col}' {what} (columns: {shown}); choose one with {flag}")
+
+    def _named_columns(self) -> set[str]:
+        """The columns the corpus must have (the default id column 'id' may be absent)."""
+        return {c for c in (self.text_col, self.by, self.story, self.id_col if self.id_col_given else None) if c}
 
     def _article(self, line: int, row: dict) -> Article | None:
         where = f"{self.path}:{line}"
@@ -225,8 +277,14 @@ class Corpus:
 
     def _csv_rows(self) -> Iterator[tuple[int, dict]]:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts exceed the 128 KB default
+        at_end = []
+
+        def lines(f) -> Iterator[str]:
+            yield from self._lines(f)
+            at_end.append(True)  # a row read after this was ended by the end of the file, inside quotes
+
         with open(self.path, "rb") as f:
-            reader = csv.reader(self._lines(f))
+            reader = csv.reader(lines(f), delimiter=self.delimiter())
             try:
                 header = next(reader, None)
                 if not header:
@@ -237,10 +295,16 @@ class Corpus:
                     start, end = end + 1, reader.line_num
                     if not any(v.strip() for v in values):
                         continue
-                    if len(values) != len(header):
+                    if at_end and end > start:
+                        self.bad(f"{self.path}:{start}: a quote opened in this row is never closed, so lines "
+                                 f"{start}-{end} (the rest of the file) were read as one row; row skipped — close the "
+                                 'quote there (a quote inside a quoted field is written "")')
+                        continue
+                    if len(values) > len(header):
                         self.bad(f"{self.path}:{start}: {len(values)} fields, the header has {len(header)}; row "
                                  "skipped — quote fields that contain commas")
                         continue
+                    values += [""] * (len(header) - len(values))  # trailing empty cells left out, as score reads them
                     yield start, dict(zip(header, values))
             except csv.Error as e:
                 raise SlantError(f"{self.path}:{reader.line_num}: malformed CSV ({e}); fix the quoting there "
@@ -248,15 +312,28 @@ class Corpus:
 
     # ---- folder of outlet sub-folders -------------------------------------------------------
     def _folder_files(self) -> Iterator[Path]:
-        yield from folder_files(self.path, FOLDER_EXTS, self.exclude)
+        files = folder_files(self.path, FOLDER_EXTS, self.exclude)
+        # an outlet sub-folder that is a symlink (news/fox -> /data/scrapes/fox): the walk does not follow
+        # links to folders, so the whole outlet was left out without a word
+        for child in self.path.iterdir():
+            if child.is_symlink() and child.is_dir() and not child.name.startswith("."):
+                files += folder_files(child, FOLDER_EXTS, self.exclude)
+        yield from sorted(files)
 
     def _folder(self) -> Iterator[Article]:
         files = list(self._folder_files())
         if not files:
             raise SlantError(f"{self.path}: no .txt/.html files in sub-folders; lay it out as "
                              f"{self.path}/<outlet>/<article>.txt")
+        from inference.report_html import _CSP  # here: report_html imports this module through report_stats
+
+        report_head = f'content="{_CSP}"'.encode()
         for p in files:
             rel = p.relative_to(self.path)
+            if p.suffix.lower() in (".html", ".htm") and _starts_with(p, report_head):
+                # an earlier report written into the corpus under another name was scored as an article
+                self.warn(f"{p}: a slant report, not an article; file skipped")
+                continue
             if len(rel.parts) < 2:
                 self.bad(f"{p}: not inside an outlet sub-folder; file skipped — move it to {self.path}/<outlet>/")
                 continue
@@ -279,6 +356,15 @@ class Corpus:
             if parts:
                 yield Article(id=rel.as_posix(), text="".join(parts), group=rel.parts[0], title=p.stem, where=str(p),
                               quotations=quotations)
+
+
+def _starts_with(path: Path, marker: bytes, size: int = 2048) -> bool:
+    """Whether ``marker`` is in the first ``size`` bytes of ``path`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            return marker in f.read(size)
+    except OSError:
+        return False
 
 
 def _cell(value) -> str:
