@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stance-model", help="stance model folder for the stance table, or 'default' (default: the "
                                           "model's own stance head; the default model pairs with the shipped one)")
     r.add_argument("--text-col", default="text", help="text column of a JSONL/CSV/JSON corpus (default: text)")
-    r.add_argument("--id-col", default="id", help="id column of a JSONL/CSV/JSON corpus (default: id)")
+    r.add_argument("--id-col", default=None, help="id column of a JSONL/CSV/JSON corpus (default: id, else line number)")
     r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip",
                    help="a malformed corpus row: skip it with a warning (default) or stop with an error")
     r.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")

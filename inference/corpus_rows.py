@@ -102,36 +102,86 @@ def read_jsonl(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
             path, f"{path}: no valid JSON rows; write one JSON object per line", True)
 
 
-def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles exceed the 128 KB default
-    lines = Lines(path, raw)
-    reader = csv.reader(lines)
-    try:
-        header = next(reader, None)
-        yield from lines.drain()
-        if not header:
-            yield empty_problem(path)
-            return
-        if problem := missing_column(path, opts, header):
-            yield problem
-            return
-        line_no, rows = reader.line_num, 0
-        for values in reader:
-            yield from lines.drain()
-            start, line_no = line_no + 1, reader.line_num
+#: Field separators a CSV may use: spreadsheets in many locales save ';'-separated .csv files.
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(header: str) -> str:
+    """A CSV's field separator from its header line: ',' unless ';', a tab or '|' splits it into more
+    columns (read with ',' a ';' header was one column, and the error sent the user to --text-col)."""
+    widths = {d: len(next(csv.reader([header], delimiter=d), [])) for d in CSV_DELIMITERS}
+    return max(widths, key=lambda d: (widths[d], d == ","))
+
+
+class CsvTable:
+    """A CSV read row by row from decoded lines (``slant score`` and ``slant report`` both read CSV
+    through this): the separator detected from the header row, the header in :attr:`header`, and
+    :meth:`rows` giving each row with the line it starts on, or the one-line problem of a row that
+    must be skipped. ``csv.Error`` propagates, for the caller to report at :attr:`line_num`."""
+
+    def __init__(self, path: str, lines: Iterable[str]) -> None:
+        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles exceed the 128 KB default
+        self.path, self._at_end = path, False
+        it = iter(lines)
+        first = next(it, None)
+        self.delimiter = csv_delimiter(first or "")
+
+        def watched() -> Iterator[str]:
+            if first is not None:
+                yield first
+            yield from it
+            self._at_end = True  # a row read after this was ended by the end of the file, inside quotes
+
+        self._reader = csv.reader(watched(), delimiter=self.delimiter)
+        self.header: list[str] | None = next(self._reader, None)
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+        """``(line, row, "")`` for each row with a value (a short row padded with empty cells, as a
+        spreadsheet leaves trailing empty cells out), or ``(line, None, message)`` for a row to skip: a
+        quote never closed (it had swallowed the rest of the file into one row) or more fields than the
+        header (usually an unquoted comma in the text). The message ends in '; row skipped — FIX'."""
+        header, path = self.header or [], self.path
+        end = self._reader.line_num
+        for values in self._reader:
+            start, end = end + 1, self._reader.line_num
             if not any(v.strip() for v in values):
                 continue
+            if self._at_end and end > start:
+                yield start, None, (f"{path}:{start}: a quote opened in this row is never closed, so lines "
+                                    f"{start}-{end} (the rest of the file) were read as one row; row skipped — close "
+                                    'the quote there (a quote inside a quoted field is written "")')
+            elif len(values) > len(header):
+                yield start, None, (f"{path}:{start}: {len(values)} fields, the header has {len(header)}; row "
+                                    "skipped — quote fields that contain commas")
+            else:
+                yield start, dict(zip(header, values + [""] * (len(header) - len(values)))), ""
+
+
+def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
+    lines = Lines(path, raw)
+    table = None
+    try:
+        table = CsvTable(path, lines)
+        yield from lines.drain()
+        if not table.header:
+            yield empty_problem(path)
+            return
+        if problem := missing_column(path, opts, table.header):
+            yield problem
+            return
+        rows = 0
+        for line, row, problem in table.rows():
+            yield from lines.drain()
             rows += 1
-            if len(values) > len(header):  # usually an unquoted comma in the text
-                yield ReadProblem(path, f"{path}:{start}: {len(values)} fields, header has "
-                                  f"{len(header)}; row skipped — quote fields that contain commas", False)
-                continue
-            values += [""] * (len(header) - len(values))  # short rows: missing trailing fields
-            yield row_doc(path, start, dict(zip(header, values)), opts)
+            yield row_doc(path, line, row, opts) if row is not None else ReadProblem(path, problem, False)
         if not rows:
             yield ReadProblem(path, f"{path}: header but no rows; add rows below the header", True)
     except csv.Error as e:
-        yield ReadProblem(path, f"{path}:{reader.line_num}: malformed CSV ({e}); fix the quoting "
+        yield ReadProblem(path, f"{path}:{table.line_num if table else 1}: malformed CSV ({e}); fix the quoting "
                           "there or export the file again", True)
     yield from lines.drain()
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inference.text_bytes import document_format
+from inference.text_bytes import TABLE_FIX, document_format
 
 #: Bytes looked at to tell text from binary.
 SNIFF_BYTES = 8192
 _BINARY_HINT = "pass a .txt, .html, .jsonl or .csv file"
+_TABLE_EXTS = (".csv", ".jsonl", ".json")
 
 
 @dataclass
@@ -72,10 +73,12 @@ class ReadOptions:
 
 def binary_problem(path: str, head: bytes = b"") -> ReadProblem:
     """The one line for a file that is not text; a known document format (``head``, its first
-    bytes) is named with what to do instead."""
-    if known := document_format(head):
+    bytes) is named with what to do instead. A corpus name (.csv, .jsonl, .json: a workbook saved
+    under it) gets the advice to export the table, not to save an article as .txt."""
+    table = path.lower().endswith(_TABLE_EXTS)
+    if known := document_format(head, table=table):
         return ReadProblem(path, f"{path}: {known[0]}, not text; {known[1]}", True)
-    return ReadProblem(path, f"{path}: looks like a binary file, not text; {_BINARY_HINT}", True)
+    return ReadProblem(path, f"{path}: looks like a binary file, not text; {TABLE_FIX if table else _BINARY_HINT}", True)
 
 
 def cp1252_warning(path: str, encoding: str = "UTF-8") -> ReadProblem:

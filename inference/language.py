@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _FUNCTION_WORDS = frozenset(
     "the of and to a in is that for it on was with as by be at this are from has have had "
@@ -12,14 +13,25 @@ _FUNCTION_WORDS = frozenset(
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
+def _latin(letter: str) -> bool:
+    return letter < "\u0250" or "LATIN" in unicodedata.name(letter, "")
+
+
 def looks_english(text: str) -> bool:
     """Cheap guess whether ``text`` is English (the model is English-only).
 
-    Counts common English function words among the first 2,000 words; English
-    news runs at 35-50 %, German or Spanish well under 15 %. Texts under 20
-    words are given the benefit of the doubt.
+    A text whose letters are mostly of a non-Latin script (at least 4 such letters, and at least half
+    of all letters: Chinese, Japanese, Korean, Cyrillic, Arabic, …) is not English, however short:
+    a Chinese article has few "words" between punctuation. Otherwise counts common English function
+    words among the first 2,000 words; English news runs at 35-50 %, German or Spanish well under 15 %.
+    Texts under 20 words are then given the benefit of the doubt.
     """
-    words = _WORDS.findall(text[:20_000].lower())[:2000]
+    sample = text[:20_000]
+    letters = [c for c in sample if c.isalpha()]
+    foreign = sum(not _latin(c) for c in letters)
+    if foreign >= 4 and 2 * foreign >= len(letters):
+        return False
+    words = _WORDS.findall(sample.lower())[:2000]
     if len(words) < 20:
         return True
     return sum(w in _FUNCTION_WORDS for w in words) / len(words) >= 0.2

@@ -12,6 +12,7 @@ chunks cut at line boundaries (same ``doc_id``, increasing ``offset``).
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -112,13 +113,30 @@ def refuse_output_over_input(output: str | Path | None, inputs: Iterable[str | P
                              "so writing it would overwrite one of its articles; choose an output outside that folder")
 
 
+def walk_files(folder: Path) -> Iterator[Path]:
+    """Every file under ``folder`` (as paths under it), following symlinked folders; a folder whose
+    resolved path was already walked is skipped, so a link back up the tree ends the loop. Why:
+    ``Path.rglob`` does not follow links to folders, so a linked sub-folder was left out without a word."""
+    seen: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in files:
+            yield Path(root, name)
+
+
 def folder_files(folder: Path, exts: Iterable[str], exclude: Iterable[Path] = ()) -> list[Path]:
     """The files under ``folder`` with one of ``exts``, sorted, skipping hidden files and folders and
-    the resolved paths in ``exclude`` (a run's own output written inside an input folder). Every
-    engine and ``slant report`` walk folders with this, so they read the same files in the same order."""
+    the resolved paths in ``exclude`` (a run's own output written inside an input folder); symlinked
+    folders are followed (:func:`walk_files`). Every engine and ``slant report`` walk folders with this,
+    so they read the same files in the same order."""
     skip = set(exclude)
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and p.suffix.lower() in exts
+    return sorted(p for p in walk_files(folder)
+                  if p.suffix.lower() in exts and p.is_file()
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts)
                   and p.resolve() not in skip)
 
@@ -133,12 +151,12 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
                     yield binary_problem(path, data[:SNIFF_BYTES])
                 else:
                     yield from _html_doc(path, data, opts)
-            elif ext == ".json":  # passed by name only: a folder's .json files are often not articles
-                yield from read_json(path, raw, opts)
-            elif ext in _CORPUS_EXTS:
+            elif ext in _CORPUS_EXTS or ext == ".json":  # .json by name only: a folder's are often not articles
                 head = raw.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(raw, "peek") else b""
                 if looks_binary(head):
                     yield binary_problem(path, head)
+                elif ext == ".json":
+                    yield from read_json(path, raw, opts)
                 elif ext == ".jsonl":
                     yield from read_jsonl(path, raw, opts)
                 else:

@@ -65,9 +65,7 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
         raise SlantError(f"--stance-targets {stance_top}: must be 1 or more; 10 is a good default")
     by, story = getattr(args, "by", None) or "outlet", getattr(args, "story", None)
     corpus = open_corpus(args.corpus, by=by, story=story, text_col=getattr(args, "text_col", None) or "text",
-                         # the parser's default 'id' may be absent (ids are then line numbers); only another
-                         # name must exist (cli.py's default of "id" made every corpus without ids an error)
-                         id_col=None if getattr(args, "id_col", None) in (None, "id") else args.id_col,
+                         id_col=getattr(args, "id_col", None),  # None: 'id' when present, else line numbers
                          on_bad_row=getattr(args, "on_bad_row", None) or "skip",
                          warn=lambda m: say("warning", m), exclude=output)
     corpus.check()

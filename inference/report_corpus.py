@@ -9,7 +9,8 @@ seen so far are kept, to catch duplicates). A folder with one sub-folder per
 outlet reuses :func:`inference.reading.iter_documents` for its .txt/.html
 files, so HTML extraction and encoding fallbacks behave as in ``slant score``;
 JSONL and CSV lines are decoded by :class:`inference.corpus_rows.Lines` for the
-same reason (UTF-8, else cp1252 with one warning, never silent U+FFFD).
+same reason (UTF-8, else cp1252 with one warning, never silent U+FFFD), and CSV
+rows split by :class:`inference.corpus_rows.CsvTable` (separator, unclosed quotes).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.corpus_rows import Lines, json_rows
+from inference.corpus_rows import CsvTable, Lines, csv_delimiter, json_rows
 from inference.documents import SNIFF_BYTES, binary_problem
 from inference.reading import ReadProblem, folder_files, iter_documents
 from inference.text_bytes import looks_binary
@@ -117,7 +118,7 @@ class Corpus:
             self._check_columns(dict.fromkeys(k for row in self._json() for k in row))
         elif self.kind == "csv":
             with open(self.path, "rb") as f:
-                header = next(csv.reader(self._lines(f, warn=False), delimiter=self.delimiter()), None)
+                header = CsvTable(str(self.path), self._lines(f, warn=False)).header
             if header:
                 self._check_columns(header)
         elif self.kind == "jsonl":
@@ -138,14 +139,10 @@ class Corpus:
                 self._check_columns(keys)
 
     def delimiter(self) -> str:
-        """A CSV's field separator: ',' unless the header splits into more columns on ';', a tab or '|'
-        (spreadsheets in many locales save ';'-separated .csv files; read with ',' their header was one
-        column, and the error sent the user to --text-col)."""
+        """A CSV's field separator, from its header row (``corpus_rows.csv_delimiter``)."""
         if self._delimiter is None:
             with open(self.path, "rb") as f:
-                first = next(iter(self._lines(f, warn=False)), "")
-            widths = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (",", ";", "\t", "|")}
-            self._delimiter = max(widths, key=lambda d: (widths[d], d == ","))
+                self._delimiter = csv_delimiter(next(iter(self._lines(f, warn=False)), ""))
         return self._delimiter
 
     # ---- counting, for the progress bar ------------------------------------------------
@@ -276,49 +273,26 @@ class Corpus:
                 yield line_no, row
 
     def _csv_rows(self) -> Iterator[tuple[int, dict]]:
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts exceed the 128 KB default
-        at_end = []
-
-        def lines(f) -> Iterator[str]:
-            yield from self._lines(f)
-            at_end.append(True)  # a row read after this was ended by the end of the file, inside quotes
-
         with open(self.path, "rb") as f:
-            reader = csv.reader(lines(f), delimiter=self.delimiter())
+            table = None
             try:
-                header = next(reader, None)
-                if not header:
+                table = CsvTable(str(self.path), self._lines(f))
+                if not table.header:
                     raise SlantError(f"{self.path}: empty CSV; put a header row (text, {self.by}, …) and rows below it")
-                self._check_columns(header)
-                end = reader.line_num
-                for values in reader:
-                    start, end = end + 1, reader.line_num
-                    if not any(v.strip() for v in values):
-                        continue
-                    if at_end and end > start:
-                        self.bad(f"{self.path}:{start}: a quote opened in this row is never closed, so lines "
-                                 f"{start}-{end} (the rest of the file) were read as one row; row skipped — close the "
-                                 'quote there (a quote inside a quoted field is written "")')
-                        continue
-                    if len(values) > len(header):
-                        self.bad(f"{self.path}:{start}: {len(values)} fields, the header has {len(header)}; row "
-                                 "skipped — quote fields that contain commas")
-                        continue
-                    values += [""] * (len(header) - len(values))  # trailing empty cells left out, as score reads them
-                    yield start, dict(zip(header, values))
+                self._check_columns(table.header)
+                for line, row, problem in table.rows():
+                    if row is None:
+                        self.bad(problem)
+                    else:
+                        yield line, row
             except csv.Error as e:
-                raise SlantError(f"{self.path}:{reader.line_num}: malformed CSV ({e}); fix the quoting there "
-                                 "or export the file again") from None
+                raise SlantError(f"{self.path}:{table.line_num if table else 1}: malformed CSV ({e}); fix the quoting "
+                                 "there or export the file again") from None
 
     # ---- folder of outlet sub-folders -------------------------------------------------------
     def _folder_files(self) -> Iterator[Path]:
-        files = folder_files(self.path, FOLDER_EXTS, self.exclude)
-        # an outlet sub-folder that is a symlink (news/fox -> /data/scrapes/fox): the walk does not follow
-        # links to folders, so the whole outlet was left out without a word
-        for child in self.path.iterdir():
-            if child.is_symlink() and child.is_dir() and not child.name.startswith("."):
-                files += folder_files(child, FOLDER_EXTS, self.exclude)
-        yield from sorted(files)
+        # an outlet sub-folder that is a symlink (news/fox -> /data/scrapes/fox) is followed, as slant score follows one
+        yield from folder_files(self.path, FOLDER_EXTS, self.exclude)
 
     def _folder(self) -> Iterator[Article]:
         files = list(self._folder_files())

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from inference.reading import walk_files
 from models.errors import SlantError
 
 RESUMABLE_FORMATS = ("jsonl", "csv", "md")
@@ -56,7 +57,7 @@ def _listing(inputs: list[str], skip: str | None = None) -> str:
     own = {os.path.abspath(p) for p in (skip, f"{skip}{SUFFIX}", f"{skip}{SUFFIX}.tmp") if skip}
     for name in inputs:
         path = Path(name)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in walk_files(path) if p.is_file()) if path.is_dir() else [path]
         for f in files:
             if os.path.abspath(f) in own:
                 continue

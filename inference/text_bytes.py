@@ -26,11 +26,18 @@ DOCUMENT_FORMATS = (
 )
 
 
-def document_format(head: bytes) -> tuple[str, str] | None:
-    """``(what it is, what to do)`` when ``head`` opens a known non-text document, else None."""
+#: What a table (a corpus: .csv, .jsonl, .json) that is one of those formats most likely is, and what to do.
+TABLE_NAMES = {b"PK\x03\x04": "a zip archive (as an .xlsx workbook is)",
+               b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Microsoft Office document (an .xls workbook)"}
+TABLE_FIX = "export the table as CSV UTF-8 (or JSONL) and pass that file"
+
+
+def document_format(head: bytes, table: bool = False) -> tuple[str, str] | None:
+    """``(what it is, what to do)`` when ``head`` opens a known non-text document, else None;
+    ``table``: the file was named as a corpus, so the fix is to export the table."""
     for magic, name, fix in DOCUMENT_FORMATS:
         if head.lstrip()[:len(magic)] == magic:
-            return name, fix
+            return (TABLE_NAMES.get(magic, name), TABLE_FIX) if table else (name, fix)
     return None
 
 

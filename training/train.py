@@ -21,7 +21,7 @@ from rich.console import Console
 from safetensors.torch import load_file
 
 from models.encoders import load_tokenizer
-from models.errors import Interrupted
+from models.errors import Interrupted, SlantError
 from models.fast_dropout import use_fast_dropout
 from models.framing_model import Architecture, FramingModel
 from models.model_folder import WEIGHTS, load_model, save_model
@@ -202,6 +202,15 @@ def train(cfg: Config, out: Path, *, resume: bool = False) -> Path | None:
     return launch.train(cfg, out, resume=resume)
 
 
+def check_same_splits(out: Path, splits: dict[str, list[str]]) -> None:
+    """``--resume`` goes on only on the rows the run started with: the splits rebuilt from the data
+    must equal the saved ``splits.json`` (rows added to a CSV since had put test rows in training)."""
+    saved = out / "splits.json"
+    if saved.is_file() and json.loads(saved.read_text()) != json.loads(json.dumps(splits)):
+        raise SlantError(f"--resume: the data changed since this run started: its splits differ from {saved}; "
+                         "restore the data or train into a new --out")
+
+
 def train_process(cfg: Config, out: Path, resume: bool) -> Path | None:
     """One training process (of ``train.processes``, or the only one); ``training.launch.train``
     checks the run folder and starts it. Returns ``best/`` (None on ranks other than 0)."""
@@ -220,6 +229,8 @@ def _train(cfg: Config, out: Path, resume: bool, rank: int, world: int) -> Path 
     started = time.time()
 
     data = make_data(cfg)
+    if resume:  # every rank checks, so all stop together
+        check_same_splits(out, data.splits)
     arch = architecture(cfg, typed_spans=has_typed_spans(data.train, data.untyped_sources))
     tokenizer = load_tokenizer(arch.base)
     model = FramingModel.build(arch)
