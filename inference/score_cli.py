@@ -19,6 +19,7 @@ from inference.reading import Document, ReadProblem, iter_documents, looks_engli
 from inference.records import ArticleScore, check_threshold
 from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
+from inference.segment import word_span
 from inference.summary import summarize
 from inference.terminal import TerminalWriter
 from models.errors import Interrupted, ModelUnavailable, SlantError, say as _say
@@ -75,10 +76,16 @@ def _choose_format(args) -> str:
 
 
 def nonblank_lines(text: str) -> list[tuple[int, str]]:
-    """``--per-line`` units: each non-blank line, stripped, with where it starts in ``text``, so
-    offsets index the document as in segmented output (they were 0 for every line)."""
-    return [(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().strip())
-            for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    """``--per-line`` units: each line that holds a letter or digit, without invisible edges, with
+    where it starts in ``text``, so offsets index the document as in segmented output. A line of
+    zero-width characters or a divider ("* * *") is no unit, as ``segment`` makes no sentence of it
+    (scored, it came out a sentence of about 0.14)."""
+    units = []
+    for m in re.finditer(r"[^\n]+", text):
+        span = word_span(m.group())
+        if span is not None:
+            units.append((m.start() + span[0], m.group()[span[0]:span[1]]))
+    return units
 
 
 def score_document(scorer: Scorer, doc: Document) -> ArticleScore:

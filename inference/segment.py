@@ -248,6 +248,12 @@ def _invisible(c: str) -> bool:
     return c.isspace() or unicodedata.category(c) == "Cf"
 
 
+def word_span(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of ``text`` without its invisible edges (see ``_invisible``), or None when it
+    holds no letter or digit: a line ``segment`` makes no sentence of (``slant score --per-line``)."""
+    return _strip(text, 0, len(text)) if _has_word(text) else None
+
+
 def _strip(s: str, start: int, end: int) -> tuple[int, int]:
     while start < end and _invisible(s[start]):
         start += 1

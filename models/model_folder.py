@@ -57,6 +57,20 @@ META_FIELDS = {
     "span_threshold": ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1),
     "tasks": ("a list of strings", _strings),
 }
+META_REQUIRED = {"model": ("versions", "temperature", "threshold"), "checkpoint": ("versions",), None: ("versions",)}
+"""The keys a meta.json must have, by its ``kind``: a finished model, a checkpoint (``best/`` and ``last/``
+while training) or none (``save_model`` called directly). Since the first release ``save_model`` has
+written ``versions`` into every folder, and training a temperature and threshold into every finished
+model (``tasks`` came later: older folders lack it). Without this check a meta.json emptied to ``{}``
+loaded as an uncalibrated model with default thresholds, and said nothing."""
+ENCODER_FIELDS = {
+    **{k: ("a positive whole number", lambda v: _count(v) and v > 0)
+       for k in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                 "max_position_embeddings", "type_vocab_size")},
+    "layer_norm_eps": ("a positive number", lambda v: _number(v) and v > 0),
+    **{k: ("a string", lambda v: isinstance(v, str)) for k in ("model_type", "hidden_act", "position_embedding_type")},
+}
+"""encoder_config.json's fields (``encoder_config``), from which ``fast_load`` builds the encoder."""
 CONFIG_FIELDS = {
     "base": ("a string", lambda v: isinstance(v, str)),
     "adapter": ("a string", lambda v: isinstance(v, str)),
@@ -91,6 +105,26 @@ def read_json_file(folder: Path, name: str, fields: dict | None = None) -> dict:
         raise SlantError(f"model folder {folder}: {name} is corrupt ({e.__class__.__name__}); re-copy the folder "
                          "or retrain") from None
     return check_fields(folder, name, data, fields or {})
+
+
+def require_fields(folder: Path, name: str, data: dict, keys) -> None:
+    """One model error naming the keys of ``keys`` that the parsed ``name`` lacks."""
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise SlantError(f"model folder {folder}: {name} lacks {', '.join(repr(k) for k in missing)}, which Slant "
+                         f"always writes there; {RESTORE}")
+
+
+def read_meta(folder: Path) -> dict:
+    """The folder's meta.json, its fields checked, refusing one without the keys Slant always writes
+    (``META_REQUIRED``). Shared by ``load_model`` and ``fast_load``."""
+    meta = read_json_file(folder, "meta.json", META_FIELDS)
+    kind = meta.get("kind")
+    if not (kind is None or isinstance(kind, str) and kind in META_REQUIRED):
+        raise SlantError(f"model folder {folder}: meta.json field 'kind' is {json.dumps(kind)[:40]}, not "
+                         f"\"model\" or \"checkpoint\"; {RESTORE}")
+    require_fields(folder, "meta.json", meta, META_REQUIRED[kind])
+    return meta
 
 
 def read_config(folder: Path) -> Architecture:
@@ -229,7 +263,7 @@ def check_folder(folder: Path) -> None:
 def load_model(folder: str | Path, *, merge: bool = True) -> LoadedModel:
     folder = Path(folder)
     arch = read_config(folder)
-    meta = read_json_file(folder, "meta.json", META_FIELDS)
+    meta = read_meta(folder)
     try:
         state = load_file(str(folder / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as e:
