@@ -12,6 +12,9 @@ import warnings
 
 from models.errors import Interrupted, SlantError
 
+RAW_STANCE_HELP = ("stance as the stance head gives it, calibrated on NewsMTSC's class mix, without moving it to "
+                   "the share of targets that carry a stance in whole articles (the stance model's article_prior)")
+
 
 def _train(args, extra: list[str]) -> int:
     from training.config import load_config, parse_dotted_flags
@@ -102,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "the shipped stance model)")
     s.add_argument("--no-targets", action="store_true",
                    help="skip targets and stance (faster; no named-entity recognition)")
+    s.add_argument("--raw-stance", action="store_true", help=RAW_STANCE_HELP)
     s.add_argument("--engine", choices=("local", "ray"), default="local", help="local (default) or ray")
     s.add_argument("--address", help="Ray cluster address for --engine ray")
     s.add_argument("--out", help="output folder for --engine ray (end in .parquet for Parquet)")
@@ -117,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", help="model folder (default: the shipped default model)")
     r.add_argument("--stance-model", help="stance model folder for the stance table, or 'default' (default: the "
                                           "model's own stance head; the default model pairs with the shipped one)")
+    r.add_argument("--raw-stance", action="store_true", help=RAW_STANCE_HELP)
     r.add_argument("--text-col", default="text", help="text column of a JSONL/CSV/JSON corpus (default: text)")
     r.add_argument("--id-col", default=None, help="id column of a JSONL/CSV/JSON corpus (default: id, else line number)")
     r.add_argument("--on-bad-row", choices=("skip", "fail"), default="skip",

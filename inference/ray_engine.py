@@ -162,6 +162,7 @@ def _execute_quietly(ray, files, args, model, stance_model, out, fmt, workers, c
     ds = ds.map_batches(_ScoreActor, fn_constructor_kwargs={"model": model, "stance_model": stance_model,
                                                             "threshold": args.threshold,
                                                             "targets": not getattr(args, "no_targets", False),
+                                                            "stance_prior": not getattr(args, "raw_stance", False),
                                                             "threads": cpus, "collector": collector},
                         batch_size=DOCS_PER_BATCH, batch_format="pyarrow", num_cpus=cpus, zero_copy_batch=True,
                         compute=ray.data.ActorPoolStrategy(size=workers), **restarts)

@@ -52,7 +52,7 @@ class _ScoreActor:
     """One per Ray worker: loads the scorer once, then scores a batch of documents per call."""
 
     def __init__(self, model: str | None, threshold: float | None, threads: int, collector, targets: bool = True,
-                 stance_model: str | None = None):
+                 stance_model: str | None = None, stance_prior: bool = True):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
@@ -62,7 +62,7 @@ class _ScoreActor:
 
         torch.set_num_threads(max(1, threads))
         kwargs = {} if threshold is None else {"threshold": threshold}
-        self.scorer = Scorer.load(model, targets=targets, stance_model=stance_model, **kwargs)
+        self.scorer = Scorer.load(model, targets=targets, stance_model=stance_model, stance_prior=stance_prior, **kwargs)
         self.collector = collector
         self.pid = os.getpid()
         import ray

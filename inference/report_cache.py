@@ -71,13 +71,15 @@ def text_key(text: str, quotations: Sequence[tuple[int, int]] = ()) -> str:
 
 
 def model_key(scorer: "Scorer") -> str:
-    """``scorer.model_id`` plus a digest of the weights file (when the folder has one)."""
+    """``scorer.model_id`` plus a digest of each folder's weights and ``meta.json`` (when it has
+    them): the meta's temperatures, thresholds and stance prior change the scores as weights do."""
     key = scorer.model_id
     for folder in getattr(scorer, "model_folders", []):
-        weights = Path(folder) / "model.safetensors"
-        if weights.is_file():
-            with open(weights, "rb") as f:
-                key += f"#{hashlib.file_digest(f, 'sha256').hexdigest()[:16]}"
+        for name in ("model.safetensors", "meta.json"):
+            path = Path(folder) / name
+            if path.is_file():
+                with open(path, "rb") as f:
+                    key += f"#{hashlib.file_digest(f, 'sha256').hexdigest()[:16]}"
     return key
 
 

@@ -74,7 +74,8 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
 
     from inference.scorer import Scorer   # torch is slow to import: only once the arguments are known good
 
-    scorer = Scorer.load(getattr(args, "model", None), stance_model=getattr(args, "stance_model", None))
+    scorer = Scorer.load(getattr(args, "model", None), stance_model=getattr(args, "stance_model", None),
+                         stance_prior=not getattr(args, "raw_stance", False))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -131,7 +131,8 @@ def score_inputs(args) -> int:
     progress = ScoreProgress.check(args, fmt)  # a refused --resume costs no model load
     scorer = Scorer.load(args.model, precision=getattr(args, "precision", "auto"),
                          targets=not getattr(args, "no_targets", False),
-                         stance_model=getattr(args, "stance_model", None), **kwargs)
+                         stance_model=getattr(args, "stance_model", None),
+                         stance_prior=not getattr(args, "raw_stance", False), **kwargs)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")
     if not scorer.targets_available and not getattr(args, "no_targets", False):

@@ -23,6 +23,7 @@ from inference.batching import length_batches, pad_batch
 from inference.quotes import quoted_ranges, target_voices, voices
 from inference.records import ArticleScore, SentenceScore, Span, Target, check_threshold
 from inference.stance import check_stance_folder, stance_inputs, stance_probs
+from inference.stance_prior import read_article_prior, shift
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
 from inference.segment import Segment, embed_flags, segment
 from models.errors import ModelUnavailable, SlantError
@@ -52,7 +53,10 @@ class Scorer:
     Errors a caller can fix (empty text, a missing or corrupt model folder, a missing NER package)
     raise ``models.errors.SlantError``; an argument of the wrong type raises ``TypeError``.
     ``threshold`` overrides the model folder's decision threshold; ``spans=False`` skips the
-    framed words and ``targets=False`` the targets and their stance.
+    framed words and ``targets=False`` the targets and their stance. ``stance_prior=False`` gives
+    the stance head's probabilities as calibrated on NewsMTSC, without moving them to the share of
+    targets that carry a stance in whole articles (``inference.stance_prior``; on by default where
+    the stance model folder has one).
 
     ``precision``: "auto" (bf16 where it measures faster on this CPU, else fp32), "bf16", "fp32", or
     "int8" (dynamic int8 quantisation of the linear layers; see benchmarks/score_speed.py).
@@ -65,7 +69,8 @@ class Scorer:
 
     def __init__(self, loaded: LoadedModel, *, threshold: float | None = None, precision: str = "auto",
                  bf16: bool | None = None, spans: bool = True, targets: bool = True,
-                 stance_model: str | Path | LoadedModel | None = None, token_budget: int = 1024, max_batch: int = 128):
+                 stance_model: str | Path | LoadedModel | None = None, token_budget: int = 1024, max_batch: int = 128,
+                 stance_prior: bool = True):
         if precision not in PRECISIONS:
             raise SlantError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         if bf16 is not None:
@@ -86,6 +91,7 @@ class Scorer:
         self._target_models = None  # a Future: the NER pipeline and stance model, loading in the background
         self.token_budget = token_budget
         self.max_batch = max_batch
+        self.stance_prior = stance_prior
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, stance_model: str | Path | None = None, **kwargs) -> "Scorer":
@@ -156,6 +162,10 @@ class Scorer:
                 raise ModelUnavailable(str(e)) from None
             if not stance.arch.stance_head:
                 raise ModelUnavailable(f"stance model {stance.folder} has no stance head; train one with configs/stance.yaml")
+            try:  # a malformed article_prior would fail every input too
+                read_article_prior(stance.meta, stance.arch.stances, stance.folder)
+            except SlantError as e:
+                raise ModelUnavailable(str(e)) from None
             self._owned.add(id(stance.model))
             self._stance = stance
         return self._stance
@@ -174,7 +184,7 @@ class Scorer:
         """Identifies the weights, for caches keyed by model."""
         ids = [str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())]
         ids += [f"stance:{f.resolve()}" for f in self.model_folders[1:]]
-        return "+".join(ids) + ("" if self.targets_available else "+no-targets")
+        return "+".join(ids) + ("" if self.targets_available else "+no-targets") + ("" if self.stance_prior else "+raw-stance")
 
     # ---- scoring --------------------------------------------------------------------------
     def score_sentences(self, sentences: list[str], doc: str = "-", *, starts: list[int] | None = None,
@@ -253,6 +263,9 @@ class Scorer:
         inputs = stance_inputs(stance.tokenizer, texts, pairs, arch.max_length, query=arch.stance_query)
         probs = stance_probs(self._network(stance.model), inputs, float(stance.meta.get("stance_temperature", 1.0)),
                              False, self.token_budget, self.max_batch)
+        prior = read_article_prior(stance.meta, arch.stances, stance.folder) if self.stance_prior else None
+        if prior is not None:  # NewsMTSC's class mix moved to whole articles' (inference/stance_prior.py)
+            probs = shift(probs, *prior)
         neg, pos = arch.stances.index("negative"), arch.stances.index("positive")
         for m, p in zip(pairs, probs):
             rec = records[m.sentence]

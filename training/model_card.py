@@ -75,6 +75,14 @@ def model_card(meta: dict, cfg: Config) -> str:
                   "|---|---|---|---|---|---|", *span_lines, "",
                   "A technique is listed for a source only where that source has gold spans of it; a source whose "
                   "spans name no technique (BABE's biased words) is scored with techniques ignored."]
+    prior = meta.get("article_prior")
+    if prior:
+        mix = lambda d: " / ".join(f"{k} {v:.1%}" for k, v in d.items())  # noqa: E731
+        lines += ["", "## Stance on whole articles", "",
+                  f"The scorer moves stance probabilities from the class mix they are calibrated under ({mix(prior['source'])})",
+                  f"to whole news articles' ({mix(prior['articles'])}; fitted by EM on the model's own probabilities for",
+                  f"{prior.get('fitted_on', 'unlabelled article targets')}): most targets an article names carry no stance.",
+                  "`--raw-stance` (`Scorer(stance_prior=False)`) turns it off; the test metrics above are without it."]
     lines += ["", "## Training data and licences", ""]
     for d in meta["data"]:
         if "licence" in d:

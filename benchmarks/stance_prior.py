@@ -1,0 +1,110 @@
+"""Fit the share of targets that carry a stance in whole articles, for a stance model folder.
+
+The stance head is calibrated on NewsMTSC, whose sentences were chosen for sentiment; in whole
+articles most named targets carry none (``inference/stance_prior.py`` says why and how). This
+scores a seeded sample of MBIC's source articles (full news texts; the articles
+``benchmarks/stance_sample.py`` draws with its default seed, which were judged by hand, are
+left out) with the stance model as it stands, estimates the articles' class prior from its
+probabilities by EM (no labels), and prints it beside the prior of the model's dev split, under
+which its temperature was fitted. It also gives NewsMTSC's F1m with the prior applied, for the
+record (the test sets have NewsMTSC's own mix, so the figures that measure the head are those
+without). ``--write`` stores both priors in the folder's ``meta.json`` (``article_prior``),
+which the scorer then applies.
+
+    SLANT_DATA_ROOT=../shared/data python benchmarks/stance_prior.py models/default_stance [--articles 120] [--write]
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+
+import numpy as np
+
+from training.config import load_config
+from training.data_mbic import mbic_articles
+from training.data_root import resolve_data_root
+
+from save_result import save_result  # benchmarks/save_result.py
+from script_args import ScriptParser, at_least, run
+from stance_ensemble import STANCE_FOLDER, check_data, stance_probs  # benchmarks/stance_ensemble.py
+from stance_sample import draw_articles  # benchmarks/stance_sample.py
+
+JUDGED_SEED, JUDGED_ARTICLES = 13, 80  # stance_sample.py's defaults: the hand-judged articles
+
+
+def target_probs(t, stances: list[str]) -> list[float]:
+    """A target's three probabilities from its stance, score and polarity (P(pos) - P(neg))."""
+    p = dict.fromkeys(stances, 0.0)
+    p[t.stance] = t.score
+    if t.stance == "negative":
+        p["positive"] = t.polarity + t.score
+    elif t.stance == "positive":
+        p["negative"] = t.score - t.polarity
+    else:
+        p["positive"], p["negative"] = (1 - t.score + t.polarity) / 2, (1 - t.score - t.polarity) / 2
+    rest = [s for s in stances if s not in ("negative", "positive", t.stance)]
+    for s in rest:
+        p[s] = 1 - sum(v for k, v in p.items() if k != s)
+    return [max(p[s], 1e-6) for s in stances]
+
+
+def main() -> None:
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", type=STANCE_FOLDER, help="a stance model folder (e.g. models/default_stance)")
+    ap.add_argument("--articles", type=at_least(1), default=120, help="MBIC source articles scored")
+    ap.add_argument("--seed", type=at_least(0), default=1)
+    ap.add_argument("--write", action="store_true", help="store the priors in the folder's meta.json")
+    args = ap.parse_args()
+    check_data([args.folder])
+    from sklearn.metrics import f1_score
+
+    from inference.scorer import Scorer
+    from inference.stance_prior import fit_prior, shift
+    from training.model_card import model_card
+
+    probs, gold = stance_probs(args.folder)
+    meta = json.loads((args.folder / "meta.json").read_text())
+    stances = list(json.loads((args.folder / "config.json").read_text()).get("stances") or ["negative", "neutral", "positive"])
+    source = np.bincount(gold["dev"], minlength=len(stances)) / len(gold["dev"])
+    arts = list(mbic_articles(resolve_data_root(None)))
+    judged = {a["article"] for a in draw_articles(arts, JUDGED_ARTICLES, random.Random(JUDGED_SEED))}
+    rest = [a for a in arts if a["article"] not in judged]
+    sample = draw_articles(rest, args.articles, random.Random(args.seed))
+    scorer = Scorer.load(stance_model=args.folder, stance_prior=False)
+    rows, start = [], time.perf_counter()
+    for k, art in enumerate(sample):
+        print(f"\rscoring article {k + 1}/{len(sample)}", end="", file=sys.stderr, flush=True)
+        rows += [target_probs(t, stances) for s in scorer.score(art["article"]).sentences for t in s.targets]
+    print(file=sys.stderr)
+    P = np.array(rows)
+    prior = fit_prior(P, source)
+    fmt = lambda v: ", ".join(f"{s} {x:.3f}" for s, x in zip(stances, v))  # noqa: E731
+    print(f"{len(P):,} targets in {len(sample)} MBIC articles ({time.perf_counter() - start:.0f} s): "
+          f"head's argmax {fmt(np.bincount(P.argmax(1), minlength=len(stances)) / len(P))}")
+    print(f"dev prior (the temperature's) {fmt(source)}; articles' prior by EM {fmt(prior)}; "
+          f"argmax after the shift {fmt(np.bincount(shift(P, source, prior).argmax(1), minlength=len(stances)) / len(P))}")
+    newsmtsc = {}
+    for name, p in probs.items():
+        newsmtsc[name] = {"without": float(f1_score(gold[name], p.argmax(1), average="macro")),
+                          "with_article_prior": float(f1_score(gold[name], shift(p, source, prior).argmax(1), average="macro"))}
+        print(f"{name}: F1m {newsmtsc[name]['without']:.4f} as calibrated, {newsmtsc[name]['with_article_prior']:.4f} "
+              "with the articles' prior")
+    entry = {"source": dict(zip(stances, np.round(source, 4).tolist())),
+             "articles": dict(zip(stances, np.round(prior, 4).tolist())),
+             "fitted_on": f"{len(P)} targets in {len(sample)} MBIC source articles (seed {args.seed}; "
+                          f"benchmarks/stance_prior.py)"}
+    if args.write:
+        meta["article_prior"] = entry
+        (args.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+        card = model_card(meta, load_config(args.folder / "config.yaml"))
+        (args.folder / "README.md").write_text(card, encoding="utf-8")
+        print(f"wrote article_prior to {args.folder / 'meta.json'} and the model card")
+    print("wrote", save_result("stance_prior.json", {"model": str(args.folder), "article_prior": entry,
+                                                      "head_argmax_share": (np.bincount(P.argmax(1), minlength=len(stances)) / len(P)).tolist(),
+                                                      "newsmtsc_f1m": newsmtsc}))
+
+
+if __name__ == "__main__":
+    run(main)
