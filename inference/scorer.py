@@ -10,6 +10,7 @@ window score, never silently truncated.
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from inference.records import ArticleScore, SentenceScore, Span, Target, check_t
 from inference.stance import check_stance_folder, stance_inputs, stance_probs
 from inference.stance_prior import read_article_prior, shift
 from inference.targets import article_targets, load_ner, ner_wanted, preload_ner
-from inference.segment import Segment, embed_flags, segment
+from inference.segment import Segment, embed_flags, segment, word_span
 from models.errors import ModelUnavailable, SlantError
 from models.fast_bert import FastBert
 from models.fast_load import load_for_scoring
@@ -105,6 +106,11 @@ class Scorer:
         incomplete or corrupt (or a stance-only model as ``path``). Reads local files only."""
         from models import default_model_path, default_stance_path
 
+        try:  # a misspelt option fails now, not after the model and the recogniser have loaded
+            inspect.signature(cls).bind(None, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"Scorer.load: {e}") from None
+        path = path or None  # "" (an unset environment variable, say) is the default model, paired as such
         bound_onednn_caches()
         if ner_wanted(kwargs.get("targets", True), path, stance_model):
             preload_ner()
@@ -128,8 +134,8 @@ class Scorer:
 
     @property
     def spans_available(self) -> bool:
-        """Whether the model has a span head (framed words); ``spans=False`` skips it."""
-        return bool(self.loaded.arch.tags)
+        """Whether framed words are given: the model has a span head, and ``spans=False`` was not asked."""
+        return bool(self.loaded.arch.tags) and self.spans
 
     @property
     def targets_available(self) -> bool:
@@ -184,7 +190,8 @@ class Scorer:
         """Identifies the weights, for caches keyed by model."""
         ids = [str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())]
         ids += [f"stance:{f.resolve()}" for f in self.model_folders[1:]]
-        return "+".join(ids) + ("" if self.targets_available else "+no-targets") + ("" if self.stance_prior else "+raw-stance")
+        return ("+".join(ids) + ("" if self.targets_available else "+no-targets") + ("" if self.spans_available else "+no-spans")
+                + ("" if self.stance_prior else "+raw-stance"))
 
     # ---- scoring --------------------------------------------------------------------------
     def score_sentences(self, sentences: list[str], doc: str = "-", *, starts: list[int] | None = None,
@@ -202,9 +209,10 @@ class Scorer:
         sentences = list(sentences)  # once: a generator would be used up by the type check below
         if not all(isinstance(s, str) for s in sentences):
             raise TypeError("score_sentences takes a list of str (one per sentence); for one text use score(text)")
-        empty = next((i for i, s in enumerate(sentences) if not s.strip()), None)
-        if empty is not None:  # as score("") is: a blank "sentence" got a score of its own
-            raise SlantError(f"{doc}: sentence {empty} is empty; drop blank sentences before scoring")
+        empty = next((i for i, s in enumerate(sentences) if word_span(s) is None), None)
+        if empty is not None:  # as score("") is: a blank or invisible "sentence" got a score of its own
+            raise SlantError(f"{doc}: sentence {empty} holds no letter or digit (blank, invisible characters or a "
+                             "divider); drop it before scoring")
         if starts is not None and len(starts) != len(sentences):
             raise SlantError(f"score_sentences: {len(sentences)} sentences but {len(starts)} starts")
         at = starts if starts is not None else [0] * len(sentences)

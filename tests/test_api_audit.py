@@ -59,3 +59,30 @@ def test_help_says_what_each_public_method_returns_and_raises(method):
     doc = getattr(Scorer, method).__doc__ or ""
     assert "Returns" in doc and "SlantError" in doc, doc
     assert "SlantError" in (Scorer.__doc__ or "") and "TypeError" in (Scorer.__doc__ or "")
+
+
+def test_load_checks_its_options_first_and_an_empty_path_is_the_default(tiny_model, monkeypatch):
+    import models
+    from inference import scorer as scorer_module
+    from inference.scorer import Scorer
+
+    loads = []
+    monkeypatch.setattr(scorer_module, "load_for_scoring", lambda p: loads.append(p))
+    with pytest.raises(TypeError, match="threshhold"):
+        Scorer.load(tiny_model, threshhold=0.4)
+    assert loads == []  # refused before any model was read
+    monkeypatch.undo()
+    monkeypatch.setattr(models, "default_model_path", lambda: tiny_model)
+    monkeypatch.setattr(models, "default_stance_path", lambda: tiny_model.parent / "no_stance_here")
+    assert Scorer.load("").loaded.folder == Scorer.load(None).loaded.folder
+
+
+def test_spans_switched_off_say_so_and_key_the_cache_apart(tiny_model):
+    from inference.report_cache import model_key
+    from inference.scorer import Scorer
+
+    on, off = Scorer.load(tiny_model), Scorer.load(tiny_model, spans=False)
+    article = off.score("The pariah regime is thumbing its nose at the world.")
+    assert on.spans_available and not off.spans_available and not article.spans_available
+    assert all(not s.spans for s in article.sentences)
+    assert model_key(on) != model_key(off)

@@ -63,8 +63,11 @@ def test_empty_text_is_a_clear_error(tiny_model):
     scorer = Scorer.load(tiny_model)
     with pytest.raises(SlantError, match="empty text"):
         scorer.score("   \n ")
-    with pytest.raises(SlantError, match="sentence 1 is empty"):  # it got a score of its own
+    with pytest.raises(SlantError, match="sentence 1 holds no letter or digit"):  # it got a score of its own
         scorer.score_sentences(["The court met.", " "])
+    for invisible in ("\u200b", "\ufeff ", "* * *"):  # as score() makes no sentence of them
+        with pytest.raises(SlantError, match="sentence 0 holds no letter or digit"):
+            scorer.score_sentences([invisible, "The court met."])
 
 
 def test_wrong_types_are_clear_errors_not_failures_deep_inside(tiny_model):
