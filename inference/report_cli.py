@@ -116,9 +116,11 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
     try:
         tmp.write_text(text, encoding="utf-8", newline="")
         os.replace(tmp, output)
-    except OSError as e:
+    except BaseException as e:  # a full disk, or Ctrl-C mid-write: no half-written .tmp is left behind
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        if not isinstance(e, OSError):
+            raise
         raise SlantError(f"-o {output}: cannot write the report ({e.strerror or e}); free some space or choose a "
                          f"writable path — the scores are cached in {cache.path}, so a rerun does not score again") from None
     left_out = [f"{n:,} {what}" for n, what in ((corpus.skipped, "rows skipped"), (run.failed, "articles failed")) if n]

@@ -148,6 +148,19 @@ def test_interrupted_scoring_resumes_where_it_stopped(tmp_path, model, calls, ca
     assert sum(g["articles"] for g in data["groups"]) == len(rows)
 
 
+def test_ctrl_c_while_the_report_is_written_leaves_no_tmp_file(tmp_path, model, monkeypatch, capsys):
+    from inference import report_cli
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", corpus_rows(n_per_outlet=2))
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_cli.os, "replace", interrupted)
+    assert run(corpus, "-o", tmp_path / "r.md", "--model", model, "--bootstrap", 0) == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "slant-cache.sqlite"]
+
+
 def test_csv_corpus_and_csv_output(tmp_path, model, capsys):
     rows = corpus_rows(n_per_outlet=3)
     path = tmp_path / "c.csv"
