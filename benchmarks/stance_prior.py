@@ -29,9 +29,7 @@ from training.data_root import resolve_data_root
 from save_result import save_result  # benchmarks/save_result.py
 from script_args import ScriptParser, at_least, run
 from stance_ensemble import STANCE_FOLDER, check_data, stance_probs  # benchmarks/stance_ensemble.py
-from stance_sample import draw_articles  # benchmarks/stance_sample.py
-
-JUDGED_SEED, JUDGED_ARTICLES = 13, 80  # stance_sample.py's defaults: the hand-judged articles
+from stance_sample import FIT_ARTICLES, FIT_SEED, draw_articles, judged_articles, unused  # benchmarks/stance_sample.py
 
 
 def target_probs(t, stances: list[str]) -> list[float]:
@@ -53,8 +51,8 @@ def target_probs(t, stances: list[str]) -> list[float]:
 def main() -> None:
     ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", type=STANCE_FOLDER, help="a stance model folder (e.g. models/default_stance)")
-    ap.add_argument("--articles", type=at_least(1), default=120, help="MBIC source articles scored")
-    ap.add_argument("--seed", type=at_least(0), default=1)
+    ap.add_argument("--articles", type=at_least(1), default=FIT_ARTICLES, help="MBIC source articles scored")
+    ap.add_argument("--seed", type=at_least(0), default=FIT_SEED)
     ap.add_argument("--write", action="store_true", help="store the priors in the folder's meta.json")
     args = ap.parse_args()
     check_data([args.folder])
@@ -69,9 +67,7 @@ def main() -> None:
     stances = list(json.loads((args.folder / "config.json").read_text()).get("stances") or ["negative", "neutral", "positive"])
     source = np.bincount(gold["dev"], minlength=len(stances)) / len(gold["dev"])
     arts = list(mbic_articles(resolve_data_root(None)))
-    judged = {a["article"] for a in draw_articles(arts, JUDGED_ARTICLES, random.Random(JUDGED_SEED))}
-    rest = [a for a in arts if a["article"] not in judged]
-    sample = draw_articles(rest, args.articles, random.Random(args.seed))
+    sample = draw_articles(unused(arts, judged_articles(arts)), args.articles, random.Random(args.seed))
     scorer = Scorer.load(stance_model=args.folder, stance_prior=False)
     rows, start = [], time.perf_counter()
     for k, art in enumerate(sample):

@@ -8,7 +8,8 @@ its pseudo-labels, ``data.stance_extra``, were drawn from them), draws as many o
 stance, and prints each sentence with its target in [[…]] so a reader can mark which are wrong;
 the benchmarks README gives the last judgement.
 
-    SLANT_DATA_ROOT=../shared/data python benchmarks/stance_sample.py [--articles 80] [--per-stance 20] [--seed 13]
+    SLANT_DATA_ROOT=../shared/data python benchmarks/stance_sample.py --raw-stance   # the first judged sample
+    SLANT_DATA_ROOT=../shared/data python benchmarks/stance_sample.py --fresh --seed 21 --per-stance 15 --result NAME
 """
 from __future__ import annotations
 
@@ -22,14 +23,27 @@ from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
-from script_args import ScriptParser, at_least, run
+from script_args import ScriptParser, at_least, result_name, run
 
 STANCES = ("negative", "neutral", "positive")
+
+
+JUDGED_SEED, JUDGED_ARTICLES = 13, 80  # the first sample judged by hand (with --raw-stance: it predates the prior)
+FIT_SEED, FIT_ARTICLES = 1, 120  # benchmarks/stance_prior.py's defaults: the articles the shipped prior is fitted on
 
 
 def draw_articles(arts: list[dict], n: int, rng: random.Random) -> list[dict]:
     """The articles a run draws (``benchmarks/stance_prior.py`` leaves the judged ones out)."""
     return rng.sample(arts, min(n, len(arts)))
+
+
+def judged_articles(arts: list[dict]) -> list[dict]:
+    return draw_articles(arts, JUDGED_ARTICLES, random.Random(JUDGED_SEED))
+
+
+def unused(arts: list[dict], *used: list[dict]) -> list[dict]:
+    taken = {a["article"] for group in used for a in group}
+    return [a for a in arts if a["article"] not in taken]
 
 
 def _key(text: str) -> str:
@@ -40,13 +54,22 @@ def main() -> None:
     ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=at_least(1), default=80, help="MBIC source articles scored")
     ap.add_argument("--per-stance", type=at_least(1), default=20, help="targets drawn per predicted stance")
-    ap.add_argument("--seed", type=at_least(0), default=13)
+    ap.add_argument("--seed", type=at_least(0), default=JUDGED_SEED)
+    ap.add_argument("--fresh", action="store_true", help="leave out the articles of the first judged sample and those "
+                                                         "the shipped stance prior was fitted on")
+    ap.add_argument("--raw-stance", action="store_true", help="the stance head as calibrated on NewsMTSC, without the "
+                                                              "whole-article prior (as the first judged sample was drawn)")
+    ap.add_argument("--result", type=result_name, default="stance_sample.json", help="file name under benchmarks/results/")
     args = ap.parse_args()
     root = resolve_data_root(None)
     seen = {_key(r["text"]) for r in load_babe(root)}
     rng = random.Random(args.seed)
-    arts = draw_articles(list(mbic_articles(root)), args.articles, rng)
-    scorer = Scorer.load()
+    arts = list(mbic_articles(root))
+    if args.fresh:
+        judged = judged_articles(arts)
+        arts = unused(arts, judged, draw_articles(unused(arts, judged), FIT_ARTICLES, random.Random(FIT_SEED)))
+    arts = draw_articles(arts, args.articles, rng)
+    scorer = Scorer.load(stance_prior=not args.raw_stance)
     pool: dict[str, list[dict]] = {s: [] for s in STANCES}
     skipped = 0
     start = time.perf_counter()
@@ -70,9 +93,9 @@ def main() -> None:
     for stance, rows in sample.items():
         for k, row in enumerate(rows):
             print(f"[{stance} {k}] ({row['score']:.2f}, {row['entity']}) {row['sentence']}")
-    result = {"seed": args.seed, "articles": len(arts), "counts": counts, "left_out_babe_sentences": skipped,
+    result = {"seed": args.seed, "fresh": args.fresh, "raw_stance": args.raw_stance, "articles": len(arts), "counts": counts, "left_out_babe_sentences": skipped,
               "sample": sample, "all": [[r["stance"], r["score"], r["polarity"]] for rows in pool.values() for r in rows]}
-    print(f"wrote {save_result('stance_sample.json', result)}")
+    print(f"wrote {save_result(args.result, result)}")
 
 
 if __name__ == "__main__":
