@@ -17,11 +17,6 @@ import random
 import sys
 import time
 
-from inference.scorer import Scorer
-from training.data_babe import load_babe
-from training.data_mbic import mbic_articles
-from training.data_root import resolve_data_root
-
 from save_result import save_result  # benchmarks/save_result.py
 from script_args import ScriptParser, at_least, result_name, run
 
@@ -61,6 +56,11 @@ def main() -> None:
                                                               "whole-article prior (as the first judged sample was drawn)")
     ap.add_argument("--result", type=result_name, default="stance_sample.json", help="file name under benchmarks/results/")
     args = ap.parse_args()
+    from inference.scorer import Scorer  # torch and the data readers: only once the arguments are good
+    from training.data_babe import load_babe
+    from training.data_mbic import mbic_articles
+    from training.data_root import resolve_data_root
+
     root = resolve_data_root(None)
     seen = {_key(r["text"]) for r in load_babe(root)}
     rng = random.Random(args.seed)

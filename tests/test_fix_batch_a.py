@@ -160,7 +160,7 @@ def test_a_workbook_named_as_a_corpus_is_told_to_export_the_table(tmp_path, name
 
 def test_the_readme_documents_the_api_errors_report_input_and_span_cells():
     api = README[README.index("### Python API"):README.index("### Bad input")]
-    for words in ("models.errors.SlantError", "ModelUnavailable", "TypeError", "blank\nstring in the list",
+    for words in ("models.errors.SlantError", "ModelUnavailable", "TypeError", "a string\nwithout a letter or digit in the list",
                   'stance_model="default"'):
         assert words in api, words
     report = README[README.index("Other inputs: a CSV"):README.index("The stance table of the Lim 2020")]
