@@ -20,7 +20,8 @@ from training.config import load_config
 from training.data import load_source
 from training.evaluation import evaluate_all
 from training.loop import predict, use_bf16
-from training.metrics import classification_metrics, format_metrics
+from training.metrics import ECE_NOTE, classification_metrics, format_metrics
+from training.schema import STANCES
 
 
 def _encoder(loaded):
@@ -49,6 +50,68 @@ def _check_writable(target: Path) -> None:
         target.unlink()
 
 
+def _refuse_checkpoint(folder: Path) -> None:
+    """A training checkpoint (``last/``, or ``best/`` before the run's final evaluation) has no temperature
+    or threshold fitted on dev: ``--data`` scored it at temperature 1 and threshold 0.5 and said nothing."""
+    try:
+        kind = json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return  # load_model reports an unreadable meta.json in its own words
+    if kind == "checkpoint":
+        raise SlantError(f"{folder} is a training checkpoint, not a finished model: it has no temperature or decision "
+                         "threshold fitted on dev; evaluate the run's best/ once training has finished (slant train "
+                         "CONFIG --out RUN --resume finishes an interrupted run)")
+
+
+def _precision_note(folder: Path, meta: dict, bf16: bool) -> str | None:
+    """The run evaluated in bf16 where this CPU computes in fp32 (or the reverse): the figures then differ
+    from meta.json's in the third decimal, which read as a broken model without a word on why."""
+    trained = (meta.get("train") or {}).get("bf16")
+    if not isinstance(trained, bool) or trained == bf16:
+        return None
+    return (f"{folder} saved its figures computed in {'bf16' if trained else 'fp32'}; this machine computes in "
+            f"{'bf16' if bf16 else 'fp32'}, so the figures below may differ from meta.json and the model card by a few "
+            "thousandths (ECE, counted in bins, by up to about 0.01)")
+
+
+def _calibration(temperature: float, threshold: float, how: str) -> str:
+    return (f"framing if calibrated probability >= {threshold:.3f} ({how}); temperature {temperature:.3f} fitted "
+            "on the model's dev split")
+
+
+def _span_lines(name: str, block: dict) -> list[str]:
+    """The span tables, without technique rows the source has no gold spans of (all 0.000, read as a
+    failure; the model card leaves them out too)."""
+    from training.span_metrics import format_span_report
+
+    def shown(report: dict) -> dict:
+        return {**report, "per_technique": {t: e for t, e in report.get("per_technique", {}).items()
+                                            if e["exact"]["n_gold"] > 0}}
+
+    rows = block["spans"]["overall"]["exact"]["n_gold"]
+    lines = [f"{name} spans (model; {rows} gold spans; spans_only = technique ignored; techniques without gold "
+             "spans here not shown):", format_span_report(shown(block["spans"]))]
+    if "spans_lexicon_baseline" in block:
+        lines += [f"{name} spans (lexicon baseline):", format_span_report(shown(block["spans_lexicon_baseline"]))]
+    return lines
+
+
+def _against_saved(meta: dict, metrics: dict) -> list[str]:
+    """Where a recomputed test figure differs from the one meta.json (and so the model card) holds."""
+    saved = (meta.get("metrics") or {}).get("test") or {}
+    lines = []
+    for name, block in metrics["test"].items():
+        old = saved.get(name) if isinstance(saved, dict) else None
+        if not isinstance(old, dict):
+            continue
+        for key in ("n", "accuracy", "macro_f1", "ece", "ece_top_class"):
+            a, b = block.get(key), old.get(key)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) > 5e-4:
+                fmt = (lambda v: str(v)) if key == "n" else (lambda v: f"{v:.3f}")
+                lines.append(f"{name} {key} {fmt(a)} here, {fmt(b)} in meta.json")
+    return lines
+
+
 def _check_user_files(folder: Path, cfg) -> None:
     """A user's file is saved in config.yaml as training was given it: a relative path counts from
     the folder training ran in, so evaluating from elsewhere cannot find it."""
@@ -73,6 +136,7 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
 
     folder = Path(model_dir)
     check_folder(folder)
+    _refuse_checkpoint(folder)
     target = Path(out) if out else folder / "evaluation.json"
     _check_writable(target)  # before minutes of evaluation, not after
     if data and not Path(data).is_file():
@@ -86,13 +150,11 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
     # on the CPU that trained it; bf16 moves logits by ~1e-3, enough to move a fitted temperature
     cfg_path = folder / "config.yaml"
     bf16 = use_bf16(load_config(cfg_path).train.bf16 if cfg_path.is_file() else "auto")
+    note = _precision_note(folder, loaded.meta, bf16)
+    if note:
+        _note(note)
     if data:
-        ds = load_source(data, None)
-        logits = predict(loaded.model, _encoder(loaded)(ds), bf16).logits
-        probs = apply_temperature(logits, loaded.temperature)
-        labels = np.asarray(ds["label"])
-        result = {"data": data, "metrics": classification_metrics(labels, (probs >= loaded.threshold).astype(int), probs)}
-        print(format_metrics(result["metrics"], title=f"{folder} on {data}"))
+        result = _evaluate_file(loaded, folder, data, bf16)
     else:
         if not cfg_path.is_file() or not (folder / "splits.json").is_file():
             raise SlantError(f"{folder}: no config.yaml/splits.json, so its test split is unknown; pass --data FILE.jsonl to evaluate on your own labelled data")
@@ -105,22 +167,76 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
             if sorted(test["id"]) != sorted(_saved_test(saved, name)):
                 raise SlantError(f"{folder}: the {name} test split rebuilt from the data differs from splits.json: the data under the data root, or this Slant version's split rules, changed since the model was trained — point --data.root at the original files, or retrain")
         _note(f"predicting {sum(len(t) for t in run.tests.values()) + sum(len(t) for t in run.stance_tests.values()):,} "
-              "test and the dev rows (for calibration), then the baselines; minutes on a CPU")
+              f"test and the dev rows (for calibration){', then the baselines' if run.tests else ''}; minutes on a CPU")
         report = evaluate_all(loaded.model, loaded.tokenizer, run, bf16=bf16, encode=_encoder(loaded),
                               threshold=cfg.train.threshold)
         result = {"metrics": report["metrics"], "temperature": report["temperature"], "threshold": report["threshold"],
                   "span_threshold": report["span_threshold"], "technique_weights": report.get("technique_weights", {}),
                   "stance_temperature": report.get("stance_temperature")}
+        result["bf16"] = bf16
         for name, block in report["metrics"]["test"].items():
-            print(format_metrics(block, title=f"{name} test ({folder})"))
+            if block.get("label_names") == list(STANCES):
+                part = name.replace("newsmtsc_", "devtest_") if name.startswith("newsmtsc_") else name
+                print(format_metrics(block, title=f"{name} test split (NewsMTSC {part}, {folder}): stance = argmax of the "
+                                                  f"stance head; macro_f1 = F1m; ece_top_class after temperature "
+                                                  f"{report.get('stance_temperature') or 1.0:.3f} fitted on dev"))
+                continue
+            print(format_metrics(block, title=f"{name} test split ({folder}): "
+                                              + _calibration(report["temperature"], report["threshold"],
+                                                           "fixed by train.threshold" if cfg.train.threshold
+                                                           else "fitted on dev")))
             for base, m in block.get("baselines", {}).items():
-                print(format_metrics(m, title=f"{name} test, baseline {base}"))
+                print(format_metrics(m, title=f"{name} test split, baseline {base} (same rows; its threshold fitted on dev)"))
             if "spans" in block:
-                from training.span_metrics import format_span_report
-
-                print(f"{name} spans (model):\n" + format_span_report(block["spans"]))
-                if "spans_lexicon_baseline" in block:
-                    print(f"{name} spans (lexicon baseline):\n" + format_span_report(block["spans_lexicon_baseline"]))
+                print("\n".join(_span_lines(name, block)))
+        if any("ece" in b or "ece_top_class" in b for b in report["metrics"]["test"].values()):
+            print(ECE_NOTE)
+        result["differs_from_meta"] = _against_saved(loaded.meta, report["metrics"])
+        print(f"against {folder / 'meta.json'} (the model card's figures): " +
+              ("; ".join(result["differs_from_meta"]) if result["differs_from_meta"] else
+               "every test n, accuracy, macro-F1 and ECE the same (within 0.0005)"))
     target.write_text(json.dumps(result, indent=2, default=float))
     print(f"metrics written to {target}")
+    return result
+
+
+def _evaluate_file(loaded, folder: Path, data: str, bf16: bool) -> dict:
+    """A user's labelled file scored as the scorer scores it: the folder's saved temperature, decision
+    threshold and span decoding; span metrics for the rows that carry spans (when the model has a token head)."""
+    from training.evaluation import predicted_spans
+    from training.schema import TECHNIQUES
+    from training.span_metrics import span_report
+
+    ds = load_source(data, None)
+    preds = predict(loaded.model, _encoder(loaded)(ds), bf16)
+    probs = apply_temperature(preds.logits, loaded.temperature)
+    labels = np.asarray(ds["label"])
+    span_threshold = float(loaded.meta.get("span_threshold", 0.5))
+    result = {"data": data, "temperature": loaded.temperature, "threshold": loaded.threshold,
+              "span_threshold": span_threshold, "bf16": bf16,
+              "metrics": classification_metrics(labels, (probs >= loaded.threshold).astype(int), probs),
+              "baselines": None}
+    block = result["metrics"]
+    present = sorted({int(y) for y in labels})
+    print(format_metrics(block, title=f"{folder} on {data} ({len(labels)} rows): "
+                                      + _calibration(loaded.temperature, loaded.threshold, "saved in meta.json")))
+    if len(present) == 1:
+        only = block["label_names"][present[0]]
+        result["note"] = (f"every row is {only}: macro_f1 averages in the absent class's F1 of 0 and roc_auc is "
+                          f"undefined; read the {only} recall (= accuracy)")
+        print(f"note: {result['note']}")
+    has = [i for i, h in enumerate(ds["has_spans"]) if h]
+    if has and loaded.arch.tags:
+        texts = [ds["text"][i] for i in has]
+        gold = [ds["spans"][i] for i in has]
+        pred = predicted_spans(loaded.model, loaded.tokenizer, texts, [preds.token_probs[i] for i in has],
+                               span_threshold, loaded.technique_weights)
+        block["spans"] = span_report(gold, pred, texts, TECHNIQUES)
+        print("\n".join(_span_lines(f"{Path(data).name} ({len(has)} rows with spans; in-span probability >= "
+                                     f"{span_threshold:g})", block)))
+    elif has:
+        print(f"note: {folder} has no token head, so the spans of {len(has)} rows are not scored")
+    print("baselines (TF-IDF+LR, TextBlob): not computed with --data, as they fit on the model's training and dev "
+          "rows; run slant evaluate without --data for them beside the model on its test split")
+    print(ECE_NOTE)
     return result

@@ -7,6 +7,7 @@ be written next to a trained model without custom encoders.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Sequence
 
 import numpy as np
@@ -94,6 +95,13 @@ def classification_metrics(
     return out
 
 
+_ECE_BINS = inspect.signature(expected_calibration_error).parameters["n_bins"].default
+ECE_NOTE = (f"ece: expected calibration error over {_ECE_BINS} equal-width bins of the framing probability (calibrated; "
+            "ece_uncalibrated: before the temperature); ece_top_class: the same over the top stance's probability "
+            "(training/calibration.py, expected_calibration_error)")
+"""The legend ``slant evaluate`` prints under its tables: which ECE, over which bins."""
+
+
 def _fmt(x: Any) -> str:
     if x is None:
         return "-"
@@ -112,7 +120,7 @@ def format_metrics(m: dict[str, Any], title: str | None = None) -> str:
     if title:
         lines.append(title)
     head = [f"n={m.get('n', '-')}", f"accuracy={_fmt(m.get('accuracy'))}", f"macro_f1={_fmt(m.get('macro_f1'))}"]
-    for key in ("ece", "roc_auc", "average_precision", "threshold"):
+    for key in ("ece", "ece_uncalibrated", "ece_top_class", "roc_auc", "average_precision", "threshold"):
         if key in m:
             head.append(f"{key}={_fmt(m[key])}")
     lines.append("  ".join(head))
