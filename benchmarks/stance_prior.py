@@ -9,13 +9,18 @@ probabilities by EM (no labels), and prints it beside the prior of the model's d
 which its temperature was fitted. It also gives NewsMTSC's F1m with the prior applied, for the
 record (the test sets have NewsMTSC's own mix, so the figures that measure the head are those
 without). ``--write`` stores both priors in the folder's ``meta.json`` (``article_prior``),
-which the scorer then applies.
+which the scorer then applies. The figures go to ``benchmarks/results/stance_prior.json``, the
+shipped model's record: give a model of your own ``--result NAME``. Also printed and kept: the
+prior EM estimates for each NewsMTSC test set from the same probabilities, beside the set's own
+label shares, a check of the estimator where the answer is known.
 
     SLANT_DATA_ROOT=../shared/data python benchmarks/stance_prior.py models/default_stance [--articles 120] [--write]
+    SLANT_DATA_ROOT=../shared/data python benchmarks/stance_prior.py runs/stance/best --write --result stance_prior_mine.json
 """
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -27,7 +32,7 @@ from training.data_mbic import mbic_articles
 from training.data_root import resolve_data_root
 
 from save_result import save_result  # benchmarks/save_result.py
-from script_args import ScriptParser, at_least, run
+from script_args import ScriptParser, at_least, fail, result_name, run
 from stance_ensemble import STANCE_FOLDER, check_data, stance_probs  # benchmarks/stance_ensemble.py
 from stance_sample import FIT_ARTICLES, FIT_SEED, draw_articles, judged_articles, unused  # benchmarks/stance_sample.py
 
@@ -54,18 +59,24 @@ def main() -> None:
     ap.add_argument("--articles", type=at_least(1), default=FIT_ARTICLES, help="MBIC source articles scored")
     ap.add_argument("--seed", type=at_least(0), default=FIT_SEED)
     ap.add_argument("--write", action="store_true", help="store the priors in the folder's meta.json")
+    ap.add_argument("--result", type=result_name, default="stance_prior.json",
+                    help="file name under benchmarks/results/ (default stance_prior.json, the shipped model's record)")
     args = ap.parse_args()
     check_data([args.folder])
     from sklearn.metrics import f1_score
 
     from inference.scorer import Scorer
-    from inference.stance_prior import fit_prior, shift
+    from inference.stance_prior import article_prior_entry, fit_prior, shift
     from training.model_card import model_card
 
     probs, gold = stance_probs(args.folder)
     meta = json.loads((args.folder / "meta.json").read_text())
     stances = list(json.loads((args.folder / "config.json").read_text()).get("stances") or ["negative", "neutral", "positive"])
-    source = np.bincount(gold["dev"], minlength=len(stances)) / len(gold["dev"])
+    counts = np.bincount(gold["dev"], minlength=len(stances))
+    if not counts.all():  # the temperature's prior would be 0 there: no ratio to move by
+        fail(f"{args.folder}: its stance dev split has no {', '.join(s for s, c in zip(stances, counts) if not c)} "
+             "target; the prior it was calibrated under is unknown")
+    source = counts / counts.sum()
     arts = list(mbic_articles(resolve_data_root(None)))
     sample = draw_articles(unused(arts, judged_articles(arts)), args.articles, random.Random(args.seed))
     scorer = Scorer.load(stance_model=args.folder, stance_prior=False)
@@ -74,6 +85,8 @@ def main() -> None:
         print(f"\rscoring article {k + 1}/{len(sample)}", end="", file=sys.stderr, flush=True)
         rows += [target_probs(t, stances) for s in scorer.score(art["article"]).sentences for t in s.targets]
     print(file=sys.stderr)
+    if not rows:
+        fail(f"no targets in the {len(sample)} MBIC articles drawn; nothing to fit a prior on")
     P = np.array(rows)
     prior = fit_prior(P, source)
     fmt = lambda v: ", ".join(f"{s} {x:.3f}" for s, x in zip(stances, v))  # noqa: E731
@@ -81,25 +94,29 @@ def main() -> None:
           f"head's argmax {fmt(np.bincount(P.argmax(1), minlength=len(stances)) / len(P))}")
     print(f"dev prior (the temperature's) {fmt(source)}; articles' prior by EM {fmt(prior)}; "
           f"argmax after the shift {fmt(np.bincount(shift(P, source, prior).argmax(1), minlength=len(stances)) / len(P))}")
-    newsmtsc = {}
+    newsmtsc, em_check = {}, {}
     for name, p in probs.items():
         newsmtsc[name] = {"without": float(f1_score(gold[name], p.argmax(1), average="macro")),
                           "with_article_prior": float(f1_score(gold[name], shift(p, source, prior).argmax(1), average="macro"))}
         print(f"{name}: F1m {newsmtsc[name]['without']:.4f} as calibrated, {newsmtsc[name]['with_article_prior']:.4f} "
               "with the articles' prior")
-    entry = {"source": dict(zip(stances, np.round(source, 4).tolist())),
-             "articles": dict(zip(stances, np.round(prior, 4).tolist())),
-             "fitted_on": f"{len(P)} targets in {len(sample)} MBIC source articles (seed {args.seed}; "
-                          f"benchmarks/stance_prior.py)"}
+        if name != "dev":  # a test set's own label shares, and what EM makes of them without the labels
+            em_check[name] = {"labels": (np.bincount(gold[name], minlength=len(stances)) / len(gold[name])).tolist(),
+                              "em": fit_prior(p, source).tolist()}
+            print(f"{name}: label shares {fmt(em_check[name]['labels'])}; EM's estimate {fmt(em_check[name]['em'])}")
+    entry = article_prior_entry(stances, source, prior, f"{len(P)} targets in {len(sample)} MBIC source articles "
+                                                        f"(seed {args.seed}; benchmarks/stance_prior.py)")
     if args.write:
         meta["article_prior"] = entry
-        (args.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
         card = model_card(meta, load_config(args.folder / "config.yaml"))
-        (args.folder / "README.md").write_text(card, encoding="utf-8")
+        for name, text in (("meta.json", json.dumps(meta, indent=2) + "\n"), ("README.md", card)):
+            tmp = args.folder / f".{name}.tmp"  # a Ctrl-C mid-write leaves the old file whole, not half a meta.json
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, args.folder / name)
         print(f"wrote article_prior to {args.folder / 'meta.json'} and the model card")
-    print("wrote", save_result("stance_prior.json", {"model": str(args.folder), "article_prior": entry,
-                                                      "head_argmax_share": (np.bincount(P.argmax(1), minlength=len(stances)) / len(P)).tolist(),
-                                                      "newsmtsc_f1m": newsmtsc}))
+    argmax_share = (np.bincount(P.argmax(1), minlength=len(stances)) / len(P)).tolist()
+    print("wrote", save_result(args.result, {"model": str(args.folder), "article_prior": entry, "head_argmax_share": argmax_share,
+                                             "newsmtsc_f1m": newsmtsc, "em_on_newsmtsc_tests": em_check}))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def main() -> None:
                                                          "the shipped stance prior was fitted on")
     ap.add_argument("--raw-stance", action="store_true", help="the stance head as calibrated on NewsMTSC, without the "
                                                               "whole-article prior (as the first judged sample was drawn)")
-    ap.add_argument("--result", type=result_name, default="stance_sample.json", help="file name under benchmarks/results/")
+    ap.add_argument("--result", type=result_name, help="file name under benchmarks/results/ (default: stance_sample.json, "
+                                                        "the judged first sample, with --raw-stance; else stance_sample_prior.json)")
     args = ap.parse_args()
     from inference.scorer import Scorer  # torch and the data readers: only once the arguments are good
     from training.data_babe import load_babe
@@ -95,7 +96,8 @@ def main() -> None:
             print(f"[{stance} {k}] ({row['score']:.2f}, {row['entity']}) {row['sentence']}")
     result = {"seed": args.seed, "fresh": args.fresh, "raw_stance": args.raw_stance, "articles": len(arts), "counts": counts, "left_out_babe_sentences": skipped,
               "sample": sample, "all": [[r["stance"], r["score"], r["polarity"]] for rows in pool.values() for r in rows]}
-    print(f"wrote {save_result(args.result, result)}")
+    name = args.result or ("stance_sample.json" if args.raw_stance else "stance_sample_prior.json")
+    print(f"wrote {save_result(name, result)}")
 
 
 if __name__ == "__main__":

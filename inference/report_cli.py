@@ -24,6 +24,7 @@ from inference.report_corpus import open_corpus
 from inference.report_html import render_html
 from inference.report_stats import build_report
 from inference.report_text import render_csv, render_json, render_markdown
+from inference.stance_prior import missing_prior_warning
 from models.errors import Interrupted, SlantError
 
 __all__ = ["report_main", "FORMATS"]
@@ -76,6 +77,8 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
 
     scorer = Scorer.load(getattr(args, "model", None), stance_model=getattr(args, "stance_model", None),
                          stance_prior=not getattr(args, "raw_stance", False))
+    if warning := missing_prior_warning(scorer):
+        say("warning", warning)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -20,6 +20,7 @@ from inference.records import ArticleScore, check_threshold
 from inference.score_resume import ScoreProgress
 from inference.scorer import Scorer
 from inference.segment import word_span
+from inference.stance_prior import missing_prior_warning
 from inference.summary import summarize
 from inference.terminal import TerminalWriter
 from models.errors import Interrupted, ModelUnavailable, SlantError, say as _say
@@ -133,6 +134,8 @@ def score_inputs(args) -> int:
                          targets=not getattr(args, "no_targets", False),
                          stance_model=getattr(args, "stance_model", None),
                          stance_prior=not getattr(args, "raw_stance", False), **kwargs)
+    if warning := missing_prior_warning(scorer):
+        _say("warning", warning)
     if not scorer.spans_available:
         _say("warning", f"model {scorer.loaded.folder} has no span head: spans are unavailable (framed words are not marked)")
     if not scorer.targets_available and not getattr(args, "no_targets", False):

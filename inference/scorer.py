@@ -123,6 +123,8 @@ class Scorer:
         elif stance_model is not None and kwargs.get("targets", True) and not loaded.arch.stance_head:
             check_stance_folder(Path(stance_model))  # now, not at the first target: before any output is opened
         scorer = cls(loaded, stance_model=stance_model, **kwargs)
+        if loaded.arch.stance_head and scorer.targets:  # a stance folder is checked as it loads (stance_loaded)
+            read_article_prior(loaded.meta, loaded.arch.stances, loaded.folder)
         scorer._owned.add(id(loaded.model))
         return scorer
 
@@ -191,7 +193,7 @@ class Scorer:
         ids = [str(self.loaded.meta.get("model_id") or self.loaded.folder.resolve())]
         ids += [f"stance:{f.resolve()}" for f in self.model_folders[1:]]
         return ("+".join(ids) + ("" if self.targets_available else "+no-targets") + ("" if self.spans_available else "+no-spans")
-                + ("" if self.stance_prior else "+raw-stance"))
+                + ("+raw-stance" if self.targets_available and not self.stance_prior else ""))
 
     # ---- scoring --------------------------------------------------------------------------
     def score_sentences(self, sentences: list[str], doc: str = "-", *, starts: list[int] | None = None,
