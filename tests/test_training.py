@@ -378,3 +378,20 @@ def test_the_model_card_lists_span_techniques_only_where_the_source_has_gold_for
     assert not any("| babe | name_calling" in r or "| babe | exaggeration" in r for r in rows)
     assert any(r.startswith("| ptc | name_calling") for r in rows)
     assert card == (folder / "README.md").read_text()  # the shipped card is this code's
+
+
+def test_the_model_card_says_where_each_test_figure_comes_from_and_what_ece_is():
+    """The stance card said "Split: random on newsmtsc", though its tests are NewsMTSC's published files;
+    no card said what ECE counts or which versions trained it."""
+    from pathlib import Path
+
+    from training.config import load_config
+    from training.model_card import model_card
+
+    root = Path(__file__).parents[1] / "models"
+    for name, words in (("default_stance", ["devtest_rw.jsonl and devtest_mt.jsonl", "top class's probability"]),
+                        ("default", ["`ptc` split at random by group", "max(p, 1 − p)", "threshold fitted on dev"])):
+        meta = json.loads((root / name / "meta.json").read_text())
+        card = model_card(meta, load_config(root / name / "config.yaml"))
+        assert all(w in card for w in words) and f"torch {meta['versions']['torch']}" in card, name
+        assert card == (root / name / "README.md").read_text(encoding="utf-8")  # the shipped card is this code's

@@ -18,6 +18,19 @@ def _stance_input(cfg: Config) -> str:
     return f"- Input: {', '.join(parts)}; the head reads {head}"
 
 
+def _split_line(cfg: Config, stance_only: bool) -> str:
+    """Where each test figure comes from: a stance model's dev rows are held out of NewsMTSC's train file and
+    its tests are the published devtest files (no split of ours); another extra source with spans (PTC) is
+    split by whole article, never by sentence."""
+    if stance_only:
+        return (f"- Split: dev = {cfg.data.dev_size:.0%} of NewsMTSC's train.jsonl, grouped by sentence (seed "
+                f"{cfg.train.seed}); test = NewsMTSC's published devtest_rw.jsonl and devtest_mt.jsonl; ids in `splits.json`")
+    others = [s for s in cfg.data.train if s != cfg.data.eval_source and s != "newsmtsc"]
+    return (f"- Split: `{cfg.data.split}` on `{cfg.data.eval_source}` (seed {cfg.train.seed})"
+            + (f"; {', '.join(f'`{s}`' for s in others)} split at random by group (a whole article in PTC), never within one"
+               if others else "") + "; ids in `splits.json`")
+
+
 def model_card(meta: dict, cfg: Config) -> str:
     stance_only = meta.get("tasks") == ["stance"]
     if stance_only:
@@ -41,7 +54,7 @@ def model_card(meta: dict, cfg: Config) -> str:
         *([f"- Span decoding (fitted on dev): in-span probability ≥ {meta.get('span_threshold', 0.5):g}; technique weights "
            + (", ".join(f"{t} ×{w:g}" for t, w in sorted(meta.get("technique_weights", {}).items())) or "none")]
           if meta.get("tags") else []),
-        f"- Split: `{cfg.data.split}` on `{cfg.data.eval_source}` (seed {cfg.train.seed}); ids in `splits.json`",
+        _split_line(cfg, stance_only),
         *([f"- Stance head: {', '.join(meta['stances'])} toward a marked target; temperature "
            f"{meta['stance_temperature']:.3f}; `newsmtsc_*` rows below are NewsMTSC's devtest sets (macro-F1 = F1m)"]
           if meta.get("stances") else []),
@@ -70,6 +83,10 @@ def model_card(meta: dict, cfg: Config) -> str:
             for tech, entry, lex in rows:
                 span_lines.append(f"| {name} | {tech} | {_f(entry['overlap']['f1'])} | {_f(entry['exact']['f1'])} | "
                                   f"{_f(entry['token']['f1'])} | {_f(lex.get('overlap', {}).get('f1'))} |")
+    lines += ["", "ECE: expected calibration error after the temperature, 15 equal-width bins of the "
+              + ("top class's probability." if stance_only else
+                 "confidence max(p, 1 − p) of the framing probability p. Baselines on the same rows, each with its "
+                 "threshold fitted on dev (TextBlob: subjectivity).")]
     if span_lines:
         lines += ["", "## Span metrics (test)", "", "| source | technique | overlap F1 | exact F1 | token F1 | lexicon overlap F1 |",
                   "|---|---|---|---|---|---|", *span_lines, "",
@@ -88,5 +105,6 @@ def model_card(meta: dict, cfg: Config) -> str:
         if "licence" in d:
             lines.append(f"- `{d['source']}`{' (training only)' if d.get('train_only') else ''}: {d['licence']}")
     lines += ["", f"Trained in {meta['train']['seconds']:.0f} s, {meta['train']['steps']} steps (bf16: {meta['train']['bf16']}).",
-              "Versions: see `meta.json`. Resolved training config: `config.yaml`.", ""]
+              "Versions: " + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())
+              + " (`meta.json`). Resolved training config: `config.yaml`.", ""]
     return "\n".join(lines)
