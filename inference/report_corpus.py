@@ -119,8 +119,9 @@ class Corpus:
         elif self.kind == "csv":
             with open(self.path, "rb") as f:
                 header = CsvTable(str(self.path), self._lines(f, warn=False)).header
-            if header:
-                self._check_columns(header)
+            if not header:
+                raise SlantError(f"{self.path}: holds no header row and no rows; nothing to report")
+            self._check_columns(header)
         elif self.kind == "jsonl":
             # a JSONL row may leave a key out (an empty cell): a column is missing only when no row has it,
             # so read on past rows that lack one (usually the first row has them all and this stops there)
@@ -135,8 +136,9 @@ class Corpus:
                         keys.update(dict.fromkeys(row))
                         if all(col in keys for col in self._named_columns()):
                             return
-            if keys:
-                self._check_columns(keys)
+            if not keys:  # empty, blank lines or no object at all: say so before the model loads
+                raise SlantError(f"{self.path}: holds no JSON object rows (one per line); nothing to report")
+            self._check_columns(keys)
 
     def delimiter(self) -> str:
         """A CSV's field separator, from its header row (``corpus_rows.csv_delimiter``)."""

@@ -173,3 +173,14 @@ def test_a_csv_row_missing_its_trailing_empty_cells_is_read_as_score_reads_it(tm
     corpus = open_corpus(path, warn=warnings.append)
     assert [(a.id, a.group) for a in corpus] == [("1", "a"), ("2", "b")]  # was: row 2 skipped, "quote commas"
     assert warnings == [f"{path}:4: no text in column 'text'; row skipped (fill it in or remove the row)"]
+
+
+@pytest.mark.parametrize("name, body", [("empty.jsonl", ""), ("blank.jsonl", "\n\n"), ("empty.csv", "")])
+def test_an_empty_corpus_is_refused_before_the_model_loads(tmp_path, monkeypatch, capsys, name, body):
+    import inference.scorer
+    from inference.cli import main
+
+    monkeypatch.setattr(inference.scorer.Scorer, "load", classmethod(lambda *a, **k: pytest.fail("model loaded")))
+    (tmp_path / name).write_text(body)
+    assert main(["report", str(tmp_path / name), "-o", str(tmp_path / "r.md")]) == 2
+    assert "nothing to report" in capsys.readouterr().err
