@@ -178,3 +178,44 @@ def test_ranks_holding_uneven_parts_of_a_batch_compute_one_process_loss():
     assert torch.allclose((scaled[0] + scaled[1]) / 2, whole, atol=1e-6)
     unscaled = [compute_loss(o, b, cfg) for b, o in ranks]
     assert not torch.allclose((unscaled[0] + unscaled[1]) / 2, whole, atol=1e-3)
+
+
+def _wait_for_ctrl_c(folder):
+    """A stand-in training process: says it started, then waits for SIGINT and says it got it."""
+    import os
+    import time
+
+    rank = os.environ["RANK"]
+    (folder / f"started.{rank}").write_text("")
+    try:
+        for _ in range(600):
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        (folder / f"stopped.{rank}").write_text("")
+        raise
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_launching_process_alone_reaches_every_training_process(tmp_path, signum):
+    """A scheduler's SIGTERM, or a SIGINT sent to the launching process only (`kill -INT PID`), had left
+    the training processes training on without it; now each gets one SIGINT, saves and stops."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from training.launch import spawn_training
+
+    def signal_once_started():
+        for _ in range(400):
+            if all((tmp_path / f"started.{r}").exists() for r in (0, 1)):
+                break
+            time.sleep(0.05)
+        os.kill(os.getpid(), getattr(signal, signum))
+
+    timer = threading.Thread(target=signal_once_started, daemon=True)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        spawn_training("tests.test_ddp:_wait_for_ctrl_c", (tmp_path,), 2, 1)
+    timer.join()
+    assert {p.name for p in tmp_path.iterdir() if p.name.startswith("stopped")} == {"stopped.0", "stopped.1"}

@@ -6,12 +6,15 @@ workers and waits, so they start 5 s sooner than if it loaded the training stack
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,7 +97,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stop_with_parent() -> None:
+    """Linux: should the parent die without passing a signal on (SIGKILL, out of memory), the kernel sends
+    this worker SIGINT, so it saves a checkpoint and stops instead of training on unseen."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGINT))  # PR_SET_PDEATHSIG
+
+
 def _worker(rank: int, world: int, port: int, threads: int, error_file: str, target: str, args: tuple) -> None:
+    if hasattr(os, "setpgrp"):  # a terminal's Ctrl-C reaches the parent alone, which passes it on once (_wait)
+        os.setpgrp()
+    _stop_with_parent()
     os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
                        "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world)})
     import torch
@@ -113,18 +130,35 @@ def _wait(workers: list) -> bool:
     """Join the workers; True when Ctrl-C arrived. A worker that fails stops the others (they
     would wait for it in the next all-reduce), after a grace period for rank 0's checkpoint."""
     interrupted, failed_at = False, None
-    while any(w.is_alive() for w in workers):
-        try:
-            workers[0].join(0.5)
-        except KeyboardInterrupt:  # the workers got the same SIGINT: they finish the step and save
-            interrupted = True
-        if failed_at is None and any(w.exitcode not in (None, 0, 130) for w in workers):
-            failed_at = time.monotonic()
-        if failed_at is not None and time.monotonic() - failed_at > 10:
-            for w in workers:
-                w.terminate()
-    for w in workers:
-        w.join()
+
+    def pass_on(signum=None, frame=None) -> None:
+        for w in workers:  # each worker finishes its step and saves (a second one: stops at once)
+            if w.is_alive():
+                with contextlib.suppress(OSError):
+                    os.kill(w.pid, signal.SIGINT)
+
+    # SIGTERM (a scheduler, `timeout`, `kill`) and SIGHUP (the terminal closed) stop the run as Ctrl-C does,
+    # checkpoint included: before, a signal sent to the parent alone left the workers training without it
+    stops = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = ({s: signal.signal(s, pass_on) for s in stops}
+                if threading.current_thread() is threading.main_thread() else {})
+    try:
+        while any(w.is_alive() for w in workers):
+            try:
+                workers[0].join(0.5)
+            except KeyboardInterrupt:
+                interrupted = True
+                pass_on()
+            if failed_at is None and any(w.exitcode not in (None, 0, 130) for w in workers):
+                failed_at = time.monotonic()
+            if failed_at is not None and time.monotonic() - failed_at > 10:
+                for w in workers:
+                    w.terminate()
+        for w in workers:
+            w.join()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     return interrupted
 
 
