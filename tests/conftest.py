@@ -142,9 +142,9 @@ def write_xlsx(path, rows: list[list[str]]) -> None:
         z.writestr("xl/worksheets/sheet1.xml", f"<worksheet {ns}><sheetData>{cells}</sheetData></worksheet>")
 
 
-def batch_loss_with_ctrl_c_at(call: int):
-    """``training.loop.batch_loss`` that sends this process SIGINT in the middle of its ``call``-th
-    step (the step's dropout masks drawn, its update not yet made), as a user's Ctrl-C may."""
+def batch_loss_with_ctrl_c_at(call: int, signame: str = "SIGINT"):
+    """``training.loop.batch_loss`` that sends this process SIGINT (or ``signame``) in the middle of its
+    ``call``-th step (the step's dropout masks drawn, its update not yet made), as a user's Ctrl-C may."""
     import os
     import signal
 
@@ -156,7 +156,7 @@ def batch_loss_with_ctrl_c_at(call: int):
         loss = real(*args, **kwargs)
         calls["n"] += 1
         if calls["n"] == call:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), getattr(signal, signame))
         return loss
 
     return loss_then_ctrl_c

@@ -395,3 +395,17 @@ def test_the_model_card_says_where_each_test_figure_comes_from_and_what_ece_is()
         card = model_card(meta, load_config(root / name / "config.yaml"))
         assert all(w in card for w in words) and f"torch {meta['versions']['torch']}" in card, name
         assert card == (root / name / "README.md").read_text(encoding="utf-8")  # the shipped card is this code's
+
+
+def test_sigterm_stops_a_single_process_run_after_the_step_with_a_checkpoint(tmp_path, synthetic_jsonl, monkeypatch):
+    """A scheduler's SIGTERM (or `timeout`) had killed a one-process run on the spot, losing every step since
+    the last evaluation; it now stops as Ctrl-C does, and the handler is restored afterwards."""
+    import signal
+
+    cfg = load_config(None, tiny_overrides(synthetic_jsonl, **{"train.max_steps": 12, "train.eval_every": 4}))
+    handler = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(loop, "batch_loss", batch_loss_with_ctrl_c_at(6, "SIGTERM"))
+    with pytest.raises(SlantError, match="interrupted at step 6; checkpoint saved"):
+        train(cfg, tmp_path / "run")
+    assert signal.getsignal(signal.SIGTERM) is handler
+    assert json.loads((tmp_path / "run" / "last" / "trainer_state.json").read_text())["step"] == 6

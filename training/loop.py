@@ -300,7 +300,7 @@ def fit(model, optimizer, train_enc: Dataset, cfg: TrainConfig, state: FitState,
     rows = train_enc.select_columns(COLUMNS)
     task = progress.add_task("train", total=total, completed=state.step, loss=float("nan"))
     started, start_step = time.time(), state.step
-    stop = StopRequest(announce=rank == 0)
+    stop = StopRequest(announce=rank == 0, sigterm=world == 1)
     try:
         with stop:
             while state.step < total and not stop.agreed:

@@ -25,11 +25,16 @@ class StopRequest:
     training loop: inside it the first SIGINT sets ``asked`` and the second raises
     KeyboardInterrupt; outside it, SIGINT is handled as before."""
 
-    def __init__(self, announce: bool = True):
+    def __init__(self, announce: bool = True, sigterm: bool = False):
         self.asked = False
         self.agreed = False
         self._announce = announce
         self._previous = None  # the SIGINT handler to restore; None while not installed
+        # SIGTERM (a scheduler's stop, `timeout`, `kill`) asks as Ctrl-C does, in a single training
+        # process; the processes of a multi-process run keep SIGTERM's default, since their launcher
+        # terminates them with it when another has failed (and passes a SIGTERM it gets on as SIGINT)
+        self._sigterm = sigterm
+        self._previous_term = None
 
     def _on_sigint(self, signum, frame) -> None:
         self.asked = True
@@ -42,9 +47,22 @@ class StopRequest:
         if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
             self._previous = signal.getsignal(signal.SIGINT) or signal.default_int_handler
             signal.signal(signal.SIGINT, self._on_sigint)
+            if self._sigterm:
+                self._previous_term = signal.getsignal(signal.SIGTERM)
+                signal.signal(signal.SIGTERM, self._on_sigterm)
         return self
+
+    def _on_sigterm(self, signum, frame) -> None:
+        if self.asked:  # a second stop signal: at once, as a second Ctrl-C
+            raise KeyboardInterrupt
+        self.asked = True
+        if self._announce:
+            print("\nstopping after this step to save a checkpoint (asked by SIGTERM)", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
+        if self._previous_term is not None:
+            signal.signal(signal.SIGTERM, self._previous_term)
+            self._previous_term = None
