@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from models.errors import Interrupted, SlantError
@@ -163,7 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _sigterm_as_ctrl_c(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _run(args, extra: list[str]) -> int:
+    # SIGTERM (a scheduler's stop, `timeout`, `kill`) ends a run as Ctrl-C does: what is written is kept
+    # and the resume hint printed (it had ended the process mid-write, silently, with code 143); training
+    # and its launcher put their own handlers in place while they run
+    previous = (signal.signal(signal.SIGTERM, _sigterm_as_ctrl_c)
+                if threading.current_thread() is threading.main_thread() else None)
     try:
         return args.func(args, extra)
     except SlantError as e:
@@ -174,6 +185,9 @@ def _run(args, extra: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _exit_now(code: int) -> None:

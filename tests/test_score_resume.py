@@ -179,3 +179,31 @@ def test_a_streamed_file_s_later_chunks_are_headed_as_continued_in_the_views(tin
     jl = tmp_path / "out.jsonl"
     assert _score(tiny_model, big, jl, "--no-targets") == 0
     assert {json.loads(line)["doc"] for line in jl.read_text().splitlines()} == {str(big)}
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does_and_it_resumes(tiny_model, tmp_path, capsys, monkeypatch):
+    """A scheduler's SIGTERM (or `timeout`) had ended `slant score` on the spot, silently, with code 143."""
+    import os
+    import signal
+
+    docs = _corpus(tmp_path)
+    whole, part = tmp_path / "whole.jsonl", tmp_path / "part.jsonl"
+    assert _score(tiny_model, docs, whole) == 0
+    real, calls = score_cli.score_document, []
+
+    def scoring(scorer, doc):
+        calls.append(doc.doc_id)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(scorer, doc)
+
+    monkeypatch.setattr(score_cli, "score_document", scoring)
+    handler = signal.getsignal(signal.SIGTERM)
+    capsys.readouterr()
+    assert _score(tiny_model, docs, part) == 130
+    assert signal.getsignal(signal.SIGTERM) is handler
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--resume" in err
+    monkeypatch.undo()
+    assert _score(tiny_model, docs, part, "--resume") == 0
+    assert part.read_bytes() == whole.read_bytes()
