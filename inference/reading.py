@@ -12,6 +12,7 @@ chunks cut at line boundaries (same ``doc_id``, increasing ``offset``).
 """
 from __future__ import annotations
 
+import html as html_lib
 import os
 import re
 import sys
@@ -74,7 +75,7 @@ def iter_documents(
             files = folder_files(path, INPUT_EXTS, skip)
             if not files:
                 yield ReadProblem(
-                    name, f"{name}: no .txt/.html/.jsonl/.csv files under {name}; "
+                    name, f"{name}: no {'/'.join(INPUT_EXTS)} files under {name}; "
                     "pass a folder that contains articles, or the files themselves", True)
             for p in files:
                 yield from _read_file(str(p), opts)
@@ -243,6 +244,9 @@ _CLOSING_TAG = re.compile(r"</(?:p|div|article|section|main|body|h[1-6]|ul|ol|li
                           re.IGNORECASE)
 
 
+_ANY_TAG = re.compile(r"<[^<>]*>")
+
+
 def _text_doc(path: str, doc_id: str, text: str, opts: ReadOptions) -> Iterator[Item]:
     if not text.strip():
         yield empty_problem(path)
@@ -255,7 +259,14 @@ def _text_doc(path: str, doc_id: str, text: str, opts: ReadOptions) -> Iterator[
                               "from it — pass it as a .html file to silence this", False)
             yield from items
             return
-        # a fragment too short for the extractor ("<p>Short.</p>") is scored as it is, as before
+        # a fragment too short for the extractor ("<p>Short.</p>"): its text without the tags (it had
+        # been scored as it stood, "<p>The mayor …" and "</p>" as sentences)
+        plain = html_lib.unescape(_ANY_TAG.sub("", _CLOSING_TAG.sub("\n", text))).strip()
+        if plain:
+            yield ReadProblem(path, f"{path}: looks like an HTML fragment; scoring its text without the tags — "
+                              "pass a whole page as a .html file, or plain text", False)
+            yield Document(doc_id, plain, opts.meta())
+            return
     yield Document(doc_id, text, opts.meta())
 
 

@@ -126,8 +126,10 @@ def report_main(args, *, console: Console | None = None, progress: bool = True) 
             raise
         raise SlantError(f"-o {output}: cannot write the report ({e.strerror or e}); free some space or choose a "
                          f"writable path — the scores are cached in {cache.path}, so a rerun does not score again") from None
-    left_out = [f"{n:,} {what}" for n, what in ((corpus.skipped, "rows skipped"), (run.failed, "articles failed")) if n]
-    console.print(f"slant: wrote {output}: {len(collector.articles):,} articles in {len(report.groups)} groups "
+    left_out = [f"{n:,} {what if n != 1 else one}" for n, what, one in
+                ((corpus.skipped, "rows skipped", "row skipped"), (run.failed, "articles failed", "article failed")) if n]
+    console.print(f"slant: wrote {output}: {len(collector.articles):,} article{'s' * (len(collector.articles) != 1)} in "
+                  f"{len(report.groups)} group{'s' * (len(report.groups) != 1)} "
                   f"({run.scored:,} scored, {run.cached:,} from the cache {cache.path.name})"
                   + (f"; {', '.join(left_out)} (see the warnings above)" if left_out else ""), markup=False,
                   highlight=False, soft_wrap=True)

@@ -6,6 +6,7 @@ input failed (the others are still written), 0 otherwise.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import re
 import sys
 from contextlib import contextmanager, nullcontext
@@ -109,8 +110,9 @@ def writing(output: str | None):
         raise
     except OSError as e:
         where = f"-o {output}" if output else "standard output"
-        raise SlantError(f"{where}: cannot write it ({e.strerror or e}); free some space or choose a writable "
-                         "path (with -o FILE, --resume continues what was written)") from None
+        fix = "free some space or choose another path" if e.errno == errno.ENOSPC else "choose a writable path"
+        raise SlantError(f"{where}: cannot write it ({e.strerror or e}); {fix} "
+                         "(with -o FILE, --resume continues what was written)") from None
 
 
 def score_inputs(args) -> int:

@@ -204,7 +204,7 @@ def test_directory_and_missing_paths(tmp_path):
     empty.mkdir()
     (empty / "x.pdf").write_bytes(b"%PDF")
     docs, (p,) = _read(empty)
-    assert p.fatal and f"no .txt/.html/.jsonl/.csv files under {empty}" in p.message
+    assert p.fatal and f"no .txt/.html/.htm/.jsonl/.csv files under {empty}" in p.message
     docs, (p,) = _read(tmp_path / "nope.txt", tmp_path / "a.txt")
     assert p.fatal and p.message.startswith(f"{tmp_path / 'nope.txt'}: no such file or directory")
     assert [d.text for d in docs] == ["First file."]  # the good input is still read
@@ -270,7 +270,7 @@ def test_corpus_edge_rows(tmp_path):
     assert p.message.startswith(f"{g}:3: 4 fields") and not p.fatal
 
 
-def test_html_fragment_in_txt_is_extracted_and_a_tiny_one_kept_as_text(tmp_path):
+def test_html_fragment_in_txt_is_extracted_and_a_tiny_one_loses_its_tags(tmp_path):
     """A CMS body field or a copied <article> has no <html>/<!doctype>; its tags were scored
     as sentences ("</p>")."""
     f = tmp_path / "body.txt"
@@ -279,8 +279,8 @@ def test_html_fragment_in_txt_is_extracted_and_a_tiny_one_kept_as_text(tmp_path)
     (doc,), (p,) = _read(f)
     assert not p.fatal and "looks like HTML" in p.message
     assert doc.text == "The minister said the plan was a disgrace. Critics agreed.\nSecond paragraph here."
-    (doc,), probs = _read("-", stdin=io.StringIO("<p>Short.</p>"))  # too short for the extractor
-    assert probs == [] and doc.text == "<p>Short.</p>"
+    (doc,), (p,) = _read("-", stdin=io.StringIO("<p>Short &amp; sharp.</p>"))  # too short for the extractor:
+    assert not p.fatal and "HTML fragment" in p.message and doc.text == "Short & sharp."  # its text, not its tags
     (doc,), probs = _read("-", stdin=io.StringIO("<b>Bold</b> claims were made on Monday."))
     assert probs == [] and doc.text.startswith("<b>")
 

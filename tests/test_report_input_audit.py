@@ -49,7 +49,7 @@ def test_the_summary_counts_skipped_rows_and_non_english_groups_are_warned_about
     assert _report(tmp_path, model, _rows(with_ids=True)) == 0
     err = capsys.readouterr().err
     # the summary says how many rows were skipped (the reasons are the warnings above it)
-    assert "6 articles in 3 groups" in err and "; 1 rows skipped (see the warnings above)" in err
+    assert "6 articles in 3 groups" in err and "; 1 row skipped (see the warnings above)" in err
     # non-English articles are warned about once per group, as slant score warns per input
     assert err.count("do not look like English") == 1
     assert "outlet 'de': 2 of 2 articles do not look like English" in err

@@ -99,7 +99,7 @@ def model_card(meta: dict, cfg: Config) -> str:
                   f"The scorer moves stance probabilities from the class mix they are calibrated under ({mix(prior['source'])})",
                   f"to whole news articles' ({mix(prior['articles'])}; fitted by EM on the model's own probabilities for",
                   f"{prior.get('fitted_on', 'unlabelled article targets')}): most targets an article names carry no stance.",
-                  "`--raw-stance` (`Scorer(stance_prior=False)`) turns it off; the test metrics above are without it."]
+                  "`--raw-stance` (`Scorer.load(stance_prior=False)`) turns it off; the test metrics above are without it."]
     lines += ["", "## Training data and licences", ""]
     for d in meta["data"]:
         if "licence" in d:
