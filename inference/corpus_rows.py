@@ -125,15 +125,20 @@ class CsvTable:
         it = iter(lines)
         first = next(it, None)
         self.delimiter = csv_delimiter(first or "")
+        self._lines: list[str] = []  # the lines of the row being read (all the rest, after a quote never closed)
 
         def watched() -> Iterator[str]:
-            if first is not None:
-                yield first
-            yield from it
+            for line in ([first] if first is not None else []):
+                self._lines.append(line)
+                yield line
+            for line in it:
+                self._lines.append(line)
+                yield line
             self._at_end = True  # a row read after this was ended by the end of the file, inside quotes
 
         self._reader = csv.reader(watched(), delimiter=self.delimiter)
         self.header: list[str] | None = next(self._reader, None)
+        self._lines.clear()
 
     @property
     def line_num(self) -> int:
@@ -144,21 +149,41 @@ class CsvTable:
         spreadsheet leaves trailing empty cells out), or ``(line, None, message)`` for a row to skip: a
         quote never closed (it had swallowed the rest of the file into one row) or more fields than the
         header (usually an unquoted comma in the text). The message ends in '; row skipped — FIX'."""
+        yield from self._rows(self._reader, self._lines, lambda: self._at_end, 0)
+
+    def _rows(self, reader, lines: list[str], at_end, offset: int):
+        """The rows of ``reader`` (``lines``: the lines of the row it last read; line numbers from
+        ``offset``). After a quote never closed, only its own row is lost: the lines after its first
+        are read again as rows (they had all been lost with it)."""
         header, path = self.header or [], self.path
-        end = self._reader.line_num
-        for values in self._reader:
-            start, end = end + 1, self._reader.line_num
+        end = reader.line_num
+        for values in reader:
+            start, end = end + 1, reader.line_num
+            row_lines = lines[:]
+            lines.clear()
             if not any(v.strip() for v in values):
                 continue
-            if self._at_end and end > start:
-                yield start, None, (f"{path}:{start}: a quote opened in this row is never closed, so lines "
-                                    f"{start}-{end} (the rest of the file) were read as one row; row skipped — close "
-                                    'the quote there (a quote inside a quoted field is written "")')
+            if at_end() and end > start:
+                yield offset + start, None, (f"{path}:{offset + start}: a quote opened in this row is never closed; "
+                                             "row skipped, the lines after it read again — close the quote there "
+                                             '(a quote inside a quoted field is written "")')
+                rest: list[str] = []
+                done = {"end": False}
+
+                def again() -> Iterator[str]:
+                    for line in row_lines[1:]:
+                        rest.append(line)
+                        yield line
+                    done["end"] = True
+
+                yield from self._rows(csv.reader(again(), delimiter=self.delimiter), rest, lambda: done["end"],
+                                      offset + start)
+                return
             elif len(values) > len(header):
-                yield start, None, (f"{path}:{start}: {len(values)} fields, the header has {len(header)}; row "
-                                    "skipped — quote fields that contain commas")
+                yield offset + start, None, (f"{path}:{offset + start}: {len(values)} fields, the header has "
+                                             f"{len(header)}; row skipped — quote fields that contain commas")
             else:
-                yield start, dict(zip(header, values + [""] * (len(header) - len(values)))), ""
+                yield offset + start, dict(zip(header, values + [""] * (len(header) - len(values)))), ""
 
 
 def read_csv(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
