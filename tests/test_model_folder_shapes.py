@@ -1,4 +1,4 @@
-"""Fix batch B: encoder_config.json and meta.json of the wrong shape are one model error; a quiet
+"""encoder_config.json and meta.json of the wrong shape are one model error; a quiet
 transformers load gives the caller's logging back; ``--per-line`` scores no invisible or divider line."""
 import json
 import shutil

@@ -1,4 +1,4 @@
-"""Faults found by an audit (batch A): resume on changed data, report's --id-col default, symlinked
+"""Resume on changed data, report's --id-col default, symlinked
 folders in slant score, slant score's CSV reading, short non-Latin text, a workbook named as a corpus,
 and what the README tells."""
 import csv
