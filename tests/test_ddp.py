@@ -188,7 +188,7 @@ def _wait_for_ctrl_c(folder):
     rank = os.environ["RANK"]
     (folder / f"started.{rank}").write_text("")
     try:
-        for _ in range(600):
+        for _ in range(2400):  # up to two minutes: a loaded machine starts processes slowly
             time.sleep(0.05)
     except KeyboardInterrupt:
         (folder / f"stopped.{rank}").write_text("")
@@ -207,10 +207,10 @@ def test_a_signal_to_the_launching_process_alone_reaches_every_training_process(
     from training.launch import spawn_training
 
     def signal_once_started():
-        for _ in range(400):
-            if all((tmp_path / f"started.{r}").exists() for r in (0, 1)):
-                break
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all((tmp_path / f"started.{r}").exists() for r in (0, 1)):
             time.sleep(0.05)
+        time.sleep(0.5)  # both inside their loop, past the file write
         os.kill(os.getpid(), getattr(signal, signum))
 
     timer = threading.Thread(target=signal_once_started, daemon=True)
