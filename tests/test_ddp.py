@@ -1,6 +1,7 @@
 """Data-parallel training: two CPU processes (torchrun, or ``train.processes 2``) train the
 tiny model on shares of the same batches; only rank 0 writes."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -195,27 +196,35 @@ def _wait_for_ctrl_c(folder):
         raise
 
 
+_LAUNCH_AND_SIGNAL = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from training.launch import spawn_training
+folder, signum = Path(sys.argv[1]), getattr(signal, sys.argv[2])
+
+def signal_once_started():
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all((folder / f"started.{r}").exists() for r in (0, 1)):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(os.getpid(), signum)
+
+threading.Thread(target=signal_once_started, daemon=True).start()
+try:
+    spawn_training("tests.test_ddp:_wait_for_ctrl_c", (folder,), 2, 1)
+except KeyboardInterrupt:
+    sys.exit(130)
+sys.exit(0)
+"""
+
+
 @pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
 def test_a_signal_to_the_launching_process_alone_reaches_every_training_process(tmp_path, signum):
     """A scheduler's SIGTERM, or a SIGINT sent to the launching process only (`kill -INT PID`), had left
-    the training processes training on without it; now each gets one SIGINT, saves and stops."""
-    import os
-    import signal
-    import threading
-    import time
-
-    from training.launch import spawn_training
-
-    def signal_once_started():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not all((tmp_path / f"started.{r}").exists() for r in (0, 1)):
-            time.sleep(0.05)
-        time.sleep(0.5)  # both inside their loop, past the file write
-        os.kill(os.getpid(), getattr(signal, signum))
-
-    timer = threading.Thread(target=signal_once_started, daemon=True)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        spawn_training("tests.test_ddp:_wait_for_ctrl_c", (tmp_path,), 2, 1)
-    timer.join()
+    the training processes training on without it; now each gets one SIGINT, saves and stops. The
+    launcher runs in a fresh interpreter, as `slant train` does, with no test run's signal state."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _LAUNCH_AND_SIGNAL, str(tmp_path), signum], cwd=root,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 130, done.stderr[-2000:]
     assert {p.name for p in tmp_path.iterdir() if p.name.startswith("stopped")} == {"stopped.0", "stopped.1"}
