@@ -201,6 +201,7 @@ import os, signal, sys, threading, time
 from pathlib import Path
 from training.launch import spawn_training
 folder, signum = Path(sys.argv[1]), getattr(signal, sys.argv[2])
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job inherits it ignored)
 
 def signal_once_started():
     deadline = time.monotonic() + 120

@@ -111,6 +111,9 @@ def _stop_with_parent() -> None:
 def _worker(rank: int, world: int, port: int, threads: int, error_file: str, target: str, args: tuple) -> None:
     if hasattr(os, "setpgrp"):  # a terminal's Ctrl-C reaches the parent alone, which passes it on once (_wait)
         os.setpgrp()
+    # the launcher's SIGINT must always stop a worker: a job started in the background of a script, or
+    # under nohup, inherits SIGINT ignored, and the workers then trained on through every stop request
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _stop_with_parent()
     os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
                        "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world)})
