@@ -201,7 +201,9 @@ import os, signal, sys, threading, time
 from pathlib import Path
 from training.launch import spawn_training
 folder, signum = Path(sys.argv[1]), getattr(signal, sys.argv[2])
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job inherits it ignored)
+# SIGINT to the launcher: as in a terminal; SIGTERM: as a scheduler's background job, SIGINT ignored from
+# the start (its workers inherited that and trained on through every stop request)
+signal.signal(signal.SIGINT, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_IGN)
 
 def signal_once_started():
     deadline = time.monotonic() + 120
