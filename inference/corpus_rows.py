@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import sys
 from typing import IO, Iterable, Iterator
@@ -113,6 +114,27 @@ def csv_delimiter(header: str) -> str:
     return max(widths, key=lambda d: (widths[d], d == ","))
 
 
+class _RecordedLines:
+    """Lines for ``csv.reader`` that keeps the ones of the row being read (``lines``; all the rest of
+    the file after a quote never closed) and knows when the end was reached (``at_end``: a row read
+    then was ended by the end of the file, inside quotes)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._it, self.lines, self.at_end = iter(lines), [], False
+
+    def __iter__(self) -> "_RecordedLines":
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._it)
+        except StopIteration:
+            self.at_end = True
+            raise
+        self.lines.append(line)
+        return line
+
+
 class CsvTable:
     """A CSV read row by row from decoded lines (``slant score`` and ``slant report`` both read CSV
     through this): the separator detected from the header row, the header in :attr:`header`, and
@@ -121,24 +143,14 @@ class CsvTable:
 
     def __init__(self, path: str, lines: Iterable[str]) -> None:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles exceed the 128 KB default
-        self.path, self._at_end = path, False
+        self.path = path
         it = iter(lines)
         first = next(it, None)
         self.delimiter = csv_delimiter(first or "")
-        self._lines: list[str] = []  # the lines of the row being read (all the rest, after a quote never closed)
-
-        def watched() -> Iterator[str]:
-            for line in ([first] if first is not None else []):
-                self._lines.append(line)
-                yield line
-            for line in it:
-                self._lines.append(line)
-                yield line
-            self._at_end = True  # a row read after this was ended by the end of the file, inside quotes
-
-        self._reader = csv.reader(watched(), delimiter=self.delimiter)
+        self._source = _RecordedLines(itertools.chain([first] if first is not None else [], it))
+        self._reader = csv.reader(self._source, delimiter=self.delimiter)
         self.header: list[str] | None = next(self._reader, None)
-        self._lines.clear()
+        self._source.lines.clear()
 
     @property
     def line_num(self) -> int:
@@ -149,35 +161,26 @@ class CsvTable:
         spreadsheet leaves trailing empty cells out), or ``(line, None, message)`` for a row to skip: a
         quote never closed (it had swallowed the rest of the file into one row) or more fields than the
         header (usually an unquoted comma in the text). The message ends in '; row skipped — FIX'."""
-        yield from self._rows(self._reader, self._lines, lambda: self._at_end, 0)
+        yield from self._rows(self._reader, self._source, 0)
 
-    def _rows(self, reader, lines: list[str], at_end, offset: int):
-        """The rows of ``reader`` (``lines``: the lines of the row it last read; line numbers from
-        ``offset``). After a quote never closed, only its own row is lost: the lines after its first
-        are read again as rows (they had all been lost with it)."""
+    def _rows(self, reader, source: "_RecordedLines", offset: int):
+        """The rows ``reader`` reads from ``source`` (line numbers from ``offset``). After a quote never
+        closed, only its own row is lost: the lines after its first are read again as rows (they had all
+        been lost with it)."""
         header, path = self.header or [], self.path
         end = reader.line_num
         for values in reader:
             start, end = end + 1, reader.line_num
-            row_lines = lines[:]
-            lines.clear()
+            row_lines = source.lines[:]
+            source.lines.clear()
             if not any(v.strip() for v in values):
                 continue
-            if at_end() and end > start:
+            if source.at_end and end > start:
                 yield offset + start, None, (f"{path}:{offset + start}: a quote opened in this row is never closed; "
                                              "row skipped, the lines after it read again — close the quote there "
                                              '(a quote inside a quoted field is written "")')
-                rest: list[str] = []
-                done = {"end": False}
-
-                def again() -> Iterator[str]:
-                    for line in row_lines[1:]:
-                        rest.append(line)
-                        yield line
-                    done["end"] = True
-
-                yield from self._rows(csv.reader(again(), delimiter=self.delimiter), rest, lambda: done["end"],
-                                      offset + start)
+                rest = _RecordedLines(row_lines[1:])
+                yield from self._rows(csv.reader(rest, delimiter=self.delimiter), rest, offset + start)
                 return
             elif len(values) > len(header):
                 yield offset + start, None, (f"{path}:{offset + start}: {len(values)} fields, the header has "
