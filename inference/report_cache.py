@@ -71,16 +71,11 @@ def text_key(text: str, quotations: Sequence[tuple[int, int]] = ()) -> str:
 
 
 def model_key(scorer: "Scorer") -> str:
-    """``scorer.model_id`` plus a digest of each folder's weights and ``meta.json`` (when it has
-    them): the meta's temperatures, thresholds and stance prior change the scores as weights do."""
-    key = scorer.model_id
-    for folder in getattr(scorer, "model_folders", []):
-        for name in ("model.safetensors", "meta.json"):
-            path = Path(folder) / name
-            if path.is_file():
-                with open(path, "rb") as f:
-                    key += f"#{hashlib.file_digest(f, 'sha256').hexdigest()[:16]}"
-    return key
+    """``scorer.model_id`` plus each folder's ``folder_digest`` (weights and ``meta.json``): the
+    meta's temperatures, thresholds and stance prior change the scores as weights do."""
+    from models.model_folder import folder_digest
+
+    return scorer.model_id + "".join(f"#{folder_digest(f)}" for f in getattr(scorer, "model_folders", []))
 
 
 def _encode(article: ArticleScore) -> bytes:

@@ -47,21 +47,19 @@ def fingerprint(args, fmt: str) -> dict:
             "stance_model": getattr(args, "stance_model", None), "threshold": args.threshold,
             "precision": getattr(args, "precision", "auto"), "no_targets": getattr(args, "no_targets", False),
             "text_col": args.text_col, "id_col": args.id_col, "per_line": args.per_line,
-            "raw_stance": getattr(args, "raw_stance", False), "meta": _meta_digests(args)}
+            "raw_stance": getattr(args, "raw_stance", False), "models": _model_digests(args)}
 
 
-def _meta_digests(args) -> list[str | None]:
-    """The framing and stance folders' meta.json (temperatures, thresholds, the stance prior): a prior
-    refitted between a run and its resumption changes what is written, as a new model would."""
+def _model_digests(args) -> list[str]:
+    """The framing and stance folders' ``folder_digest`` (weights and meta.json): a model retrained
+    or a prior refitted in the same folder between a run and its resumption changes what is
+    written, as another folder would."""
     from models import default_model_path, default_stance_path
+    from models.model_folder import folder_digest
 
     stance = getattr(args, "stance_model", None)
     folders = [args.model or default_model_path(), default_stance_path() if stance in (None, "default") else stance]
-    digests = []
-    for folder in folders:
-        meta = Path(folder) / "meta.json"
-        digests.append(hashlib.sha256(meta.read_bytes()).hexdigest()[:16] if meta.is_file() else None)
-    return digests
+    return [folder_digest(folder) for folder in folders]
 
 
 def _listing(inputs: list[str], skip: str | None = None) -> str:

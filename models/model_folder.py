@@ -16,6 +16,7 @@ local PyPI package.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -35,6 +36,19 @@ WEIGHTS = "model.safetensors"
 ENCODER_CONFIG = "encoder_config.json"
 REQUIRED = ("config.json", WEIGHTS, "meta.json", "tokenizer.json")
 RESTORE = "restore the file from a good copy of the folder, or retrain"
+
+
+def folder_digest(folder: str | Path) -> str:
+    """A digest of the files that decide what a folder scores: its weights and ``meta.json``
+    (temperatures, thresholds, the stance prior). Caches and resumed runs compare it, so a model
+    retrained or recalibrated in place is never mixed with output of the old one."""
+    h = hashlib.sha256()
+    for name in (WEIGHTS, "meta.json"):
+        path = Path(folder) / name
+        if path.is_file():
+            with open(path, "rb") as f:
+                h.update(name.encode() + b"\0" + hashlib.file_digest(f, "sha256").digest())
+    return h.hexdigest()[:16]
 
 
 def _number(v) -> bool:

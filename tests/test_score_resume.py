@@ -207,3 +207,23 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_and_it_resumes(tiny_model, tmp_path, 
     monkeypatch.undo()
     assert _score(tiny_model, docs, part, "--resume") == 0
     assert part.read_bytes() == whole.read_bytes()
+
+
+def test_resume_refuses_a_model_retrained_in_place(tiny_model, tmp_path, capsys, monkeypatch):
+    """Same folder, other weights (a retrain written over it): the rest would be scored by another
+    model than the first part, so the run is refused as for another folder."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    docs, out = _corpus(tmp_path), tmp_path / "o.jsonl"
+    _interrupt_at(monkeypatch, 2)
+    assert _score(model, docs, out) == 130
+    monkeypatch.undo()
+    weights = load_file(model / "model.safetensors")
+    save_file({k: v + 0.01 if v.is_floating_point() else v for k, v in weights.items()}, model / "model.safetensors")
+    capsys.readouterr()
+    assert _score(model, docs, out, "--resume") == 2
+    assert "other inputs or options" in capsys.readouterr().err
