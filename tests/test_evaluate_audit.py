@@ -166,3 +166,41 @@ def test_figures_that_differ_from_meta_json_are_named(tiny_model, tmp_path, caps
            f"{meta['metrics']['test'][name]['macro_f1']:.3f} in meta.json"
     assert again["differs_from_meta"] == [line] and line in capsys.readouterr().out
     assert json.loads((tmp_path / "e2.json").read_text())["differs_from_meta"] == [line]
+
+
+def test_data_rows_the_model_trained_on_are_counted_and_left_out_of_a_held_out_figure(tiny_model, tmp_path, capsys):
+    """A user's --data file cut from the training corpus scored the model on its own training rows and
+    said nothing; the overlap is now counted (train and dev apart) and the metrics given again on the rest."""
+    import yaml
+
+    from training.evaluate_cli import evaluate_model
+
+    trained_on = yaml.safe_load((tiny_model / "config.yaml").read_text())["data"]["eval_source"]
+    splits = json.loads((tiny_model / "splits.json").read_text())
+    result = evaluate_model(str(tiny_model), data=trained_on, out=str(tmp_path / "e.json"))
+    out = capsys.readouterr().out
+    seen = result["seen_in_training"]
+    assert seen == {"train": len(splits["train"]), "dev": len(splits["dev"])} and seen["train"] > 0
+    assert f"{seen['train'] + seen['dev']} of 80 rows" in out and "overstate" in out
+    assert result["metrics_unseen"]["n"] == 80 - seen["train"] - seen["dev"]
+    assert json.loads((tmp_path / "e.json").read_text())["seen_in_training"] == seen
+
+    new = [dict(r, text=f"Entirely new sentence number {i} about {r['text'].lower()}") for i, r in enumerate(synthetic_rows(20))]
+    result = evaluate_model(str(tiny_model), data=str(_write(tmp_path / "new.jsonl", new)), out=str(tmp_path / "e.json"))
+    assert result["seen_in_training"] == {"train": 0, "dev": 0} and "metrics_unseen" not in result
+    assert "none of the 20 rows is a training or dev row" in capsys.readouterr().out
+
+
+def test_an_overlap_that_cannot_be_checked_is_said(tiny_model, tmp_path, capsys):
+    from training.evaluate_cli import evaluate_model
+
+    folder = tmp_path / "moved"
+    shutil.copytree(tiny_model, folder)
+    text = (folder / "config.yaml").read_text()
+    import yaml
+    trained_on = yaml.safe_load(text)["data"]["eval_source"]
+    (folder / "config.yaml").write_text(text.replace(trained_on, str(tmp_path / "gone.jsonl")))
+    data = _write(tmp_path / "mine.jsonl", synthetic_rows(20))
+    result = evaluate_model(str(folder), data=str(data), out=str(tmp_path / "e.json"))
+    out = capsys.readouterr().out
+    assert "could not check whether" in out and "gone.jsonl" in out and "seen_in_training" not in result

@@ -200,6 +200,50 @@ def evaluate_model(model_dir: str, *, data: str | None = None, out: str | None =
     return result
 
 
+def _seen_rows(folder: Path, texts: list[str]) -> dict:
+    """Which rows of a ``--data`` file the model trained on, or picked its checkpoint and fitted its
+    calibration on (its train and dev rows, rebuilt from the data as evaluation without ``--data``
+    does): figures on them overstate what it does on new text, and a user's file cut from the same
+    corpus (BABE, MBIC, PTC) often holds some."""
+    from training.splits import norm_text
+    from training.train import make_eval_data
+
+    if not (folder / "config.yaml").is_file():
+        return {"checked": False, "why": f"{folder} has no config.yaml naming its training data"}
+    _note(f"checking the rows against {folder}'s training and dev rows (rebuilt from the data)")
+    try:
+        cfg = load_config(folder / "config.yaml")
+        _check_user_files(folder, cfg)
+        run = make_eval_data(cfg)
+    except SlantError as e:
+        return {"checked": False, "why": str(e)}
+    train = {norm_text(t) for t in run.train["text"]}
+    dev = {norm_text(t) for t in run.dev["text"]} - train if run.dev is not None else set()
+    keys = [norm_text(t) for t in texts]
+    return {"checked": True, "train": [i for i, k in enumerate(keys) if k in train],
+            "dev": [i for i, k in enumerate(keys) if k in dev]}
+
+
+def _report_seen(seen: dict, data: str, labels, pred, probs, result: dict) -> None:
+    """The overlap, and the metrics again on the rows the model never saw: the held-out figure."""
+    if not seen["checked"]:
+        print(f"note: could not check whether {data} overlaps the model's training rows: {seen['why']}")
+        return
+    rows = sorted(seen["train"] + seen["dev"])
+    result["seen_in_training"] = {"train": len(seen["train"]), "dev": len(seen["dev"])}
+    if not rows:
+        print(f"none of the {len(labels)} rows is a training or dev row of the model")
+        return
+    unseen = np.setdiff1d(np.arange(len(labels)), rows)
+    print(f"note: {len(rows)} of {len(labels)} rows of {data} are the model's own: {len(seen['train'])} it trained on, "
+          f"{len(seen['dev'])} it picked its checkpoint and calibration on (dev); the figures above overstate it")
+    if len(unseen) and len(set(labels[unseen].tolist())) > 1:
+        result["metrics_unseen"] = classification_metrics(labels[unseen], pred[unseen], probs[unseen])
+        print(format_metrics(result["metrics_unseen"], title=f"the {len(unseen)} rows it never saw (the held-out figure)"))
+    else:
+        print(f"the {len(unseen)} rows it never saw hold fewer than two labels: no held-out figure")
+
+
 def _evaluate_file(loaded, folder: Path, data: str, bf16: bool) -> dict:
     """A user's labelled file scored as the scorer scores it: the folder's saved temperature, decision
     threshold and span decoding; span metrics for the rows that carry spans (when the model has a token head)."""
@@ -212,14 +256,15 @@ def _evaluate_file(loaded, folder: Path, data: str, bf16: bool) -> dict:
     probs = apply_temperature(preds.logits, loaded.temperature)
     labels = np.asarray(ds["label"])
     span_threshold = float(loaded.meta.get("span_threshold", 0.5))
+    pred = (probs >= loaded.threshold).astype(int)
     result = {"data": data, "temperature": loaded.temperature, "threshold": loaded.threshold,
               "span_threshold": span_threshold, "bf16": bf16,
-              "metrics": classification_metrics(labels, (probs >= loaded.threshold).astype(int), probs),
-              "baselines": None}
+              "metrics": classification_metrics(labels, pred, probs), "baselines": None}
     block = result["metrics"]
     present = sorted({int(y) for y in labels})
     print(format_metrics(block, title=f"{folder} on {data} ({len(labels)} rows): "
                                       + _calibration(loaded.temperature, loaded.threshold, "saved in meta.json")))
+    _report_seen(_seen_rows(folder, list(ds["text"])), data, labels, pred, probs, result)
     if len(present) == 1:
         only = block["label_names"][present[0]]
         result["note"] = (f"every row is {only}: macro_f1 averages in the absent class's F1 of 0 and roc_auc is "
