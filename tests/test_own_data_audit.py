@@ -131,3 +131,21 @@ def test_a_model_trained_on_a_relative_path_evaluates_from_another_folder(tmp_pa
     result = evaluate_model(str(best), out=str(tmp_path / "e.json"),
                             overrides=[f"data.train={full}", f"data.eval_source={full}"])
     assert result["metrics"]["test"][full]["macro_f1"] == pytest.approx(saved)
+
+
+def test_a_sentence_labelled_both_ways_is_warned_about_once(tmp_path, capsys, monkeypatch):
+    """Copies of one sentence with opposite labels share a split group, so training saw both answers
+    and nothing said so."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,label\nThe mayor spoke.,0\nA shameful scam.,1\nthe mayor spoke,1\nRain fell.,0\n")
+    rows = load_source(str(path), None)
+    err = capsys.readouterr().err
+    assert len(rows) == 4 and err.count("\n") == 1
+    assert "1 row(s) repeat a sentence with the other label (line 2 says 0, line 4 says 1" in err
+    monkeypatch.setenv("RANK", "1")  # the second process of a two-process run stays quiet
+    load_source(str(path), None)
+    assert capsys.readouterr().err == ""
+    path.write_text("text,label\nThe mayor spoke.,0\nThe mayor spoke.,0\n")
+    monkeypatch.delenv("RANK")
+    load_source(str(path), None)
+    assert capsys.readouterr().err == ""

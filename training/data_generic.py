@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
+from inference.corpus_rows import csv_delimiter
 from models.errors import SlantError
 from training.schema import BABE_SPAN_TECHNIQUE, TECHNIQUES
 from training.splits import norm_text
@@ -85,16 +87,6 @@ def _scored_record(r: dict) -> bool:
         and "doc" in r
 
 
-def _delimiter(header: str) -> str:
-    """The CSV delimiter: the first of , ; tab | whose split of the header line names text and label
-    (BABE's own files and many European spreadsheets use ';'), else ','."""
-    for d in (",", ";", "\t", "|"):
-        keys = [k.strip().lower() for k in next(csv.reader([header], delimiter=d), [])]
-        if "text" in keys and "label" in keys:
-            return d
-    return ","
-
-
 def _iter_raw(path: Path):
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8") as f:
@@ -111,7 +103,7 @@ def _iter_raw(path: Path):
     elif path.suffix.lower() == ".csv":
         csv.field_size_limit(sys.maxsize)
         with path.open(encoding="utf-8-sig", newline="") as f:
-            delimiter = _delimiter(f.readline())
+            delimiter = csv_delimiter(f.readline())  # the scorer's rule: , ; tab or |
             f.seek(0)  # the utf-8-sig decoder skips a BOM again
             reader = csv.DictReader(f, delimiter=delimiter)
             names = reader.fieldnames or []
@@ -143,7 +135,7 @@ def load_generic(path: Path) -> list[dict]:
         raise SlantError(f"{path}: no such data file{here}; give a .csv or .jsonl path or a source name "
                          "(babe, ptc, hube2019, lim2020)")
     try:
-        rows, first_group = [], {}
+        rows, first_group, first_label, conflicts = [], {}, {}, []
         for n, r in _iter_raw(path):
             where = f"{path}:{n}"
             if not isinstance(r.get("text"), (str, type(None))):  # str() would train on "['a', 'b']" or "12"
@@ -167,7 +159,11 @@ def load_generic(path: Path) -> list[dict]:
             group = str(r["group"]).strip() if _given(r.get("group")) else (f"doc:{r['doc']}" if scored else "")
             # a sentence written twice stays on one side of the splits (else a test row is trained on)
             group = first_group.setdefault(norm_text(text), group or rid) if not group else group
-            rows.append({"id": rid, "text": text, "label": _label(r["label"], where), "spans": spans,
+            label = _label(r["label"], where)
+            seen = first_label.setdefault(norm_text(text), (n, label))
+            if seen[1] != label:
+                conflicts.append((seen, (n, label), text))
+            rows.append({"id": rid, "text": text, "label": label, "spans": spans,
                          "has_spans": has, "outlet": str(r.get("outlet") or "").strip(),
                          "topic": str(r.get("topic") or "").strip(), "group": group, "source": path.stem,
                          "opinion": -1})
@@ -175,4 +171,18 @@ def load_generic(path: Path) -> list[dict]:
         raise SlantError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
     if not rows:
         raise SlantError(f"{path}: no rows; the file is empty")
+    if conflicts:
+        _warn_conflicts(path, conflicts)
     return rows
+
+
+def _warn_conflicts(path: Path, conflicts: list) -> None:
+    """One sentence labelled both ways: its copies share a split group, so the model is trained (or
+    scored) on both answers at once; a copy-paste or annotator slip the user should see, not a refusal
+    (annotators do disagree). Said once, by the first process of a multi-process run."""
+    if os.environ.get("RANK", "0") != "0":
+        return
+    (line_a, label_a), (line_b, label_b), text = conflicts[0]
+    print(f"slant: warning: {path}: {len(conflicts)} row(s) repeat a sentence with the other label (line {line_a} says "
+          f"{label_a}, line {line_b} says {label_b}: {text[:60]!r}); fix the labels or drop the copies",
+          file=sys.stderr, flush=True)
