@@ -12,7 +12,8 @@ without). ``--write`` stores both priors in the folder's ``meta.json`` (``articl
 which the scorer then applies. The figures go to ``benchmarks/results/stance_prior.json``, the
 shipped model's record: give a model of your own ``--result NAME``. Also printed and kept: the
 prior EM estimates for each NewsMTSC test set from the same probabilities, beside the set's own
-label shares, a check of the estimator where the answer is known.
+label shares, a check of the estimator where the answer is known, with two rivals on the same
+probabilities: black-box shift estimation (``bbse_prior``) and the mean probability.
 
     SLANT_DATA_ROOT=../shared/data python benchmarks/stance_prior.py models/default_stance [--articles 120] [--write]
     SLANT_DATA_ROOT=../shared/data python benchmarks/stance_prior.py runs/stance/best --write --result stance_prior_mine.json
@@ -51,6 +52,16 @@ def target_probs(t, stances: list[str]) -> list[float]:
     for s in rest:
         p[s] = 1 - sum(v for k, v in p.items() if k != s)
     return [max(p[s], 1e-6) for s in stances]
+
+
+def bbse_prior(probs: np.ndarray, dev_probs: np.ndarray, dev_gold: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Black-box shift estimation (Lipton et al. 2018), EM's rival kept for comparison: the prior
+    that explains the mean probability through the dev split's soft confusion matrix
+    C[i, j] = E_dev[p_i(x) 1{y = j}]; weights below 0 are cut to 0."""
+    k = len(source)
+    confusion = np.stack([dev_probs[dev_gold == j].mean(0) * source[j] for j in range(k)], axis=1)
+    prior = np.clip(np.linalg.solve(confusion, probs.mean(0)), 0, None) * source
+    return prior / prior.sum()
 
 
 def main() -> None:
@@ -102,8 +113,14 @@ def main() -> None:
               "with the articles' prior")
         if name != "dev":  # a test set's own label shares, and what EM makes of them without the labels
             em_check[name] = {"labels": (np.bincount(gold[name], minlength=len(stances)) / len(gold[name])).tolist(),
-                              "em": fit_prior(p, source).tolist()}
-            print(f"{name}: label shares {fmt(em_check[name]['labels'])}; EM's estimate {fmt(em_check[name]['em'])}")
+                              "em": fit_prior(p, source).tolist(),
+                              "bbse": bbse_prior(p, probs["dev"], gold["dev"], source).tolist(),
+                              "mean_probability": p.mean(0).tolist()}
+            print(f"{name}: label shares {fmt(em_check[name]['labels'])}; EM's estimate {fmt(em_check[name]['em'])}; "
+                  f"BBSE's {fmt(em_check[name]['bbse'])}; the mean probability {fmt(em_check[name]['mean_probability'])}")
+    rivals = {"bbse": bbse_prior(P, probs["dev"], gold["dev"], source).tolist(), "mean_probability": P.mean(0).tolist()}
+    print(f"articles: BBSE's estimate {fmt(rivals['bbse'])}; the mean probability {fmt(rivals['mean_probability'])} "
+          "(EM's is the one stored)")
     entry = article_prior_entry(stances, source, prior, f"{len(P)} targets in {len(sample)} MBIC source articles "
                                                         f"(seed {args.seed}; benchmarks/stance_prior.py)")
     if args.write:
@@ -116,7 +133,8 @@ def main() -> None:
         print(f"wrote article_prior to {args.folder / 'meta.json'} and the model card")
     argmax_share = (np.bincount(P.argmax(1), minlength=len(stances)) / len(P)).tolist()
     print("wrote", save_result(args.result, {"model": str(args.folder), "article_prior": entry, "head_argmax_share": argmax_share,
-                                             "newsmtsc_f1m": newsmtsc, "em_on_newsmtsc_tests": em_check}))
+                                             "newsmtsc_f1m": newsmtsc, "em_on_newsmtsc_tests": em_check,
+                                             "articles_other_estimators": rivals}))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ def _script(monkeypatch, tmp_path, articles):
     mod = importlib.import_module("stance_prior")
     monkeypatch.setattr(mod, "mbic_articles", lambda root: iter(articles))
     monkeypatch.setenv("SLANT_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("SLANT_DATA_ROOT", str(tmp_path))  # MBIC's articles are the list above: no datasets needed
     return mod
 
 
@@ -83,7 +84,26 @@ def test_write_on_a_users_framing_model_with_a_stance_head_leaves_it_usable(tiny
     result = json.loads((tmp_path / "mine.json").read_text())
     assert result["article_prior"] == meta["article_prior"]
     assert set(result["em_on_newsmtsc_tests"]) == {"newsmtsc_rw", "newsmtsc_mt"}
+    assert all({"em", "bbse", "mean_probability"} <= set(v) for v in result["em_on_newsmtsc_tests"].values())
+    assert abs(sum(result["articles_other_estimators"]["bbse"]) - 1) < 1e-6
     assert not list(folder.glob(".*.tmp"))
+
+
+def test_bbse_recovers_a_pure_label_shift(monkeypatch, tmp_path):
+    """The rival estimator the script reports beside EM: under a pure change of class prior (the
+    same class likelihoods on both sides) it finds the new prior from a labelled dev split."""
+    rng = np.random.default_rng(1)
+    source, target = np.array([0.38, 0.35, 0.27]), np.array([0.15, 0.78, 0.07])
+    means = np.array([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+
+    def posterior(labels):
+        x = means[labels] + rng.normal(size=(len(labels), 2))
+        p = np.exp(-((x[:, None, :] - means[None]) ** 2).sum(-1) / 2) * source
+        return p / p.sum(1, keepdims=True)
+    dev_gold = rng.choice(3, size=20_000, p=source)
+    mod = _script(monkeypatch, tmp_path, [])
+    found = mod.bbse_prior(posterior(rng.choice(3, size=20_000, p=target)), posterior(dev_gold), dev_gold, source)
+    assert np.abs(found - target).max() < 0.03 and abs(found.sum() - 1) < 1e-9
 
 
 def test_no_targets_in_the_articles_is_one_line(tiny_stance_model, tmp_path, monkeypatch, capsys):
