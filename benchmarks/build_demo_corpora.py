@@ -138,11 +138,16 @@ def write_jsonl(rows: Iterator[dict], path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=output_folder, help="folder to write the corpora into (outside the repository)")
-    ap.add_argument("--data-root", type=Path, default=os.environ.get("SLANT_DATA_ROOT"),
-                    help="folder holding mbic/ and lim2020_biased_sentences/ (default: $SLANT_DATA_ROOT)")
+    ap.add_argument("--data-root", help="folder holding mbic/ and lim2020_biased_sentences/ (default: $SLANT_DATA_ROOT)")
     args = ap.parse_args(argv)
-    if not args.data_root or not Path(args.data_root).is_dir():
+    # an empty value is no data root (as training.data_root reads it): Path("") would be the current folder
+    raw = args.data_root or os.environ.get("SLANT_DATA_ROOT", "")
+    if not raw:
         fail("no data root; pass --data-root DIR or set SLANT_DATA_ROOT")
+    args.data_root = Path(raw).expanduser()
+    if not args.data_root.is_dir():
+        fail(f"no data root: {raw} is not a folder; pass --data-root DIR or set SLANT_DATA_ROOT to the folder "
+             "holding mbic/ and lim2020_biased_sentences/")
     make_folder(args.out)
     for name, rows in (("mbic_articles.jsonl", mbic_rows), ("lim2020_articles.jsonl", lim_rows)):
         try:

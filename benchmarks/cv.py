@@ -19,6 +19,11 @@ cores); to run folds side by side instead (``--only K`` in two shells), give eac
 
 ``--split outlet_kfold`` folds over whole outlets instead (every outlet is tested once, never
 trained on in its fold): the honest figure for BABE, whose label is confounded with outlet.
+Without ``--name`` such a run is named ``<config>_outlet_kfold``, apart from the random folds'.
+
+A fold finished in ``--out`` is reused only if it was trained with this run's settings (all but
+``train.threads`` and ``data.root``): another recipe's fold is refused, naming the first setting
+that differs, rather than summarised under this run's name.
 """
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 from training.config import load_config
 from training.launch import saved_kind
@@ -76,9 +83,33 @@ def fold_config(args, k: int):
     return load_config(args.config, [*overrides, f"data.split={args.split}", f"data.folds={args.folds}", f"data.fold={k}"])
 
 
+REUSE_IGNORES = {("train", "threads"), ("data", "root")}
+"""Settings a finished fold may differ in and still be reused: neither changes what it learns."""
+
+
+def settings_differ(best: Path, cfg) -> list[str]:
+    """The settings in which the fold saved in ``best`` (its ``config.yaml``) differs from ``cfg``, as
+    "key saved, here now"; keys only one side knows (an option added or removed since) are skipped."""
+    if not (best / "config.yaml").is_file():
+        return []  # nothing saved to compare (a fold folder made by hand): reused, as before
+    try:
+        saved = yaml.safe_load((best / "config.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ["config.yaml unreadable"]
+    if not isinstance(saved, dict):
+        return ["config.yaml not a mapping"]
+    wanted = yaml.safe_load(cfg.to_yaml())  # the same round trip as the saved file: lists, not tuples
+    return [f"{section}.{key} {saved[section][key]!r}, here {value!r}"
+            for section, values in wanted.items() for key, value in values.items()
+            if (section, key) not in REUSE_IGNORES and isinstance(saved.get(section), dict)
+            and key in saved[section] and saved[section][key] != value]
+
+
 def check_args(args, out: Path) -> None:
     """Bad input is refused here, before torch is imported and before any fold trains: the config
-    and its overrides (the first fold's), the fold numbers and the run folder."""
+    and its overrides (the first fold's), the fold numbers, the run folder, and finished folds in it
+    that another recipe trained (cv.py would reuse them: the quoted commands of two recipes with the
+    same config name and no ``--name`` share ``runs/cv_<config>``)."""
     if args.collect and args.only is not None:
         fail("--collect summarises the finished folds and trains none; drop --only")
     outside = [k for k in args.only or [] if not 0 <= k < args.folds]
@@ -88,14 +119,22 @@ def check_args(args, out: Path) -> None:
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file; pass a folder for the folds' runs (it is created if missing)")
     fold_config(args, (args.only or [0])[0])
+    for k in (args.only if args.only is not None else range(args.folds)):
+        best = out / f"fold{k}" / "best"
+        if saved_kind(best) == "model" and (differ := settings_differ(best, fold_config(args, k))):
+            fail(f"fold {k} in {out} was trained with other settings ({differ[0]}"
+                 f"{f' and {len(differ) - 1} more' if len(differ) > 1 else ''}); pass --name NAME (or --out DIR) "
+                 f"for this run, or delete {out / f'fold{k}'} to train it again")
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None):
+    """The arguments, with ``name`` (the result is ``cv_<name>.json``) and ``out`` resolved."""
     ap = ScriptParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("config")
     ap.add_argument("--folds", type=at_least(2), default=5)
     ap.add_argument("--out")
-    ap.add_argument("--name", type=result_name, help="writes benchmarks/results/cv_<name>.json (default: the config's name)")
+    ap.add_argument("--name", type=result_name, help="writes benchmarks/results/cv_<name>.json and trains in runs/cv_<name> "
+                    "(default: the config's name, + _outlet_kfold with --split outlet_kfold)")
     ap.add_argument("--split", choices=("kfold", "outlet_kfold"), default="kfold",
                     help="kfold: stratified random folds; outlet_kfold: folds of whole outlets")
     ap.add_argument("--only", type=int, nargs="*", help="train only these folds (to run folds in parallel processes); "
@@ -104,9 +143,16 @@ def main() -> None:
                     "--out (a stopped run) and write the result file, listing the folds that are missing")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides; {fold} in one is replaced by the "
                     "fold number (a per-fold data file)")
-    args = ap.parse_intermixed_args()  # key=value overrides may come after --split and the others
-    name = args.name or Path(args.config).stem
-    out = Path(args.out or f"runs/cv_{name}")
+    args = ap.parse_intermixed_args(argv)  # key=value overrides may come after --split and the others
+    # the outlet folds apart from the random ones: sharing runs/cv_<config>, the second run would reuse the first's folds
+    args.name = args.name or Path(args.config).stem + ("_outlet_kfold" if args.split == "outlet_kfold" else "")
+    args.out = Path(args.out or f"runs/cv_{args.name}")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    name, out = args.name, args.out
     check_args(args, out)
     from training.train import train  # after the checks: bad input answers before torch loads (9 s)
 

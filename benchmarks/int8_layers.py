@@ -30,30 +30,28 @@ GROUPS = {
 }
 
 
-def main() -> None:
-    ap = ScriptParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=at_least(1), default=400)
-    args = ap.parse_args()
-    root = resolve_data_root("")
+def group_differences(folder, texts: list[str]) -> dict:
+    """Score ``texts`` with ``folder``'s model (None: the shipped one) in fp32 and with each group of
+    linear layers quantised; the figures per group. Each group quantises a copy of the network taken
+    before the fp32 scorer first runs: that run packs the scorer's own linear layers in place
+    (``models.packed_linear``), and packed weights can be neither deep-copied nor quantised."""
     import torch  # the heavy imports, after the arguments are checked
     from torch import nn
 
     from inference.scorer import Scorer
-    from training.data import load_source
 
-    torch.set_num_threads(1)
-    texts = list(load_source("babe", root)["text"])[: args.n]
-    base = Scorer.load(None, precision="fp32", targets=False)
+    base = Scorer.load(folder, precision="fp32", targets=False)
+    pristine = copy.deepcopy(base.loaded.model)
     start = time.perf_counter()
     ref = np.array([r.score for r in base.score_sentences(texts)])
     res = {"sentences": len(texts), "fp32_seconds": round(time.perf_counter() - start, 2), "groups": {}}
     for name, include in GROUPS.items():
-        model = copy.deepcopy(base.loaded.model)
+        model = copy.deepcopy(pristine)
         layers = {n for n, m in model.named_modules() if isinstance(m, nn.Linear) and include(n)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             quantized = torch.ao.quantization.quantize_dynamic(model, layers, dtype=torch.qint8)
-        scorer = Scorer.load(None, precision="int8", targets=False)
+        scorer = Scorer.load(folder, precision="int8", targets=False)
         scorer.use_network(quantized)  # the scorer's own int8 route, restricted to these layers
         start = time.perf_counter()
         out = np.array([r.score for r in scorer.score_sentences(texts)])
@@ -63,8 +61,21 @@ def main() -> None:
                                "p99_abs_diff": round(float(np.quantile(diff, 0.99)), 4),
                                "seconds": round(time.perf_counter() - start, 2)}
         print(name, res["groups"][name])
-    print(f"wrote {save_result('int8_layers.json', res)}")
+    return res
 
+
+def main() -> None:
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=at_least(1), default=400)
+    args = ap.parse_args()
+    root = resolve_data_root("")
+    import torch
+
+    from training.data import load_source
+
+    torch.set_num_threads(1)
+    texts = list(load_source("babe", root)["text"])[: args.n]
+    print(f"wrote {save_result('int8_layers.json', group_differences(None, texts))}")
 
 if __name__ == "__main__":
     run(main)

@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 from training.data_root import resolve_data_root
 
-from save_result import RESULTS, save_result  # benchmarks/save_result.py
+from save_result import result_path, save_result  # benchmarks/save_result.py
 from script_args import ScriptParser, fraction, model_folder, result_name, run
 
 PTC_MODEL = model_folder("splits.json")
@@ -122,8 +122,9 @@ def main() -> None:
               f"articles (P {w['precision']:.3f} R {w['recall']:.3f}); {t['f1']:.3f} on the {t['lines']} test lines")
         b = w["breakdown"]
         print(f"  its {w['n_pred']} loaded-language spans overlap: {b['pred']}; the {w['n_gold']} gold ones: {b['gold']}")
-    # results accumulate: a folder scored again replaces its own entry, the others stay
-    path = RESULTS / args.result
+    # results accumulate: a folder scored again replaces its own entry, the others stay (read where
+    # save_result writes, so $SLANT_RESULTS_DIR never mixes in the committed file's entries)
+    path = result_path(args.result)
     earlier = json.loads(path.read_text())["results"] if path.is_file() else []
     scored = {(r["model"], json.dumps(r["decoding"])) for r in results}
     kept = [r for r in earlier if (r["model"], json.dumps(r.get("decoding", OWN_DECODING))) not in scored]

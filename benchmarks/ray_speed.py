@@ -27,11 +27,9 @@ import time
 from argparse import Namespace
 from pathlib import Path
 
+from save_result import result_path  # benchmarks/save_result.py
 from script_args import (
     ScriptParser, as_typed, at_least, existing_file, fail, model_folder, output_file, require_modules, run, text_rows)
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "ray_speed.json"
 
 
 def babe_sentences() -> list[str]:
@@ -124,7 +122,8 @@ def main() -> None:
     p.add_argument("--per-article", type=at_least(1), default=8, help="BABE sentences per pseudo-article (default 8)")
     p.add_argument("--workers", type=at_least(1), nargs="+", default=[1, 2], help="worker counts to run (default 1 2)")
     p.add_argument("--no-local", action="store_true", help="skip the local-engine baseline")
-    p.add_argument("--out", type=output_file, default=RESULTS, help=f"results JSON (default {RESULTS.relative_to(ROOT)})")
+    p.add_argument("--out", type=output_file, help="results JSON (default benchmarks/results/ray_speed.json, under "
+                   "$SLANT_RESULTS_DIR when set, as every benchmark script writes)")
     a = p.parse_args()
     require_modules("ray", install="install the Ray engine's extra: pip install -e '.[ray]'")
     if not a.corpus:  # BABE's sentences: the data root is checked before anything starts
@@ -158,7 +157,7 @@ def main() -> None:
                     "ray": __import__("ray").__version__},
         "note": "one torch thread per Ray worker; sentences_per_s includes actor start and model load",
     }
-    out = Path(a.out)
+    out = Path(a.out or result_path("ray_speed.json"))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from save_result import result_path  # benchmarks/save_result.py
 from script_args import (
     ScriptParser, as_typed, at_least, existing_file, fail, make_folder, model_folder, output_file,
     output_folder, run, text_rows)
@@ -93,19 +94,8 @@ def run_report(corpus: Path, output: Path, model: str | None, bootstrap: int) ->
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_kb / 1024, 1)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = ScriptParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--articles", type=at_least(1), default=10_000)
-    ap.add_argument("--source", type=existing_file, help="JSONL corpus to repeat (default: built-in synthetic articles)")
-    ap.add_argument("--model", type=as_typed(model_folder()), help="model folder (default: the shipped default model)")
-    ap.add_argument("--bootstrap", type=at_least(0), default=1000)
-    ap.add_argument("--workdir", type=output_folder, help="where the corpus, report and cache go (default: a temp folder)")
-    ap.add_argument("--results", type=output_file, default=REPO / "benchmarks" / "results" / "report_scale.json")
-    args = ap.parse_args(argv)
-
-    rows = source_rows(args.source)
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="slant-report-scale-"))
-    make_folder(work)
+def measure(args, rows: list[dict], work: Path) -> dict:
+    """Build the corpus in ``work``, run the report cold and warm there; the result."""
     corpus, output = work / "corpus.jsonl", work / "report.html"
     build_corpus(rows, args.articles, corpus)
     for stale in work.glob("slant-cache.sqlite*"):
@@ -114,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{corpus.stat().st_size / 2**20:.1f} MB)", file=sys.stderr)
     cold = run_report(corpus, output, args.model, args.bootstrap)
     warm = run_report(corpus, output, args.model, args.bootstrap)
-    result = {
+    return {
         "articles": args.articles, "source": str(args.source or "synthetic"), "model": args.model or "default",
         "bootstrap": args.bootstrap, "cold": cold, "warm_from_cache": {"seconds": warm["seconds"]},
         "articles_per_second_cold": round(args.articles / cold["seconds"], 1),
@@ -122,6 +112,26 @@ def main(argv: list[str] | None = None) -> int:
         "cache_mb": round(sum(p.stat().st_size for p in work.glob("slant-cache.sqlite*")) / 2**20, 1),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = ScriptParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=at_least(1), default=10_000)
+    ap.add_argument("--source", type=existing_file, help="JSONL corpus to repeat (default: built-in synthetic articles)")
+    ap.add_argument("--model", type=as_typed(model_folder()), help="model folder (default: the shipped default model)")
+    ap.add_argument("--bootstrap", type=at_least(0), default=1000)
+    ap.add_argument("--workdir", type=output_folder, help="where the corpus, report and cache go (default: a temp folder)")
+    ap.add_argument("--results", type=output_file, help="the JSON to write (default: benchmarks/results/report_scale.json, "
+                    "under $SLANT_RESULTS_DIR when set, as every benchmark script writes)")
+    args = ap.parse_args(argv)
+    args.results = args.results or result_path("report_scale.json")
+
+    rows = source_rows(args.source)
+    if args.workdir:
+        result = measure(args, rows, make_folder(args.workdir))
+    else:  # removed afterwards: a temp folder per run, each with a corpus and a score cache, piled up
+        with tempfile.TemporaryDirectory(prefix="slant-report-scale-") as scratch:
+            result = measure(args, rows, Path(scratch))
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
