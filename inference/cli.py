@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -154,6 +155,8 @@ def _install_encoder(args, extra) -> int:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    if sys.stderr is None:  # started with `2>&-`: print(file=None) wrote every warning into the scores on stdout
+        sys.stderr = open(os.devnull, "w")
     warnings.formatwarning = lambda msg, *a, **k: f"slant: warning: {msg}\n"
     # library deprecation notices are for us, not for users
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -178,7 +181,7 @@ def _run(args, extra: list[str]) -> int:
     try:
         return args.func(args, extra)
     except SlantError as e:
-        print(f"slant: error: {e}", file=sys.stderr)
+        print(f"slant: error: {_one_line(str(e))}", file=sys.stderr)
         return 130 if isinstance(e, Interrupted) else 2
     except KeyboardInterrupt:
         print("slant: interrupted", file=sys.stderr)
@@ -190,6 +193,14 @@ def _run(args, extra: list[str]) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _one_line(message: str) -> str:
+    """``message`` on one line, its control characters shown as "\ufffd": it can name a file or
+    corpus id holding ESC sequences, which reached the terminal raw, or a line break."""
+    message = re.sub(r"[\t\n\r\x0b\x0c\u2028\u2029]", " ", message)
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # a name that is not UTF-8
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", message)
+
+
 def _exit_now(code: int) -> None:
     """End ``slant score`` without the interpreter's teardown: a full garbage collection over
     torch's and spaCy's objects that took 0.5 s of a 3.4 s cold start (py-spy). Output files
@@ -198,7 +209,7 @@ def _exit_now(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError, OSError):
+        except (BrokenPipeError, ValueError, OSError, AttributeError):  # AttributeError: a closed one is None
             pass
     os._exit(code)
 

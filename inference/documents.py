@@ -95,3 +95,11 @@ def ignored_bom_warning(path: str) -> ReadProblem:
 def empty_problem(path: str) -> ReadProblem:
     return ReadProblem(path, f"{path}: file is empty (no text to score); pass a file "
                        "with article text", True)
+
+
+def no_words_problem(path: str) -> ReadProblem:
+    """A text without a letter or digit (only punctuation, quotation marks, symbols, a divider or
+    invisible characters): ``segment`` makes no sentence of it. Why its own line: such an input was
+    written as nothing at all, with exit code 0, as if it had been scored."""
+    return ReadProblem(path, f"{path}: no words to score (only punctuation, symbols or invisible characters); "
+                       "pass a file with article text", True)

@@ -6,11 +6,11 @@ memory; ``close`` finishes the document (closing brackets, HTML footer).
 from __future__ import annotations
 
 import csv
-import html
 import json
 from typing import TextIO
 
-from inference.highlight import COLOURS, STANCE_TAGS, TECHNIQUE_TAGS, html_sentence, markdown_sentence, markdown_text
+from inference.highlight import (COLOURS, STANCE_TAGS, TECHNIQUE_TAGS, html_sentence, html_text, markdown_sentence,
+                                 markdown_text)
 from inference.records import ArticleScore
 from inference.summary import ArticleSummary
 from inference.terminal import framing_line, score_text, target_line
@@ -47,7 +47,22 @@ class JsonWriter:
         self.out.write("\n]\n")
 
 
+#: What a spreadsheet reads as the start of a formula (or, after a tab or CR, as one) in a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell a spreadsheet will show as text: one starting like a formula gets a leading "'"
+    (OWASP's CSV-injection rule; spreadsheets hide it). Why: a sentence "=HYPERLINK(…)" or
+    "=cmd|' /C calc'!A0" from an article, or such a file name, ran as a formula when the CSV was
+    opened in Excel or LibreOffice. A reader wanting the exact text drops a "'" before one of
+    ``FORMULA_START``; the JSONL always has it exactly. stdin's doc id "-" alone is no formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) and value != "-" else value
+
+
 class CsvWriter:
+    """One row per sentence, as the JSONL; ``doc`` and ``text`` go through ``csv_cell``."""
+
     def __init__(self, out: TextIO, header: bool = True):
         self.w = csv.DictWriter(out, fieldnames=CSV_FIELDS)
         if header:  # not when appending to a resumed file
@@ -55,7 +70,8 @@ class CsvWriter:
 
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         for rec in article.records():
-            self.w.writerow({**rec, "spans": json.dumps(rec["spans"], ensure_ascii=False),
+            self.w.writerow({**rec, "doc": csv_cell(rec["doc"]), "text": csv_cell(rec["text"]),
+                             "spans": json.dumps(rec["spans"], ensure_ascii=False),
                              "targets": json.dumps(rec["targets"], ensure_ascii=False)})
 
     def close(self) -> None:
@@ -127,10 +143,10 @@ class HtmlWriter:
     def write(self, article: ArticleScore, summary: ArticleSummary) -> None:
         o = self.out
         line = framing_line(summary, article.threshold)
-        o.write(f"<section><h2>{html.escape(article.doc)}</h2><p>{html.escape(line[:1].upper() + line[1:])}.</p>\n")
+        o.write(f"<section><h2>{html_text(article.doc)}</h2><p>{html_text(line[:1].upper() + line[1:])}.</p>\n")
         if summary.main_targets:
             o.write("<p>Main targets (author's stance): " + "; ".join(
-                f'<span class="st {t["author_stance"] or ""}">{html.escape(target_line(t))}</span>'
+                f'<span class="st {t["author_stance"] or ""}">{html_text(target_line(t))}</span>'
                 for t in summary.main_targets) + "</p>\n")
         if not article.spans_available:
             o.write("<p><i>This model has no span head: loaded words are not highlighted.</i></p>\n")

@@ -9,8 +9,26 @@ readers, under ``NO_COLOR`` and in a pipe, and the targets had no mark at all.
 from __future__ import annotations
 
 import html
+import re
 
 from inference.records import SentenceScore
+
+#: C0 and C1 control characters but tab, line feed and carriage return (line breaks are each
+#: view's own business). The whitespace ones (\v, \f, the separators \x1c-\x1f, NEL) become a
+#: space, the rest "\ufffd": one character for one, so span offsets still cut the same characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters replaced one for one (see ``_CONTROL``). Why: an article
+    holding ESC sequences or BEL drove the terminal of whoever ran ``cat out.md``, and NUL or
+    BEL in an HTML page is a parse error that browsers show as nothing."""
+    return _CONTROL.sub(lambda m: " " if m.group().isspace() else "\ufffd", str(text))
+
+
+def html_text(text) -> str:
+    """Article text (or a name taken from it) for HTML: controls made visible, then escaped."""
+    return html.escape(visible(text))
 
 COLOURS = {"loaded_language": "#f4a261", "name_calling": "#e76f51", "exaggeration": "#e9c46a", "lexicon": "#a8dadc"}
 TECHNIQUE_TAGS = {"loaded_language": "LL", "name_calling": "NC", "exaggeration": "EX", "lexicon": "LX"}
@@ -69,25 +87,28 @@ def html_sentence(sent: SentenceScore, tags: bool = False) -> str:
     out = []
     for text, sp, ends in _tagged(sent, tags):
         if sp is None:
-            out.append(html.escape(text))
+            out.append(html_text(text))
         else:
             colour = COLOURS.get(sp.technique, "#ddd")
             out.append(f'<mark style="background:{colour}" title="{html.escape(sp.technique)} {sp.score:.2f}">'
-                       f"{html.escape(text)}</mark>")
+                       f"{html_text(text)}</mark>")
         for x in ends:
             title = (f"{x.technique} {x.score:.2f}" if hasattr(x, "technique") else
                      f"{x.entity}: {x.stance} {x.score:.2f} ({'a source' if x.voice == 'quote' else 'the author'})")
             cls = "tg" if hasattr(x, "technique") else f"tg st {x.stance}"
-            out.append(f'<small class="{html.escape(cls)}" title="{html.escape(title)}">{html.escape(tag_text(x))}</small>')
+            out.append(f'<small class="{html.escape(cls)}" title="{html_text(title)}">'
+                       f'{html.escape(tag_text(x))}</small>')
     return "".join(out)
 
 
 def markdown_text(text: str) -> str:
     """Markdown-safe text for a table cell or list item: <, > and & escaped, and every character
     Markdown would read as markup (``_`` ``*`` `` ` `` ``[`` ``]`` ``\\`` and the table's ``|``)
-    backslash-escaped, so "snake_case_name" or "[1]" in an article shows as written."""
-    text = html.escape(str(text), quote=False)
-    for ch in "\\`*_[]|":
+    backslash-escaped (and ``~``, GFM's strikethrough: "~~50~~ 60 dead" was struck through), so
+    "snake_case_name" or "[1]" in an article shows as written; control characters are made
+    visible (``visible``), as a Markdown file is often read with ``cat``."""
+    text = html.escape(visible(text), quote=False)
+    for ch in "\\`*_[]|~":
         text = text.replace(ch, "\\" + ch)
     return text.replace("\r", " ").replace("\n", " ")
 

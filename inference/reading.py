@@ -13,6 +13,7 @@ chunks cut at line boundaries (same ``doc_id``, increasing ``offset``).
 from __future__ import annotations
 
 import html as html_lib
+import io
 import os
 import re
 import sys
@@ -21,9 +22,9 @@ from typing import IO, Any, Iterable, Iterator
 
 from inference.corpus_rows import read_csv, read_json, read_jsonl
 from inference.documents import (SNIFF_BYTES, Document, Item, ReadOptions, ReadProblem, binary_problem,
-                                 cp1252_warning, empty_problem, ignored_bom_warning)
+                                 cp1252_warning, empty_problem, ignored_bom_warning, no_words_problem)
 from inference.language import looks_english
-from inference.text_bytes import Decoder, looks_binary
+from inference.text_bytes import Decoder, looks_binary, utf16_without_bom
 from models.errors import SlantError
 
 
@@ -62,8 +63,17 @@ def iter_documents(
     """
     opts = ReadOptions(text_col or "text", id_col, per_line)
     skip = {Path(exclude).resolve()} if exclude else set()
+    seen: set = set()  # what was read: a file named twice, or also inside a named folder, is read once
     for name in inputs:
         if name == "-":
+            if "-" in seen:
+                yield ReadProblem("-", "-: standard input given more than once; it is read once", False)
+                continue
+            seen.add("-")
+            if stdin is None:  # started with stdin closed (`<&-`, some service managers): no stream to read
+                yield ReadProblem("-", "-: standard input is closed; pipe the article in "
+                                  "(cat article.txt | slant score -) or pass its file", True)
+                continue
             raw = getattr(stdin, "buffer", None)
             if raw is None:  # a text stream (e.g. io.StringIO in tests)
                 yield from _text_doc("-", "-", stdin.read(), opts)
@@ -77,16 +87,35 @@ def iter_documents(
                 yield ReadProblem(
                     name, f"{name}: no {'/'.join(INPUT_EXTS)} files under {name}; "
                     "pass a folder that contains articles, or the files themselves", True)
-            for p in files:
+            new = [p for p in files if p.resolve() not in seen]
+            if len(new) < len(files):
+                yield _repeated(f"{name}: {len(files) - len(new)} of its files")
+            for p in new:
+                seen.add(p.resolve())
                 yield from _read_file(str(p), opts)
         elif path.exists():
+            if path.resolve() in seen:
+                yield _repeated(name)
+                continue
+            seen.add(path.resolve())
             yield from _read_file(name, opts)
         elif re.match(r"(?i)https?://", name):  # Slant reads files; it never goes on the network
             yield ReadProblem(name, f"{name}: a web address, not a file; Slant does not fetch pages — save the "
                               "page (.html) or its text (.txt) and pass that file", True)
+        elif path.is_symlink():
+            yield ReadProblem(name, f"{name}: a symbolic link to {os.readlink(name)}, which does not exist or "
+                              "links back to itself; pass the file it should point to", True)
         else:
             yield ReadProblem(name, f"{name}: no such file or directory; check the path "
                               "(or pass - to read from stdin)", True)
+
+
+def _repeated(what: str) -> ReadProblem:
+    """The warning for inputs read already. Why: ``slant score a.txt a.txt``, ``*.txt`` beside a
+    file it matches, or a file inside a folder also given scored the article twice, so its
+    sentences were written twice under one doc id and counted twice by any report over them."""
+    return ReadProblem(what, f"{what}: given more than once (by name, or inside a folder also given); "
+                       "each file is read and scored once", False)
 
 
 def refuse_output_over_input(output: str | Path | None, inputs: Iterable[str | Path], writes: Iterable[str] = (),
@@ -103,7 +132,7 @@ def refuse_output_over_input(output: str | Path | None, inputs: Iterable[str | P
         path = Path(name)
         if str(name) == "-" or not path.exists():
             continue
-        if path.is_file() and path.resolve() == target:
+        if path.is_file() and (path.resolve() == target or os.path.samefile(path, target)):  # or a hard link
             raise SlantError(f"{option} {output} is also an input, so writing it would erase it; "
                              "choose another output file")
         folder = path.resolve()
@@ -150,6 +179,10 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
                 data = raw.read()
                 if looks_binary(data[:SNIFF_BYTES]):
                     yield binary_problem(path, data[:SNIFF_BYTES])
+                elif _no_markup(data):
+                    yield ReadProblem(path, f"{path}: holds no HTML tags; read as plain text — rename it .txt "
+                                      "to silence this", False)
+                    yield from _read_text_stream(path, io.BytesIO(data), opts)
                 else:
                     yield from _html_doc(path, data, opts)
             elif ext in _CORPUS_EXTS or ext == ".json":  # .json by name only: a folder's are often not articles
@@ -169,15 +202,28 @@ def _read_file(path: str, opts: ReadOptions) -> Iterator[Item]:
                           "file exists and is readable", True)
 
 
+#: An HTML tag or a doctype; in 8-bit or UTF-8 bytes (UTF-16 pages, with NULs, are left to the HTML path).
+_MARKUP = re.compile(rb"<(?:!doctype|!--|/?(?:html|head|body|p|div|br|span|a|article|section|main|header|"
+                     rb"footer|nav|h[1-6]|script|style|table|meta|title|link|ul|ol|li|img|b|i|em|strong|"
+                     rb"blockquote|figure|form|iframe)\b)", re.IGNORECASE)
+
+
+def _no_markup(data: bytes) -> bool:
+    """A ".html" file without a tag: plain text saved under that name. Why: the extractor finds no
+    article in it, so a whole article was refused as "no article text in this HTML page"."""
+    return b"\x00" not in data[:SNIFF_BYTES] and not _MARKUP.search(data)
+
+
 # --- plain text ---------------------------------------------------------------
 
 def _read_text_stream(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[Item]:
     """Read a text stream whole, or in chunks once it passes HUGE_BYTES."""
     first = raw.read(_READ_BYTES)
-    if looks_binary(first[:SNIFF_BYTES]):
+    codec = utf16_without_bom(first[:SNIFF_BYTES])
+    if not codec and looks_binary(first[:SNIFF_BYTES]):
         yield binary_problem(path, first[:SNIFF_BYTES])
         return
-    dec = Decoder(first)
+    dec = Decoder(first, codec)
     if dec.ignored_bom:
         yield ignored_bom_warning(path)
     pieces, size, block = [], 0, first
@@ -207,22 +253,25 @@ def _read_text_stream(path: str, raw: IO[bytes], opts: ReadOptions) -> Iterator[
 
 
 def _chunk_stream(path: str, texts: Iterable[str], opts: ReadOptions) -> Iterator[Item]:
-    """Re-cut decoded text into ~CHUNK_CHARS Documents at line boundaries."""
-    buf, offset, any_text = "", 0, False
+    """Re-cut decoded text into ~CHUNK_CHARS Documents at line boundaries, each marked
+    ``meta["streamed"]``: one chunk without a word is no problem; a file of no words at all is."""
+    buf, offset, any_text, any_word = "", 0, False, False
     for piece in texts:
         buf += piece
         while len(buf) >= 2 * CHUNK_CHARS:
             cut = _cut_point(buf, CHUNK_CHARS)
             chunk, buf = buf[:cut], buf[cut:]
             if chunk.strip():
-                any_text = True
-                yield Document(path, chunk, opts.meta(), offset)
+                any_text, any_word = True, any_word or any(c.isalnum() for c in chunk)
+                yield Document(path, chunk, opts.meta({"streamed": True}), offset)
             offset += len(chunk)
     if buf.strip():
-        any_text = True
-        yield Document(path, buf, opts.meta(), offset)
+        any_text, any_word = True, any_word or any(c.isalnum() for c in buf)
+        yield Document(path, buf, opts.meta({"streamed": True}), offset)
     if not any_text:
         yield empty_problem(path)
+    elif not any_word:
+        yield no_words_problem(path)
 
 
 def _cut_point(buf: str, target: int) -> int:

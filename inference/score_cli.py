@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import os
 import re
 import sys
 from contextlib import contextmanager, nullcontext
@@ -15,7 +16,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from inference.documents import no_words_problem
 from inference.formats import WRITERS
+from inference.highlight import visible
 from inference.reading import Document, ReadProblem, iter_documents, looks_english, refuse_output_over_input
 from inference.records import ArticleScore, check_threshold
 from inference.score_resume import ScoreProgress
@@ -23,10 +26,17 @@ from inference.scorer import Scorer
 from inference.segment import word_span
 from inference.stance_prior import missing_prior_warning
 from inference.summary import summarize
-from inference.terminal import TerminalWriter
-from models.errors import Interrupted, ModelUnavailable, SlantError, say as _say
+from inference.terminal import TerminalWriter, safe
+from models.errors import Interrupted, ModelUnavailable, SlantError, say
 
 stderr = Console(stderr=True, highlight=False)
+
+
+def _say(level: str, message: str) -> None:
+    """``say`` with control characters and line breaks made visible: a file name or corpus id
+    holding ESC sequences (or a newline, which made two lines of one problem) reached stderr raw;
+    and lone surrogates (a file name that is not UTF-8) written as "\\udce9"."""
+    say(level, safe(message, newlines=False).encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 FORMAT_EXTS = {"jsonl": (".jsonl",), "csv": (".csv",), "html": (".html", ".htm"), "json": (".json",), "md": (".md",)}
@@ -69,21 +79,63 @@ class ChunkNumbering:
 
 
 def _choose_format(args) -> str:
+    """``--format``, else ``-o``'s extension when it names a format (".htm" too), else jsonl, or the
+    terminal view on a terminal. A ``--format`` other than the one ``-o``'s extension names is
+    refused: ``-o scores.html --format csv`` wrote CSV into a page a browser then showed as text."""
+    named = None
+    if args.output:
+        ext = Path(args.output).suffix.lstrip(".").lower()
+        named = next((f for f, exts in FORMAT_EXTS.items() if f".{ext}" in exts), None)
+    if args.format and named and args.format != named:
+        raise SlantError(f"-o {args.output} names the {named} format but --format {args.format} was given; "
+                         f"drop --format (the extension chooses it) or name the output .{args.format}")
     if args.format:
         return args.format
     if args.output:
-        ext = Path(args.output).suffix.lstrip(".").lower()
-        return ext if ext in WRITERS else "jsonl"
+        return named or "jsonl"
     return "terminal" if sys.stdout.isatty() else "jsonl"
+
+
+def check_output_folder(output: str | None) -> None:
+    """Before the model loads: an ``-o`` in a folder that does not exist, a folder, or a path this
+    user may not write is one line at once, not after the model's load (seconds, and a minute
+    where spaCy loads too). ``writing`` still catches what only the write finds (a full disk)."""
+    if not output or output == "-":
+        return
+    target, parent = Path(output), Path(output).parent
+    if not parent.is_dir():
+        raise SlantError(f"-o {output}: cannot write it (the folder {parent} does not exist); create it "
+                         f"(mkdir -p {parent}) or choose another path")
+    if target.is_dir():
+        raise SlantError(f"-o {output}: cannot write it (it is a folder); name a file, "
+                         f"such as {target / 'scores.jsonl'}")
+    if not (os.access(target, os.W_OK) if target.exists() else os.access(parent, os.W_OK | os.X_OK)):
+        raise SlantError(f"-o {output}: cannot write it (permission denied); choose a writable path")
+
+
+class VisibleStream:
+    """Standard output on a terminal for a file format (csv): control characters from the article
+    made visible (``highlight.visible``), so ESC sequences in a sentence cannot drive the terminal.
+    A file or a pipe gets the text exactly."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(visible(text))
+
+    def __getattr__(self, name):
+        return getattr(self.out, name)
 
 
 def nonblank_lines(text: str) -> list[tuple[int, str]]:
     """``--per-line`` units: each line that holds a letter or digit, without invisible edges, with
     where it starts in ``text``, so offsets index the document as in segmented output. A line of
     zero-width characters or a divider ("* * *") is no unit, as ``segment`` makes no sentence of it
-    (scored, it came out a sentence of about 0.14)."""
+    (scored, it came out a sentence of about 0.14). A line ends where ``segment``'s do: at "\\r" too
+    (an old-Mac file was one unit), and at U+2028/U+2029."""
     units = []
-    for m in re.finditer(r"[^\n]+", text):
+    for m in re.finditer(r"[^\r\n\u2028\u2029]+", text):
         span = word_span(m.group())
         if span is not None:
             units.append((m.start() + span[0], m.group()[span[0]:span[1]]))
@@ -126,9 +178,14 @@ def score_inputs(args) -> int:
         from inference.ray_engine import score_with_ray
 
         return score_with_ray(args)
+    if args.output == "-":  # the usual spelling of standard output; it had written a file named "-"
+        args.output = None
+    if not args.output and sys.stdout is None:  # started with `>&-`: it was an AttributeError traceback
+        raise SlantError("standard output is closed; write the scores to a file with -o FILE")
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
     check_threshold(args.threshold, "--threshold")  # before the model loads
     fmt = _choose_format(args)
+    check_output_folder(args.output)
     if not getattr(args, "resume", False):  # a resumed output is this command's own
         refuse_output_over_input(args.output, args.inputs, writes=FORMAT_EXTS.get(fmt, ()))
     progress = ScoreProgress.check(args, fmt)  # a refused --resume costs no model load
@@ -153,10 +210,15 @@ def score_inputs(args) -> int:
     failures = progress.failures if progress else 0
     numbering = ChunkNumbering(progress.numbering if progress else None)
     with writing(args.output), (out_file or nullcontext(sys.stdout)) as out:
+        if out is sys.stdout and fmt != "terminal" and sys.stdout.isatty():
+            out = VisibleStream(out)
         writer = _writer(fmt, out, appending=bool(progress and progress.skip))
-        # on a terminal only: rich draws nothing elsewhere but a stray blank line when the bar ends
-        show_bar = (fmt != "terminal" or args.output) and stderr.is_terminal
-        with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[doc]}"),
+        # on a terminal only: rich draws nothing elsewhere but a stray blank line when the bar ends; and
+        # not while the output itself goes to that terminal (csv or jsonl there was written into the bar)
+        show_bar = stderr.is_terminal and bool(args.output or not sys.stdout.isatty())
+        # the doc is shown as written, never read as rich markup: an id "a[/]b" stopped the bar with a traceback
+        with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[doc]}", markup=False),
                       TimeElapsedColumn(), console=stderr, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("score", total=None, doc="")
             items = iter_documents(args.inputs, text_col=args.text_col, id_col=args.id_col, per_line=args.per_line,
@@ -166,7 +228,7 @@ def score_inputs(args) -> int:
                     if progress and n < progress.skip:
                         continue  # written before the interruption
                     failures += _score_item(scorer, item, writer, numbering)
-                    bar.update(task, advance=1, doc=getattr(item, "doc_id", "")[-40:])
+                    bar.update(task, advance=1, doc=safe(getattr(item, "doc_id", "")[-40:], newlines=False))
                     if progress:
                         progress.mark(out, n + 1, failures, numbering.state())
             except KeyboardInterrupt:
@@ -181,11 +243,34 @@ def score_inputs(args) -> int:
     return 1 if failures else 0
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_safe(item: Document) -> Document:
+    """``item`` with what no UTF-8 output can hold made visible: a file name's bytes that are not
+    UTF-8 (Python keeps them as lone surrogates) as "\\xe9", any other lone surrogate (a corpus's
+    JSON "\\ud83d", half an emoji) as "\ufffd", one for one in the text so offsets hold. Why:
+    writing such a doc id or sentence stopped the run with a UnicodeEncodeError traceback."""
+    if not _SURROGATE.search(item.doc_id) and not _SURROGATE.search(item.text):
+        return item
+    escaped = lambda m: (f"\\x{ord(m.group()) - 0xdc00:02x}"  # noqa: E731
+                         if 0xdc80 <= ord(m.group()) <= 0xdcff else "\ufffd")
+    if n := len(_SURROGATE.findall(item.text)):
+        _say("warning", f"{item.doc_id}: {n} broken characters (lone UTF-16 surrogates) are shown as \ufffd")
+    return dataclasses.replace(item, doc_id=_SURROGATE.sub(escaped, item.doc_id),
+                               text=_SURROGATE.sub("\ufffd", item.text))
+
+
 def _score_item(scorer: Scorer, item: Document | ReadProblem, writer, numbering: ChunkNumbering) -> int:
     """Score and write one input item; the number of errors it gave (0 or 1)."""
     if isinstance(item, ReadProblem):
         _say("error" if item.fatal else "warning", item.message)
         return int(item.fatal)
+    item = utf8_safe(item)
+    if not item.meta.get("streamed") and word_span(item.text) is None:  # "..." only (a streamed file: reading)
+        problem = no_words_problem(item.doc_id)
+        _say("error", problem.message)
+        return 1
     if item.offset == 0 and not looks_english(item.text[:20000]):
         _say("warning", f"{item.doc_id}: text does not look like English; the model was trained on "
                         "English news, so its scores may mean little")

@@ -5,6 +5,8 @@ charged for what its sources said.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -35,11 +37,20 @@ def _rate(flags: list[bool]) -> float:
     return round(sum(flags) / len(flags), 4) if flags else 0.0
 
 
+def phrase_key(text: str) -> str:
+    """A framed phrase as the summary counts it: lower case, without invisible format characters
+    (soft hyphen, zero-width space or joiner), whitespace runs made one space. Why: the same
+    phrase across a line break of hard-wrapped text ("thumbing their\\nnoses"), after a tab or
+    with a soft hyphen was counted as another phrase, and shown with the break in it."""
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
 def summarize(article: ArticleScore, top: int = 5) -> ArticleSummary:
     sents = article.sentences
     author = [s for s in sents if s.voice == "author"]
     quote = [s for s in sents if s.voice == "quote"]
-    phrases = Counter(sp.text.lower() for s in author for sp in s.spans)
+    phrases = Counter(phrase_key(sp.text) for s in author for sp in s.spans)
     ranked = sorted(sents, key=lambda s: s.score, reverse=True)
     return ArticleSummary(
         doc=article.doc,

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from inference.highlight import STANCE_TAGS, TECHNIQUE_TAGS, tag_text, tags_at, target_tag
+from inference.highlight import STANCE_TAGS, TECHNIQUE_TAGS, tag_text, tags_at, target_tag, visible
 from inference.records import ArticleScore
 from inference.summary import ArticleSummary
 
@@ -26,14 +26,16 @@ STYLES = {"loaded_language": "bold black on dark_orange", "name_calling": "bold 
 
 STANCE_COLOURS = {"negative": "red", "positive": "green", "neutral": ""}
 
-#: C0 and C1 control characters but tab and newline: replaced one for one, so offsets still hold.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: A line break other than "\n", each character of it replaced one for one: "\r\n" by " \n".
+_BREAK = re.compile(r"\r\n?|[\u2028\u2029]")
 
 
 def safe(text: str, newlines: bool = True) -> str:
-    """``text`` with control characters shown as "�" (ESC, BEL, \\r: rich passes ESC on to the
-    terminal, and drops \\r, which moved every highlight after it); newlines too unless kept."""
-    text = _CONTROL.sub("\ufffd", str(text))
+    """``text`` with control characters shown as "�" (ESC, BEL: rich passes ESC on to the
+    terminal; ``highlight.visible``), and every line break made "\\n" one for one: rich drops a
+    "\\r", which moved every highlight after it, and a "\\r" shown as "�" marked each line end
+    of a hard-wrapped Windows (CRLF) file; newlines become spaces too unless kept."""
+    text = _BREAK.sub(lambda m: " " * (len(m.group()) - 1) + "\n", visible(text))
     return text if newlines else text.replace("\n", " ").replace("\t", " ")
 
 

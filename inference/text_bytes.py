@@ -41,19 +41,41 @@ def document_format(head: bytes, table: bool = False) -> tuple[str, str] | None:
     return None
 
 
+#: NUL bytes a text file may hold (a stray one from a database dump or a C string) before it is
+#: taken for binary: 2, or one in 200 bytes. Images, archives and programs have far more.
+STRAY_NULS = (2, 200)
+
+
 def looks_binary(head: bytes) -> bool:
-    """A known document format (PDF, Office, RTF), NUL bytes or many control characters in the
-    first bytes: not text."""
+    """A known document format (PDF, Office, RTF), more than a few NUL bytes (``STRAY_NULS``) or
+    many control characters in the first bytes: not text. Why a few NULs pass: one stray NUL in
+    an article refused the whole file as "a binary file", with the advice to pass a .txt."""
     if not head:
         return False
     if document_format(head):
         return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    if b"\x00" in head:
+    if head.count(0) > max(STRAY_NULS[0], len(head) // STRAY_NULS[1]):
         return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27) or b == 127)
     return control / len(head) > 0.1
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text without a byte-order mark (as some Windows and
+    database tools write it), else None: most code units of a Latin-script text have a zero high
+    byte, the low bytes are not NUL, and what it decodes to is not control characters. Why: such a
+    file was refused as binary (its every other byte is NUL), though it is plain text."""
+    body = head[:len(head) // 2 * 2]
+    if len(body) < 16 or body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    for codec, high, low in (("utf-16-le", body[1::2], body[0::2]), ("utf-16-be", body[0::2], body[1::2])):
+        if high.count(0) >= 0.7 * len(high) and low.count(0) <= len(low) // 100:
+            text = body.decode(codec, errors="replace")
+            control = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
+            return codec if control <= len(text) // 20 else None
+    return None
 
 
 def decode_legacy(data: bytes) -> str:
@@ -76,7 +98,8 @@ def eight_bit_after_bom(head: bytes) -> bool:
 
 
 class Decoder:
-    """Incremental UTF-8 (BOM stripped, or UTF-16 with BOM) falling back to cp1252.
+    """Incremental UTF-8 (BOM stripped, UTF-16 with BOM, or the UTF-16 ``codec`` found without
+    one) falling back to cp1252.
 
     The fallback is per stream: once a chunk fails to decode as UTF-8, it and
     everything after it are decoded as cp1252 and :attr:`fell_back` is set.
@@ -84,14 +107,15 @@ class Decoder:
     (``eight_bit_after_bom``): the mark is dropped and the rest read as UTF-8.
     """
 
-    def __init__(self, head: bytes) -> None:
+    def __init__(self, head: bytes, codec: str | None = None) -> None:
+        """``codec``: what the head was found to be without a byte-order mark (``utf16_without_bom``)."""
         utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         self.ignored_bom = utf16 and eight_bit_after_bom(head)
         if self.ignored_bom:
             utf16 = False
-        self.encoding = "UTF-16" if utf16 else "UTF-8"
+        self.encoding = codec.upper() if codec else "UTF-16" if utf16 else "UTF-8"
         """What the stream was read as until any fallback (the warning names it)."""
-        self._dec = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        self._dec = codecs.getincrementaldecoder(codec or ("utf-16" if utf16 else "utf-8-sig"))()
         self._skip = 2 if self.ignored_bom else 0
         self.fell_back = False
 
