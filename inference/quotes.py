@@ -260,32 +260,95 @@ _CLAUSE_BREAK = re.compile(r"[;:—–()\[\]]| - |,\s+but\b", re.IGNORECASE)
 _THAT = re.compile(r"\bthat\b", re.IGNORECASE)
 
 
-def target_voices(sentence: str, voice: str, mentions: list[tuple[int, int]]) -> list[str]:
+#: Words that open a prepositional phrase: "said in a statement", "argued in the Senate", "wrote in the
+#: Washington Post that ...": a name there says where or when the speaker spoke, not what was said.
+_PREPOSITIONS = frozenset("in on at to for during from with after before via over into".split())
+#: The phrase is short, has no capitalised word and ends, right before the mention, in a preposition
+#: or an article: "said at a rally in Ohio", but not "said on Tuesday the Republican convention ..."
+#: or "said in a statement Russia ...", whose reported clause follows the phrase.
+OCCASION_WORDS = 4
+_PHRASE_ENDS = _PREPOSITIONS | frozenset("a an the his her its their our".split())
+#: A direct quotation right after the verb that closes before the mention ('Biden said "Putin is a
+#: killer" and flew to Ohio'): the quotation was the speech, and what follows is the author's again.
+#: Only one that reads as a sentence of its own: capitalised and at least this many words ('said "the
+#: war" would hurt Russia' quotes a phrase of the reported clause, which goes on).
+DIRECT_QUOTE_WORDS = 3
+
+
+def target_voices(sentence: str, voice: str, mentions: list[tuple[int, int]],
+                  quoted: list[tuple[int, int]] | None = None) -> list[str]:
     """The voice of each target mention (``(start, end)`` character offsets into ``sentence``).
 
-    Everything in a quoted sentence is the source's. In the author's sentence, a mention
-    inside reported speech is the speaker's: it follows a speech verb in the same clause,
-    either one that takes a clause directly ("Kang Sun Nam reportedly said his government
-    fully supports Russia's 'battle for justice'": Russia is Kang's, Kang the author's) or an
-    addressee verb followed by "that" ("warned Moscow that Kim ..."). "Told Kim" alone keeps
-    Kim in the author's voice, and so does the speaker of an inverted attribution ("…, said
-    Biden."). The stance of a source's words is not the outlet's, which is what the reports'
-    author-voice tables leave out.
+    ``quoted``: the ``(start, end)`` ranges of ``sentence`` inside quotation marks (marks
+    excluded); by default the sentence's own (:func:`quoted_ranges`). The scorer passes the
+    article's, which also see a quotation opened in an earlier sentence or a ``<blockquote>``.
+
+    Inside quotation marks, and anywhere in a quoted sentence without quotation marks (an
+    embedded post, a blockquote), the stance is the source's. Outside them, even in a sentence
+    that is a quotation, the words are the author's ('"Putin is a war criminal," said Joe Biden.':
+    Biden is named by the author, as in "Biden said Putin ..."), except in reported speech: a
+    mention that follows a speech verb in the same clause, either one that takes a clause
+    directly ("Kang Sun Nam reportedly said his government fully supports Russia's 'battle for
+    justice'": Russia is Kang's, Kang the author's) or an addressee verb followed by "that"
+    ("warned Moscow that Kim ..."). Not reported speech: the addressee ("told Kim"), the speaker of
+    an inverted attribution ("…, said Biden."), a place or occasion right after the verb ("argued
+    in the Senate", "said at a rally in Ohio"), what follows a direct quotation ('said "We will
+    win" in Ohio'), and speech verbs inside a quotation ('"I said no," Biden told Putin'). The
+    stance of a source's words is not the outlet's, which is what the reports' author-voice
+    tables leave out.
     """
-    if voice == "quote":
-        return ["quote"] * len(mentions)
+    if quoted is None:
+        quoted = quoted_ranges(sentence)
     result = []
     for start, end in mentions:
-        before, after = sentence[:start], sentence[end:].lstrip()
-        speaker = "author"
-        for m in _REPORTING.finditer(before):
-            between = before[m.end():]
-            if _CLAUSE_BREAK.search(between):
-                continue
-            if not between.strip() and (not after or after[0] in ".,;!?"):
-                continue  # "…, said Biden." names the speaker
-            if m.group("clause") or _THAT.search(between):
-                speaker = "quote"
-                break
-        result.append(speaker)
+        inside = any(a < end and start < b for a, b in quoted)
+        if voice == "quote" and (inside or not quoted):
+            result.append("quote")
+        else:
+            result.append(_reported_voice(sentence, start, end, quoted))
     return result
+
+
+def _reported_voice(sentence: str, start: int, end: int, quoted: list[tuple[int, int]]) -> str:
+    """"quote" when the mention sits in the clause a speech verb reports, else "author"."""
+    before = sentence[:start]
+    for a, b in quoted:  # a verb in an earlier quotation ('"I said no," Biden told Putin') reports nothing here
+        if 0 <= a < b <= start:
+            before = before[:a] + " " * (b - a) + before[b:]
+    after = sentence[end:].lstrip()
+    for m in _REPORTING.finditer(before):
+        between = before[m.end():]
+        if _CLAUSE_BREAK.search(between):
+            continue
+        if not between.strip() and (not after or after[0] in ".,;!?"):
+            continue  # "…, said Biden." names the speaker
+        that = _THAT.search(between)
+        if not that and _occasion(between):
+            continue  # "argued in the Senate": where, not what
+        if _direct_quote_before(sentence, m.end(), start, quoted):
+            continue  # 'said "We will win" in Ohio': the quotation was the speech
+        if m.group("clause") or that:
+            return "quote"
+    return "author"
+
+
+def _occasion(between: str) -> bool:
+    """Whether the words between a speech verb and a mention are the start of a phrase of place or
+    occasion ("in the", "at a rally in"), which the mention then ends: no reported clause yet."""
+    words = _WORD.findall(between)
+    return (0 < len(words) <= OCCASION_WORDS and words[0].lower() in _PREPOSITIONS
+            and words[-1] in _PHRASE_ENDS and not any(w[:1].isupper() for w in words))
+
+
+def _direct_quote_before(sentence: str, verb_end: int, start: int, quoted: list[tuple[int, int]]) -> bool:
+    """Whether a quotation that reads as a sentence opens right after the verb and closes before ``start``."""
+    pos = verb_end
+    while pos < len(sentence) and sentence[pos] in " \t,:":
+        pos += 1
+    if pos >= len(sentence) or sentence[pos] not in "\"“‘'":
+        return False
+    for a, b in quoted:
+        if a == pos + 1 and b <= start:
+            text = sentence[a:b].strip()
+            return text[:1].isupper() and len(_WORD.findall(text)) >= DIRECT_QUOTE_WORDS
+    return False

@@ -93,8 +93,16 @@ def fmt_polarity(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2f}"
 
 
-def _no_target_note(by: str, min_groups: int, min_mentions: int) -> str:
+def _no_target_note(by: str, min_groups: int, min_mentions: int, groups: int = 2, named: bool = True) -> str:
+    """Why the table is empty, the first reason that holds: too few groups to compare, no target
+    named in the author's voice at all, or none named often enough by enough groups. Why: a report
+    of one outlet, or of articles without names, said "no target covered by 2+ outlets", which sent
+    the reader looking for a shortage of mentions that was not the cause."""
     who = "outlets" if by == "outlet" else "groups"
+    if groups < min_groups:
+        return f"{'one ' + by if groups == 1 else f'{groups} {who}'} only: the table compares {min_groups}+ {who}"
+    if not named:
+        return "no person, organisation or country named in the author's voice"
     return f"no target covered by {min_groups}+ {who} (with {min_mentions}+ author-voice mentions in each)"
 
 
@@ -117,7 +125,7 @@ def stance_table(collector: Collector, *, resamples: int = 1000, seed: int = 0, 
     names = {key: _display(collector, key) for key in covered}
     chosen = sorted(covered, key=lambda k: (-len(covered[k]), -sum(covered[k].values()), names[k].casefold(), k))[:top]
     if not chosen:
-        table.note = _no_target_note(by, min_groups, min_mentions)
+        table.note = _no_target_note(by, min_groups, min_mentions, len(collector.groups()), bool(mentions))
         return table
 
     # Pass 2: per-article sums of the chosen (entity, group) cells; a cell is bootstrapped over its articles.

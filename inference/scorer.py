@@ -246,22 +246,29 @@ class Scorer:
         segs = segment(text)
         probs, spans = self._infer([s.text for s in segs])
         # embedded social-media posts speak in someone else's voice, like quotations
+        embeds = embed_flags(segs)
         voice = ["quote" if embed or any(a <= seg.start and seg.end <= b for a, b in quotations) else v
-                 for seg, v, embed in zip(segs, voices(text, segs), embed_flags(segs))]
+                 for seg, v, embed in zip(segs, voices(text, segs), embeds)]
         quoted = quoted_ranges(text) + [(int(a), int(b)) for a, b in quotations]
         records = []
         for i, (seg, p, sp) in enumerate(zip(segs, probs, spans)):
             for s in sp:
                 s["quoted"] = any(a <= seg.start + s["start"] and seg.start + s["end"] <= b for a, b in quoted)
             records.append(self._record(doc, i, seg, p, sp, voice[i], offset))
-        self._attach_targets(records)
+        # per sentence, its stretches inside quotation marks (an embedded post is wholly the poster's)
+        inside = [[(0, len(seg.text))] if embed else
+                  [(max(a, seg.start) - seg.start, min(b, seg.end) - seg.start) for a, b in quoted
+                   if a < seg.end and seg.start < b] for seg, embed in zip(segs, embeds)]
+        self._attach_targets(records, inside)
         return ArticleScore(doc=doc, sentences=records, threshold=self.threshold, spans_available=self.spans_available,
                             targets_available=self.targets_available)
 
-    def _attach_targets(self, records: list[SentenceScore]) -> None:
+    def _attach_targets(self, records: list[SentenceScore], quoted: list[list[tuple[int, int]]] | None = None) -> None:
         """Find the article's targets, group their mentions, and give each a stance in the
-        mention's voice: the sentence's, or a source's inside reported speech (``target_voices``;
-        offsets from the records' ``start``, which include any offset)."""
+        mention's voice (``target_voices``: a source's inside quotation marks or reported speech,
+        the author's in a quotation's attribution; offsets from the records' ``start``, which
+        include any offset). ``quoted``: per record, its ranges inside quotation marks, from the
+        whole article (a quotation may open in an earlier sentence); by default each sentence's own."""
         if not self.targets_available or not records:
             return
         texts = [r.text for r in records]
@@ -280,7 +287,8 @@ class Scorer:
         for m, p in zip(pairs, probs):
             rec = records[m.sentence]
             k = int(p.argmax())
-            (voice,) = target_voices(rec.text, rec.voice, [(m.start, m.end)])
+            (voice,) = target_voices(rec.text, rec.voice, [(m.start, m.end)],
+                                     None if quoted is None else quoted[m.sentence])
             rec.targets.append(Target(start=rec.start + m.start, end=rec.start + m.end, text=m.text, entity=m.entity,
                                       type=m.type, stance=arch.stances[k], score=round(float(p[k]), 4),
                                       polarity=round(float(p[pos] - p[neg]), 4), voice=voice))
