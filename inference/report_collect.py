@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from inference.records import ArticleScore, SentenceScore
 from inference.report_corpus import Article
+from inference.summary import phrase_key
 from inference.targets import name_key
 
 __all__ = ["ArticleStats", "Example", "Collector", "author_target_sums", "entity_key"]
@@ -110,7 +111,7 @@ class Collector:
         self.threshold = scores.threshold
         phrases = self.phrases.setdefault(article.group, Counter())
         for s in author:
-            phrases.update(" ".join(sp.text.lower().split()) for sp in s.spans)
+            phrases.update(phrase_key(sp.text) for sp in s.spans)  # as the article summary counts them
         if len(phrases) > MAX_PHRASES:
             self.phrases[article.group] = Counter(dict(phrases.most_common(MAX_PHRASES // 2)))
         self._keep_examples(article, [s for s in author if s.label == "framing"])

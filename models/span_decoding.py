@@ -188,12 +188,18 @@ def _close(cur, spans):
     return None
 
 
+_JOINERS = "-\u00ad\u200c\u200d\u2060"
+"""Inside a word when letters stand on both sides: a hyphen, and the invisible soft hyphen, zero-width
+(non-)joiner and word joiner of typeset text ("ultra\u00adprovocative" was two spans, "ultra" and
+"provocative", as the tokenizer drops the soft hyphen and starts a new word after it)."""
+
+
 def _in_word(text: str, pos: int) -> bool:
-    """Letters and digits, a hyphen between two of them ("ultra-provocative" is one word), and
+    """Letters and digits, a hyphen or invisible joiner between two of them ("ultra-provocative" is one word), and
     a run of censoring asterisks inside a word ("b**ches" is one word, not "b*" and "*ches")."""
     if text[pos].isalnum():
         return True
-    if text[pos] == "-":
+    if text[pos] in _JOINERS:
         return 0 < pos < len(text) - 1 and text[pos - 1].isalnum() and text[pos + 1].isalnum()
     if text[pos] == "*":
         a, b = pos, pos

@@ -262,3 +262,17 @@ def test_closed_standard_error_keeps_problem_lines_out_of_the_scores(tiny_model,
                  "--format", "jsonl", "--no-targets"])
     out = capsys.readouterr().out
     assert code == 1 and all(json.loads(line) for line in out.splitlines())  # was "slant: error: …" among them
+
+
+def test_the_report_counts_phrases_as_the_article_summary_does():
+    """The report's top phrases collapsed whitespace but kept soft hyphens and zero-width characters, so
+    one phrase could be two rows there while the summary counted it once."""
+    from inference.report_collect import Collector
+    from inference.report_corpus import Article
+
+    ll = "loaded_language"
+    art = _article([("An ultra\xadprovocative act.", 0.9, "author", [("ultra\xadprovocative", ll)], []),
+                    ("An ultraprovocative\u200b act.", 0.9, "author", [("ultraprovocative\u200b", ll)], [])])
+    c = Collector()
+    c.add(Article(id="a", text="An ultra\xadprovocative act. An ultraprovocative\u200b act.", group="g"), art)
+    assert c.top_phrases("g") == summarize(art).top_phrases == [("ultraprovocative", 2)]

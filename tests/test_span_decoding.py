@@ -125,3 +125,15 @@ def test_punctuation_at_a_span_end_is_not_highlighted():
     labels = ["O", "O", "O", "B-loaded_language", "I-loaded_language", "O", "O", "O"]
     [span] = decode_spans(probs_for(labels), offsets, TAGS, text)
     assert text[span["start"]:span["end"]] == "disaster"
+
+
+@pytest.mark.parametrize("joiner", ["\u00ad", "\u200d", "\u2060"])
+def test_a_soft_hyphen_or_joiner_inside_a_word_keeps_it_one_span(joiner):
+    """Typeset text hides soft hyphens in long words; the tokenizer drops them, so the word's two
+    halves came out as two spans."""
+    text = f"an ultra{joiner}provocative trip"
+    # word pieces as the tokenizer gives them once the joiner is dropped: an ultra pro ##vo ##cative trip
+    offsets = [(0, 0), (0, 2), (3, 8), (9, 12), (12, 14), (14, 20), (21, 25), (0, 0)]
+    labels = ["O", "O", "B-loaded_language", "B-loaded_language", "I-loaded_language", "I-loaded_language", "O", "O"]
+    spans = decode_spans(probs_for(labels), offsets, TAGS, text)
+    assert [text[s["start"]:s["end"]] for s in spans] == [f"ultra{joiner}provocative"]
