@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import threading
@@ -181,7 +180,9 @@ def _run(args, extra: list[str]) -> int:
     try:
         return args.func(args, extra)
     except SlantError as e:
-        print(f"slant: error: {_one_line(str(e))}", file=sys.stderr)
+        from inference.terminal import one_line  # a message can name a file holding ESC sequences or a newline
+
+        print(f"slant: error: {one_line(str(e))}", file=sys.stderr)
         return 130 if isinstance(e, Interrupted) else 2
     except KeyboardInterrupt:
         print("slant: interrupted", file=sys.stderr)
@@ -191,14 +192,6 @@ def _run(args, extra: list[str]) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def _one_line(message: str) -> str:
-    """``message`` on one line, its control characters shown as "\ufffd": it can name a file or
-    corpus id holding ESC sequences, which reached the terminal raw, or a line break."""
-    message = re.sub(r"[\t\n\r\x0b\x0c\u2028\u2029]", " ", message)
-    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # a name that is not UTF-8
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", message)
 
 
 def _exit_now(code: int) -> None:

@@ -26,17 +26,16 @@ from inference.scorer import Scorer
 from inference.segment import word_span
 from inference.stance_prior import missing_prior_warning
 from inference.summary import summarize
-from inference.terminal import TerminalWriter, safe
+from inference.terminal import TerminalWriter, one_line, safe
 from models.errors import Interrupted, ModelUnavailable, SlantError, say
 
 stderr = Console(stderr=True, highlight=False)
 
 
 def _say(level: str, message: str) -> None:
-    """``say`` with control characters and line breaks made visible: a file name or corpus id
-    holding ESC sequences (or a newline, which made two lines of one problem) reached stderr raw;
-    and lone surrogates (a file name that is not UTF-8) written as "\\udce9"."""
-    say(level, safe(message, newlines=False).encode("utf-8", "backslashreplace").decode("utf-8"))
+    """``say`` on one line (``terminal.one_line``): a file name or corpus id holding ESC sequences, or
+    a newline, which made two lines of one problem, reached stderr raw."""
+    say(level, one_line(message))
 
 
 FORMAT_EXTS = {"jsonl": (".jsonl",), "csv": (".csv",), "html": (".html", ".htm"), "json": (".json",), "md": (".md",)}

@@ -39,6 +39,13 @@ def safe(text: str, newlines: bool = True) -> str:
     return text if newlines else text.replace("\n", " ").replace("\t", " ")
 
 
+def one_line(message: str) -> str:
+    """A message for one line of stderr (an error or warning naming a file or corpus id): ``safe``
+    without line breaks, and a name's bytes that are not UTF-8 (lone surrogates) as "\\xe9", so
+    neither ESC sequences nor a newline in a name reach the terminal, and writing it cannot fail."""
+    return safe(message, newlines=False).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class TerminalWriter:
     for_reading = True  # a person reads it: a streamed file's later chunks are headed as such
 
