@@ -335,6 +335,11 @@ def _name_at(sentence: str, tokens: list[_Token], k: int, by_words, longest: int
     return None
 
 
+def _first_positions(items: list[str]) -> dict[str, int]:
+    """Each item's first position, negated, so that ``max`` prefers what came first."""
+    return {k: -i for i, k in reversed(list(enumerate(items)))}
+
+
 def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     """Fill ``entity`` and settle ``type`` for every mention of an article (in place).
 
@@ -354,11 +359,11 @@ def group_mentions(mentions: list[list[Mention]]) -> list[list[Mention]]:
     for key, k in zip(keys, surface):
         shown.setdefault(key, Counter())[k] += 1
     # a name written two ways is shown as written most often, in mixed case before capitals (ties: as written first)
-    first = {k: -i for i, k in reversed(list(enumerate(surface)))}
+    first = _first_positions(surface)
     display = {key: max(forms, key=lambda f: (not _caps(f), forms[f], first[f])) for key, forms in shown.items()}
     norm = [display[key] for key in keys]
     persons = Counter(k for m, k in zip(flat, norm) if m.type == "PERSON" and len(k.split()) > 1)
-    seen = {k: -i for i, k in reversed(list(enumerate(norm)))}  # minus the position of each name's first mention
+    seen = _first_positions(norm)
     last_words: dict[str, list[str]] = {}  # the persons a one-word mention may join, by that word
     first_words: dict[str, list[str]] = {}
     for p in (p for p in persons if _is_name(p)):

@@ -158,9 +158,10 @@ def load_generic(path: Path) -> list[dict]:
                 (f"{r['doc']}#{r['index']}" if scored else f"{path.name}:{n}")
             group = str(r["group"]).strip() if _given(r.get("group")) else (f"doc:{r['doc']}" if scored else "")
             # a sentence written twice stays on one side of the splits (else a test row is trained on)
-            group = first_group.setdefault(norm_text(text), group or rid) if not group else group
+            key = norm_text(text)
+            group = first_group.setdefault(key, group or rid) if not group else group
             label = _label(r["label"], where)
-            seen = first_label.setdefault(norm_text(text), (n, label))
+            seen = first_label.setdefault(key, (n, label))
             if seen[1] != label:
                 conflicts.append((seen, (n, label), text))
             rows.append({"id": rid, "text": text, "label": label, "spans": spans,
